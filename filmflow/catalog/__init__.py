@@ -1,0 +1,1 @@
+"""The SQLite catalog: connection, schema, and typed reads/writes of rolls, frames, projects."""

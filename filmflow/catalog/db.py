@@ -1,0 +1,72 @@
+"""Open the catalog: WAL, busy timeout, foreign keys, migrations; a transaction helper.
+
+Every connection to filmflow.db goes through `connect`. WAL lets the CLI read and write
+while the watcher ingests; the busy timeout means a writer waits instead of failing
+with "database is locked".
+"""
+
+from __future__ import annotations
+
+import contextlib
+import sqlite3
+from collections.abc import Iterator
+from pathlib import Path
+
+import sqlite_utils
+
+from filmflow.errors import ConfigError
+
+BUSY_TIMEOUT_MS = 30_000
+
+
+def connect(path: Path, *, migrate: bool = True, durable: bool = False) -> sqlite_utils.Database:
+    """Open (and migrate) the catalog at `path`.
+
+    `durable=True` sets synchronous=FULL: a commit is on disk when it returns, which a
+    move-mode ingest needs before it removes a source file.
+    """
+    try:
+        conn = sqlite3.connect(str(path), timeout=BUSY_TIMEOUT_MS / 1000, isolation_level=None,
+                               check_same_thread=False)
+    except sqlite3.OperationalError as e:
+        raise ConfigError(f"cannot open the catalog {path} ({e}); check the library folder.") from None
+    conn.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
+    try:
+        conn.execute("PRAGMA journal_mode = WAL")
+    except sqlite3.DatabaseError as e:
+        raise ConfigError(f"{path} is not a filmflow catalog ({e}); move it aside or pick another library.") from None
+    conn.execute("PRAGMA synchronous = FULL" if durable else "PRAGMA synchronous = NORMAL")
+    conn.execute("PRAGMA foreign_keys = ON")
+    db = sqlite_utils.Database(conn)
+    if migrate:
+        from filmflow.catalog.schema import migrate as run_migrations
+
+        run_migrations(db)
+    return db
+
+
+@contextlib.contextmanager
+def transaction(db: sqlite_utils.Database) -> Iterator[sqlite3.Connection]:
+    """BEGIN IMMEDIATE ... COMMIT (ROLLBACK on error); takes the write lock up front.
+
+    Taking the lock at BEGIN (not at the first write) avoids the deadlock-style
+    SQLITE_BUSY that a deferred read-then-write transaction can hit under WAL.
+    """
+    conn = db.conn
+    if conn.in_transaction:
+        conn.execute("SAVEPOINT ff_nested")
+        try:
+            yield conn
+        except BaseException:
+            conn.execute("ROLLBACK TO ff_nested")
+            conn.execute("RELEASE ff_nested")
+            raise
+        conn.execute("RELEASE ff_nested")
+        return
+    conn.execute("BEGIN IMMEDIATE")
+    try:
+        yield conn
+    except BaseException:
+        conn.execute("ROLLBACK")
+        raise
+    conn.execute("COMMIT")

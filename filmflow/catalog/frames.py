@@ -1,0 +1,122 @@
+"""Reads and writes of frames: batched inserts, lookup by ref or hash, streaming listings."""
+
+from __future__ import annotations
+
+import json
+import re
+import sqlite3
+from collections.abc import Iterable, Iterator, Sequence
+from pathlib import Path
+from typing import Any
+
+import sqlite_utils
+
+from filmflow.catalog.models import Frame
+from filmflow.errors import NotFoundError, QueryError
+
+FRAME_SELECT = """
+SELECT f.*, r.code AS roll_code,
+  (SELECT json_group_array(t.name) FROM frame_tags ft JOIN tags t ON t.id = ft.tag_id
+    WHERE ft.frame_id = f.id) AS tag_list,
+  (SELECT json_group_array(p.name) FROM project_frames pf JOIN projects p ON p.id = pf.project_id
+    WHERE pf.frame_id = f.id) AS project_list
+FROM frames f JOIN rolls r ON r.id = f.roll_id
+"""
+
+FRAME_COLUMNS = (
+    "roll_id", "frame", "frame_num", "path", "file", "source_path", "sha256", "bytes", "width",
+    "height", "bits", "format", "mode", "scanner", "scanned", "thumbnail", "added_at",
+)
+
+REF_RE = re.compile(r"^(?P<roll>[^/\s]+)/(?P<frame>[^/\s]+)$")
+
+
+def frame_from_row(row: dict[str, Any], root: Path | None = None) -> Frame:
+    """Build a Frame from a FRAME_SELECT row (paths absolute under `root`)."""
+    def absolute(p: str | None) -> str | None:
+        if p is None or root is None:
+            return p
+        return str(Path(p) if Path(p).is_absolute() else root / p)
+
+    return Frame(
+        id=row["id"], ref=f"{row['roll_code']}/{row['frame']}", roll=row["roll_code"], frame=row["frame"],
+        path=absolute(row["path"]) or "", file=row["file"], sha256=row["sha256"], bytes=row["bytes"],
+        width=row["width"], height=row["height"], bits=row["bits"], format=row["format"],
+        rating=row["rating"], pick=row["pick"], caption=row["caption"],
+        tags=tuple(sorted(json.loads(row.get("tag_list") or "[]"))),
+        projects=tuple(sorted(json.loads(row.get("project_list") or "[]"))),
+        scanner=row["scanner"], scanned=row["scanned"], thumbnail=absolute(row["thumbnail"]),
+    )
+
+
+def iter_frames(db: sqlite_utils.Database, where: str = "", params: Sequence[Any] = (),
+                order: str = "r.code, f.frame_num, f.frame", limit: int | None = None,
+                root: Path | None = None) -> Iterator[Frame]:
+    """Stream frames matching a WHERE clause (parameterised), in `order`."""
+    sql = FRAME_SELECT + (f" WHERE {where}" if where else "") + f" ORDER BY {order}"
+    if limit is not None:
+        sql += f" LIMIT {int(limit)}"
+    cur = db.conn.execute(sql, params)
+    cols = [c[0] for c in cur.description]
+    for r in cur:
+        yield frame_from_row(dict(zip(cols, r)), root)
+
+
+def parse_ref(ref: str) -> tuple[str, str]:
+    """'R042/12' → ('R042', '12'); QueryError for anything else."""
+    m = REF_RE.match(ref.strip())
+    if not m:
+        raise QueryError(f"{ref!r} is not a frame reference; write it as ROLL/FRAME, e.g. R042/12.")
+    return m.group("roll"), m.group("frame")
+
+
+def frame_key(frame: str) -> str:
+    """Canonical spelling of a frame number for lookup: '012' → '12', '00' stays, '12a' → '12A'."""
+    m = re.match(r"^0*(\d+)(.*)$", frame)
+    if not m:
+        return frame.upper()
+    digits = m.group(1)
+    if frame.startswith("00") and set(frame) == {"0"}:
+        return "00"
+    return digits + m.group(2).upper()
+
+
+def get_frame(db: sqlite_utils.Database, ref: str, root: Path | None = None) -> Frame:
+    """The frame at ROLL/FRAME, or NotFoundError."""
+    roll, frame = parse_ref(ref)
+    for f in iter_frames(db, "r.code = ? COLLATE NOCASE AND f.frame = ? COLLATE NOCASE",
+                         (roll, frame_key(frame)), root=root):
+        return f
+    raise NotFoundError(f"no frame {ref}; `filmflow frames roll:{roll}` lists that roll's frames.")
+
+
+def known_hashes(conn: sqlite3.Connection, shas: Iterable[str]) -> dict[str, dict[str, Any]]:
+    """For each given SHA-256 already catalogued: its ref, path and source_path."""
+    out: dict[str, dict[str, Any]] = {}
+    shas = list(shas)
+    for i in range(0, len(shas), 500):
+        chunk = shas[i:i + 500]
+        cur = conn.execute(
+            "SELECT f.sha256, r.code || '/' || f.frame, f.path, f.source_path, f.roll_id FROM frames f "
+            f"JOIN rolls r ON r.id = f.roll_id WHERE f.sha256 IN ({','.join('?' * len(chunk))})", chunk)
+        for sha, ref, path, src, roll_id in cur:
+            out[sha] = {"ref": ref, "path": path, "source_path": src, "roll_id": roll_id}
+    return out
+
+
+def insert_frames(conn: sqlite3.Connection, rows: Sequence[dict[str, Any]]) -> None:
+    """Insert frame rows in one executemany (the caller holds the transaction)."""
+    if not rows:
+        return
+    conn.executemany(
+        f"INSERT INTO frames ({', '.join(FRAME_COLUMNS)}) VALUES ({', '.join('?' * len(FRAME_COLUMNS))})",
+        [[r.get(c) for c in FRAME_COLUMNS] for r in rows],
+    )
+
+
+def frames_in_roll(conn: sqlite3.Connection, roll_id: int) -> dict[str, dict[str, Any]]:
+    """frame number → {id, path, sha256} for one roll."""
+    return {
+        fr: {"id": i, "path": p, "sha256": s}
+        for i, fr, p, s in conn.execute("SELECT id, frame, path, sha256 FROM frames WHERE roll_id = ?", (roll_id,))
+    }

@@ -1,0 +1,116 @@
+"""Value types the catalog hands out: Roll, Frame, ProjectEntry, Project, and field origins."""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass, field
+from enum import Enum
+from typing import Any
+
+
+class Origin(str, Enum):
+    """Where a roll field's value came from (highest first)."""
+
+    OPTION = "option"
+    SIDECAR = "sidecar"
+    FOLDER = "folder"
+    EXIF = "exif"
+    DEFAULT = "default"
+
+
+class Pick(str, Enum):
+    """A frame's pick state."""
+
+    YES = "yes"
+    NO = "no"
+    REJECT = "reject"
+
+
+class IngestMode(str, Enum):
+    """How ingest treats the source files."""
+
+    COPY = "copy"
+    MOVE = "move"
+    IN_PLACE = "in-place"
+
+
+# Roll fields that carry an origin, in SPEC's JSON order.
+ROLL_FIELDS = (
+    "code", "title", "stock", "stock_iso", "ei", "push", "process", "format", "camera", "lens",
+    "developed", "shot_from", "shot_to", "scanned", "lab", "developer", "scanner", "notes",
+)
+
+
+@dataclass(frozen=True, slots=True)
+class Roll:
+    """One developed film."""
+
+    id: int
+    code: str
+    title: str | None = None
+    stock: str | None = None
+    stock_key: str | None = None
+    stock_iso: int | None = None
+    ei: int | None = None
+    push: float | None = None
+    process: str | None = None
+    format: str | None = None
+    camera: str | None = None
+    lens: str | None = None
+    developed: str | None = None
+    shot_from: str | None = None
+    shot_to: str | None = None
+    scanned: str | None = None
+    lab: str | None = None
+    developer: str | None = None
+    scanner: str | None = None
+    notes: str | None = None
+    tags: tuple[str, ...] = ()
+    frames: int = 0
+    source: str | None = None
+    path: str | None = None
+    mode: str | None = None
+    year: int | None = None
+    sources: dict[str, str] = field(default_factory=dict)
+
+    def to_json(self, *, with_sources: bool = False) -> dict[str, Any]:
+        """SPEC's roll shape (`sources` only in `roll show`)."""
+        d = asdict(self)
+        d.pop("id")
+        d["tags"] = list(self.tags)
+        if not with_sources:
+            d.pop("sources")
+        return d
+
+
+@dataclass(frozen=True, slots=True)
+class Frame:
+    """One scan file of a roll."""
+
+    id: int
+    ref: str
+    roll: str
+    frame: str
+    path: str
+    file: str
+    sha256: str
+    bytes: int
+    width: int | None = None
+    height: int | None = None
+    bits: int | None = None
+    format: str | None = None
+    rating: int = 0
+    pick: str = "no"
+    caption: str | None = None
+    tags: tuple[str, ...] = ()
+    projects: tuple[str, ...] = ()
+    scanner: str | None = None
+    scanned: str | None = None
+    thumbnail: str | None = None
+
+    def to_json(self) -> dict[str, Any]:
+        """SPEC's frame shape."""
+        d = asdict(self)
+        d.pop("id")
+        d["tags"] = list(self.tags)
+        d["projects"] = list(self.projects)
+        return d

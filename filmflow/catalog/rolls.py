@@ -1,0 +1,154 @@
+"""Reads and writes of rolls: lookup by code or source, next free code, insert and update."""
+
+from __future__ import annotations
+
+import json
+import re
+import sqlite3
+import time
+from collections.abc import Iterator, Sequence
+from pathlib import Path
+from typing import Any
+
+import sqlite_utils
+
+from filmflow.catalog.models import Roll
+from filmflow.errors import NotFoundError
+
+# Columns of `rolls` that a caller may set.
+WRITABLE = (
+    "code", "title", "stock", "stock_key", "stock_iso", "ei", "push", "process", "format",
+    "format_family", "camera", "lens", "developed", "shot_from", "shot_to", "scanned", "year",
+    "lab", "developer", "scanner", "notes", "source", "source_key", "path", "mode",
+)
+
+ROLL_SELECT = """
+SELECT r.*,
+  (SELECT count(*) FROM frames f WHERE f.roll_id = r.id) AS n_frames,
+  (SELECT json_group_array(t.name) FROM roll_tags rt JOIN tags t ON t.id = rt.tag_id
+    WHERE rt.roll_id = r.id) AS tag_list
+FROM rolls r
+"""
+
+
+def now() -> str:
+    """Local time as ISO 8601 seconds."""
+    return time.strftime("%Y-%m-%dT%H:%M:%S")
+
+
+def _abs(root: Path | None, stored: str | None) -> str | None:
+    if stored is None or root is None:
+        return stored
+    p = Path(stored)
+    return str(p if p.is_absolute() else root / p)
+
+
+def roll_from_row(row: dict[str, Any], root: Path | None = None) -> Roll:
+    """Build a Roll from a ROLL_SELECT row (paths made absolute under `root`)."""
+    return Roll(
+        id=row["id"], code=row["code"], title=row["title"], stock=row["stock"],
+        stock_key=row["stock_key"], stock_iso=row["stock_iso"], ei=row["ei"], push=row["push"],
+        process=row["process"], format=row["format"], camera=row["camera"], lens=row["lens"],
+        developed=row["developed"], shot_from=row["shot_from"], shot_to=row["shot_to"],
+        scanned=row["scanned"], lab=row["lab"], developer=row["developer"], scanner=row["scanner"],
+        notes=row["notes"], tags=tuple(sorted(json.loads(row.get("tag_list") or "[]"))),
+        frames=row.get("n_frames") or 0, source=row["source"], path=_abs(root, row["path"]),
+        mode=row["mode"], year=row["year"], sources=json.loads(row["sources"] or "{}"),
+    )
+
+
+def _rows(db: sqlite_utils.Database, sql: str, params: Sequence[Any] = ()) -> Iterator[dict[str, Any]]:
+    cur = db.conn.execute(sql, params)
+    cols = [c[0] for c in cur.description]
+    for r in cur:
+        yield dict(zip(cols, r))
+
+
+def find_roll(db: sqlite_utils.Database, code: str, root: Path | None = None) -> Roll | None:
+    """The roll with this code (case-insensitive), or None."""
+    for row in _rows(db, ROLL_SELECT + " WHERE r.code = ? COLLATE NOCASE", (code,)):
+        return roll_from_row(row, root)
+    return None
+
+
+def get_roll(db: sqlite_utils.Database, code: str, root: Path | None = None) -> Roll:
+    """The roll with this code, or NotFoundError naming it."""
+    roll = find_roll(db, code, root)
+    if roll is None:
+        raise NotFoundError(f"no roll with code {code!r}; `filmflow rolls` lists the codes.")
+    return roll
+
+
+def find_roll_by_source(db: sqlite_utils.Database, source_key: str, root: Path | None = None) -> Roll | None:
+    """The roll ingested from this source folder or zip, or None."""
+    for row in _rows(db, ROLL_SELECT + " WHERE r.source_key = ? ORDER BY r.id LIMIT 1", (source_key,)):
+        return roll_from_row(row, root)
+    return None
+
+
+def iter_rolls(db: sqlite_utils.Database, where: str = "", params: Sequence[Any] = (),
+               order: str = "r.developed, r.code", limit: int | None = None,
+               root: Path | None = None) -> Iterator[Roll]:
+    """Rolls matching a WHERE clause (built only from parameterised query SQL)."""
+    sql = ROLL_SELECT + (f" WHERE {where}" if where else "") + f" ORDER BY {order}"
+    if limit is not None:
+        sql += f" LIMIT {int(limit)}"
+    for row in _rows(db, sql, params):
+        yield roll_from_row(row, root)
+
+
+def next_code(conn: sqlite3.Connection, template: str) -> str:
+    """The next free roll code for a template such as "R{n:03d}"."""
+    prefix = template.split("{", 1)[0]
+    best = 0
+    pat = re.compile(re.escape(prefix) + r"(\d+)$")
+    for (code,) in conn.execute("SELECT code FROM rolls WHERE code LIKE ? || '%'", (prefix,)):
+        m = pat.match(code)
+        if m:
+            best = max(best, int(m.group(1)))
+    n = best + 1
+    while True:
+        code = template.format(n=n)
+        if conn.execute("SELECT 1 FROM rolls WHERE code = ? COLLATE NOCASE", (code,)).fetchone() is None:
+            return code
+        n += 1
+
+
+def insert_roll(conn: sqlite3.Connection, fields: dict[str, Any], sources: dict[str, str]) -> int:
+    """Insert a roll; returns its id."""
+    cols = [c for c in WRITABLE if c in fields]
+    ts = now()
+    cur = conn.execute(
+        f"INSERT INTO rolls ({', '.join(cols)}, sources, created_at, updated_at) "
+        f"VALUES ({', '.join('?' for _ in cols)}, ?, ?, ?)",
+        [fields[c] for c in cols] + [json.dumps(sources, sort_keys=True), ts, ts],
+    )
+    return int(cur.lastrowid)
+
+
+def update_roll(conn: sqlite3.Connection, roll_id: int, fields: dict[str, Any],
+                sources: dict[str, str] | None = None) -> None:
+    """Update some columns of a roll (and merge field origins)."""
+    cols = [c for c in WRITABLE if c in fields]
+    sets = [f"{c} = ?" for c in cols]
+    params: list[Any] = [fields[c] for c in cols]
+    if sources:
+        old = conn.execute("SELECT sources FROM rolls WHERE id = ?", (roll_id,)).fetchone()
+        merged = {**json.loads(old[0] or "{}"), **sources}
+        sets.append("sources = ?")
+        params.append(json.dumps(merged, sort_keys=True))
+    sets.append("updated_at = ?")
+    params.append(now())
+    conn.execute(f"UPDATE rolls SET {', '.join(sets)} WHERE id = ?", [*params, roll_id])
+
+
+def ensure_tag(conn: sqlite3.Connection, name: str) -> int:
+    """The id of a tag, creating it."""
+    conn.execute("INSERT OR IGNORE INTO tags (name) VALUES (?)", (name,))
+    return int(conn.execute("SELECT id FROM tags WHERE name = ?", (name,)).fetchone()[0])
+
+
+def set_roll_tags(conn: sqlite3.Connection, roll_id: int, tags: Sequence[str]) -> None:
+    """Add tags to a roll (existing ones stay)."""
+    for t in tags:
+        conn.execute("INSERT OR IGNORE INTO roll_tags (roll_id, tag_id) VALUES (?, ?)", (roll_id, ensure_tag(conn, t)))
