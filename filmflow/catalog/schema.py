@@ -1,0 +1,240 @@
+"""Catalog tables, indexes and forward migrations (sqlite-utils Migrations).
+
+Paths are stored relative to the library root as POSIX strings (absolute only for
+in-place rolls outside the library); dates as ISO 8601 text. Every column that a query
+key uses is indexed. Add a schema change as a new function decorated with
+`@migrations()`; never edit an applied one.
+"""
+
+from __future__ import annotations
+
+import sqlite_utils
+from sqlite_utils.migrations import Migrations
+
+migrations = Migrations("filmflow")
+
+SCHEMA_VERSION = 2  # bump with each migration; `filmflow status` shows it
+
+
+def _run_each(db: sqlite_utils.Database, script: str) -> None:
+    """Run statements one by one: executescript() would COMMIT the migration's transaction."""
+    for stmt in script.split(";\n"):
+        lines = [ln for ln in stmt.splitlines() if not ln.strip().startswith("--")]
+        if "\n".join(lines).strip():
+            db.execute(stmt)
+
+
+@migrations()
+def m001_initial(db: sqlite_utils.Database) -> None:
+    """Rolls, frames, tags, projects and ingest bookkeeping."""
+    _run_each(db, """
+        CREATE TABLE rolls (
+            id INTEGER PRIMARY KEY,
+            code TEXT NOT NULL UNIQUE,
+            title TEXT,
+            stock TEXT,              -- canonical stock name ("Kodak Portra 400") or null
+            stock_key TEXT,          -- key in the stock catalog ("kodak-portra-400")
+            stock_iso INTEGER,
+            ei INTEGER,
+            push REAL,
+            process TEXT,            -- C-41 / E-6 / B&W / ECN-2
+            format TEXT,             -- 135, half, 120, 645, 6x6, 6x7, 6x9, 4x5
+            format_family TEXT,      -- 135 / 120 / sheet
+            camera TEXT,
+            lens TEXT,
+            developed TEXT,
+            shot_from TEXT,
+            shot_to TEXT,
+            scanned TEXT,
+            year INTEGER,            -- shot year, else developed year, else scan year
+            lab TEXT,
+            developer TEXT,
+            scanner TEXT,
+            notes TEXT,
+            source TEXT,             -- the scan folder's original name, as found
+            source_key TEXT,         -- NFC absolute path of the source (folder or zip)
+            path TEXT,               -- where the files are now (library-relative or absolute)
+            mode TEXT,               -- copy / move / in-place
+            sources TEXT NOT NULL DEFAULT '{}',   -- JSON: field -> option/sidecar/folder/exif/default
+            created_at TEXT NOT NULL,
+            updated_at TEXT NOT NULL
+        );
+        CREATE INDEX rolls_stock_key ON rolls(stock_key);
+        CREATE INDEX rolls_developed ON rolls(developed);
+        CREATE INDEX rolls_shot_from ON rolls(shot_from);
+        CREATE INDEX rolls_year ON rolls(year);
+        CREATE INDEX rolls_format ON rolls(format);
+        CREATE INDEX rolls_format_family ON rolls(format_family);
+        CREATE INDEX rolls_process ON rolls(process);
+        CREATE INDEX rolls_camera ON rolls(camera COLLATE NOCASE);
+        CREATE INDEX rolls_lens ON rolls(lens COLLATE NOCASE);
+        CREATE INDEX rolls_lab ON rolls(lab COLLATE NOCASE);
+        CREATE INDEX rolls_ei ON rolls(ei);
+        CREATE INDEX rolls_push ON rolls(push);
+        CREATE INDEX rolls_stock_iso ON rolls(stock_iso);
+        CREATE INDEX rolls_source_key ON rolls(source_key);
+
+        CREATE TABLE frames (
+            id INTEGER PRIMARY KEY,
+            roll_id INTEGER NOT NULL REFERENCES rolls(id) ON DELETE RESTRICT,
+            frame TEXT NOT NULL,         -- "12", "00", "12A"
+            frame_num INTEGER,           -- numeric part, for sorting and frame:3..7
+            path TEXT NOT NULL,          -- library-relative POSIX path (absolute for in-place outside)
+            file TEXT NOT NULL,          -- original file name
+            source_path TEXT,            -- where it was ingested from (for verify --repair)
+            sha256 TEXT NOT NULL UNIQUE,
+            bytes INTEGER NOT NULL,
+            width INTEGER,
+            height INTEGER,
+            bits INTEGER,
+            format TEXT,                 -- JPEG / TIFF / PNG
+            mode TEXT,                   -- Pillow mode as opened
+            rating INTEGER NOT NULL DEFAULT 0 CHECK (rating BETWEEN 0 AND 5),
+            pick TEXT NOT NULL DEFAULT 'no' CHECK (pick IN ('yes', 'no', 'reject')),
+            caption TEXT,
+            scanner TEXT,
+            scanned TEXT,
+            thumbnail TEXT,              -- library-relative path in cache/
+            added_at TEXT NOT NULL,
+            verified_at TEXT,
+            UNIQUE (roll_id, frame)
+        );
+        CREATE INDEX frames_roll ON frames(roll_id, frame_num, frame);
+        CREATE INDEX frames_rating ON frames(rating);
+        CREATE INDEX frames_pick ON frames(pick);
+        CREATE INDEX frames_scanned ON frames(scanned);
+        CREATE INDEX frames_path ON frames(path);
+        CREATE INDEX frames_source_path ON frames(source_path);
+        CREATE INDEX frames_verified ON frames(verified_at);
+
+        CREATE TABLE tags (
+            id INTEGER PRIMARY KEY,
+            name TEXT NOT NULL UNIQUE COLLATE NOCASE
+        );
+        CREATE TABLE frame_tags (
+            frame_id INTEGER NOT NULL REFERENCES frames(id) ON DELETE CASCADE,
+            tag_id INTEGER NOT NULL REFERENCES tags(id) ON DELETE CASCADE,
+            PRIMARY KEY (frame_id, tag_id)
+        ) WITHOUT ROWID;
+        CREATE INDEX frame_tags_tag ON frame_tags(tag_id, frame_id);
+        CREATE TABLE roll_tags (
+            roll_id INTEGER NOT NULL REFERENCES rolls(id) ON DELETE CASCADE,
+            tag_id INTEGER NOT NULL REFERENCES tags(id) ON DELETE CASCADE,
+            PRIMARY KEY (roll_id, tag_id)
+        ) WITHOUT ROWID;
+        CREATE INDEX roll_tags_tag ON roll_tags(tag_id, roll_id);
+
+        CREATE TABLE projects (
+            id INTEGER PRIMARY KEY,
+            name TEXT NOT NULL UNIQUE,
+            title TEXT,
+            description TEXT,
+            created_at TEXT NOT NULL,
+            updated_at TEXT NOT NULL
+        );
+        CREATE TABLE project_frames (
+            project_id INTEGER NOT NULL REFERENCES projects(id) ON DELETE CASCADE,
+            frame_id INTEGER NOT NULL REFERENCES frames(id) ON DELETE CASCADE,
+            position INTEGER NOT NULL,      -- 1-based, dense
+            caption TEXT,
+            PRIMARY KEY (project_id, frame_id)
+        ) WITHOUT ROWID;
+        CREATE INDEX project_frames_order ON project_frames(project_id, position);
+        CREATE INDEX project_frames_frame ON project_frames(frame_id);
+
+        -- files that could not be ingested: kept so `status` and a re-run can say why
+        CREATE TABLE failures (
+            id INTEGER PRIMARY KEY,
+            source_path TEXT NOT NULL UNIQUE,
+            roll_code TEXT,
+            error TEXT NOT NULL,
+            at TEXT NOT NULL
+        );
+        -- small key/value state: last roll ingested, watcher info
+        CREATE TABLE meta (
+            key TEXT PRIMARY KEY,
+            value TEXT
+        );
+        """)
+
+
+# The text a frame is found by: its own caption and its captions in every project.
+_FRAME_TEXT = """trim(coalesce((SELECT caption FROM frames WHERE id = {id}), '') || char(10) ||
+  coalesce((SELECT group_concat(caption, char(10)) FROM project_frames
+            WHERE frame_id = {id} AND caption IS NOT NULL), ''), char(10))"""
+
+
+def _refresh_frame_text(fid: str) -> str:
+    return (f"DELETE FROM frame_text WHERE rowid = {fid}; "
+            f"INSERT INTO frame_text (rowid, caption) SELECT {fid}, t FROM "
+            f"(SELECT {_FRAME_TEXT.format(id=fid)} AS t) WHERE t <> '';")
+
+
+@migrations()
+def m002_search(db: sqlite_utils.Database) -> None:
+    """Full-text search for bare query words: FTS5 trigram tables kept in sync by triggers.
+
+    `roll_text` (rowid = rolls.id): title, notes, stock name, source folder name.
+    `frame_text` (rowid = frames.id): the frame's caption plus its project captions; only
+    frames that have such text get a row. The trigram tokenizer folds Unicode case and
+    matches substrings of 3+ characters (서울산책 is found by 울산책); shorter words are
+    answered by query/sql.py scanning these tables. Triggers use built-in SQL only, so any
+    connection (the watcher's ingest included) keeps the index current.
+    """
+    statements = [
+        "CREATE VIRTUAL TABLE roll_text USING fts5(title, notes, stock, source, tokenize = 'trigram')",
+        "CREATE VIRTUAL TABLE frame_text USING fts5(caption, tokenize = 'trigram')",
+        """CREATE TRIGGER rolls_text_ai AFTER INSERT ON rolls BEGIN
+             INSERT INTO roll_text (rowid, title, notes, stock, source)
+             VALUES (new.id, new.title, new.notes, new.stock, new.source);
+           END""",
+        """CREATE TRIGGER rolls_text_au AFTER UPDATE OF title, notes, stock, source ON rolls BEGIN
+             DELETE FROM roll_text WHERE rowid = old.id;
+             INSERT INTO roll_text (rowid, title, notes, stock, source)
+             VALUES (new.id, new.title, new.notes, new.stock, new.source);
+           END""",
+        """CREATE TRIGGER rolls_text_ad AFTER DELETE ON rolls BEGIN
+             DELETE FROM roll_text WHERE rowid = old.id;
+           END""",
+        """CREATE TRIGGER frames_text_ai AFTER INSERT ON frames
+           WHEN new.caption IS NOT NULL AND trim(new.caption) <> '' BEGIN
+             INSERT INTO frame_text (rowid, caption) VALUES (new.id, trim(new.caption));
+           END""",
+        f"""CREATE TRIGGER frames_text_au AFTER UPDATE OF caption ON frames BEGIN
+             {_refresh_frame_text("new.id")}
+           END""",
+        """CREATE TRIGGER frames_text_ad AFTER DELETE ON frames BEGIN
+             DELETE FROM frame_text WHERE rowid = old.id;
+           END""",
+        f"""CREATE TRIGGER project_frames_text_ai AFTER INSERT ON project_frames
+           WHEN new.caption IS NOT NULL BEGIN
+             {_refresh_frame_text("new.frame_id")}
+           END""",
+        f"""CREATE TRIGGER project_frames_text_au AFTER UPDATE OF caption ON project_frames BEGIN
+             {_refresh_frame_text("new.frame_id")}
+           END""",
+        f"""CREATE TRIGGER project_frames_text_ad AFTER DELETE ON project_frames
+           WHEN old.caption IS NOT NULL BEGIN
+             {_refresh_frame_text("old.frame_id")}
+           END""",
+        # Listings walk rolls in code order and each roll's frames through this index; with the
+        # frame-level query columns in it, rating/pick/scanned filters never touch the table.
+        # It has frames_roll's columns as its prefix, so it replaces that index.
+        "CREATE INDEX frames_walk ON frames(roll_id, frame_num, frame, rating, pick, scanned)",
+        "DROP INDEX IF EXISTS frames_roll",
+        "INSERT INTO roll_text (rowid, title, notes, stock, source) SELECT id, title, notes, stock, source FROM rolls",
+        f"""INSERT INTO frame_text (rowid, caption)
+            SELECT id, t FROM (SELECT f.id, {_FRAME_TEXT.format(id="f.id")} AS t FROM frames f
+                               WHERE f.caption IS NOT NULL
+                                  OR f.id IN (SELECT frame_id FROM project_frames WHERE caption IS NOT NULL))
+            WHERE t <> ''""",
+    ]
+    # one statement at a time: executescript() would COMMIT the migration's transaction
+    for sql in statements:
+        db.execute(sql)
+
+
+def migrate(db: sqlite_utils.Database) -> None:
+    """Apply any pending migration (cheap when none is pending)."""
+    if migrations.pending(db):
+        migrations.apply(db)
