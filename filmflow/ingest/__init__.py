@@ -1,0 +1,1 @@
+"""Ingest: scan folders and lab zips become archived, catalogued rolls."""

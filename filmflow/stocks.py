@@ -1,0 +1,482 @@
+"""Film knowledge as data: the built-in stock and format catalogs in config/, plus user additions.
+
+This is the only module that locates the top-level `config/` folder (in a checkout it
+sits beside the package; an installed filmflow ships it as `filmflow._config`).
+
+It owns the film-stock catalog (`StockCatalog`: config/film_stocks.toml merged with the
+user's `[stocks]`), the one way aliases are compared (`normalize_alias`), finding a stock's
+alias inside free text (`find_in_text`, used by the folder-name parser), and the push/EI
+arithmetic (`push_stops`, `ei_for_push`).
+"""
+
+from __future__ import annotations
+
+import difflib
+import logging
+import math
+import re
+import tomllib
+import unicodedata
+from collections.abc import Mapping
+from dataclasses import dataclass
+from importlib import resources
+from pathlib import Path
+from typing import Any, TypeVar
+
+from filmflow.errors import ConfigError, NotFoundError
+
+log = logging.getLogger(__name__)
+T = TypeVar("T")
+
+
+def config_dir() -> Path:
+    """The folder holding film_stocks.toml, formats.toml and the service templates."""
+    try:
+        p = Path(str(resources.files("filmflow._config")))
+        if (p / "formats.toml").exists():
+            return p
+    except (ModuleNotFoundError, TypeError):
+        pass
+    return Path(__file__).resolve().parent.parent / "config"
+
+
+def load_toml(path: Path) -> dict[str, Any]:
+    """Read a TOML file, turning a syntax error into a ConfigError naming the file."""
+    try:
+        with open(path, "rb") as f:
+            return tomllib.load(f)
+    except tomllib.TOMLDecodeError as e:
+        raise ConfigError(f"{path} is not valid TOML ({e}); fix that line and run again.") from None
+
+
+@dataclass(frozen=True, slots=True)
+class FilmFormat:
+    """A film format and its contact-sheet layout (config/formats.toml)."""
+
+    name: str
+    family: str
+    aspect: float
+    frame_w: float
+    frame_h: float
+    frames_per_strip: int
+    rebate: str
+    film_width: float
+    aliases: tuple[str, ...]
+
+
+def load_formats(user: dict[str, dict[str, Any]] | None = None) -> dict[str, FilmFormat]:
+    """All known formats by name: config/formats.toml, extended or overridden by `user`."""
+    raw = load_toml(config_dir() / "formats.toml").get("formats", {})
+    for name, fields in (user or {}).items():
+        raw[name] = {**raw.get(name, {}), **fields}
+    out: dict[str, FilmFormat] = {}
+    for name, f in raw.items():
+        try:
+            out[name] = FilmFormat(
+                name=name,
+                family=str(f.get("family", name)),
+                aspect=float(f["aspect"]),
+                frame_w=float(f["frame_w"]),
+                frame_h=float(f["frame_h"]),
+                frames_per_strip=int(f["frames_per_strip"]),
+                rebate=str(f.get("rebate", "plain")),
+                film_width=float(f.get("film_width", 61)),
+                aliases=tuple(str(a) for a in f.get("aliases", [name])),
+            )
+        except (KeyError, TypeError, ValueError) as e:
+            raise ConfigError(f"format {name!r} is missing or has a bad field ({e}); see config/formats.toml.") from None
+    return out
+
+
+# --------------------------------------------------------------------------- film stocks
+
+PROCESSES = ("C-41", "E-6", "B&W", "ECN-2")
+STOCK_TYPES = ("color negative", "color slide", "b&w negative", "b&w slide", "motion picture")
+STOCK_FORMATS = ("135", "120", "220", "127", "110", "4x5", "5x7", "8x10")
+_DEFAULT_TYPE = {"C-41": "color negative", "E-6": "color slide", "B&W": "b&w negative", "ECN-2": "motion picture"}
+
+# Standard film speeds in third stops: a push stated without an EI lands on one of these.
+ISO_STEPS = (
+    1, 2, 3, 4, 5, 6, 8, 10, 12, 16, 20, 25, 32, 40, 50, 64, 80, 100, 125, 160, 200, 250, 320, 400, 500,
+    640, 800, 1000, 1250, 1600, 2000, 2500, 3200, 4000, 5000, 6400, 8000, 10000, 12800, 16000, 20000,
+    25600, 32000, 40000, 51200, 64000, 80000, 102400, 204800, 409600,
+)
+
+
+@dataclass(frozen=True, slots=True)
+class Stock:
+    """One film stock of the catalog (config/film_stocks.toml plus the user's [stocks])."""
+
+    key: str
+    manufacturer: str
+    name: str
+    iso: int
+    process: str
+    type: str
+    formats: tuple[str, ...]
+    edge_print: str
+    aliases: tuple[str, ...]
+    discontinued: bool = False
+    respooled: bool = False
+
+
+# Characters that separate words without ending a name: "Portra 400", "portra_400", "Tri-X".
+_SOFT = frozenset(" \t\n\r\f\v-_.·・‐‑‒–—―'’\u3000\u00a0")
+_SPELLED = {"+": "plus", "×": "x", "✕": "x", "✖": "x"}
+_ASCII_DROP = re.compile(r"[^a-z0-9]+")
+_BARRIER = "\x00"  # stands for hard punctuation in a folded text; no alias contains it
+
+
+def _fold(text: str) -> str:
+    """Fold one piece of text: NFKC, casefold, '+' spelled out, everything but letters/digits/marks dropped."""
+    if text.isascii():  # the common case, ~10x faster; same result as the general path below
+        return _ASCII_DROP.sub("", text.lower().replace("+", "plus"))
+    t = unicodedata.normalize("NFC", unicodedata.normalize("NFKC", text).casefold())
+    out = []
+    for ch in t:
+        spelled = _SPELLED.get(ch)
+        if spelled is not None:
+            out.append(spelled)
+        elif unicodedata.category(ch)[0] in "LNM":
+            out.append(ch)
+    return "".join(out)
+
+
+def normalize_alias(text: str) -> str:
+    """The form aliases are compared in: "Portra 400" == "portra_400" == "PORTRA-400"; "HP5+" == "hp5 plus".
+
+    NFKC + NFC (so decomposed macOS Hangul equals its composed form, full-width equals ASCII),
+    casefold, '+' becomes 'plus', '×' becomes 'x', and spaces and punctuation are dropped.
+    """
+    return _fold(text)
+
+
+def _script(ch: str) -> str | None:
+    """The 'script' of a letter or digit for word-boundary checks: 'digit', 'LATIN', 'HANGUL', ...; None otherwise."""
+    ch = unicodedata.normalize("NFKC", ch)[:1]
+    if not ch:
+        return None
+    cat = unicodedata.category(ch)
+    if cat[0] == "N":
+        return "digit"
+    if cat[0] != "L":
+        return None
+    name = unicodedata.name(ch, "")
+    if name.startswith("KATAKANA-HIRAGANA"):
+        return "KATAKANA"
+    return name.split(" ", 1)[0] or "?"
+
+
+def _is_continuation(ch: str) -> bool:
+    """True for a code point that belongs to the character before it (combining mark, Hangul medial/final jamo)."""
+    o = ord(ch)
+    return (unicodedata.category(ch)[0] == "M" or 0x1160 <= o <= 0x11FF or 0xD7B0 <= o <= 0xD7FF
+            or o in (0x200D, 0xFF9E, 0xFF9F))  # ZWJ, half-width katakana (semi-)voiced marks
+
+
+class _FoldedText:
+    """A text folded like normalize_alias, remembering which original characters each folded character came from."""
+
+    __slots__ = ("text", "starts", "ends", "folded", "owner", "first", "last")
+
+    def __init__(self, text: str) -> None:
+        self.text = text
+        self.starts: list[int] = []  # per cluster: start offset in `text`
+        self.ends: list[int] = []
+        i, n = 0, len(text)
+        while i < n:
+            j = i + 1
+            while j < n and _is_continuation(text[j]):
+                j += 1
+            self.starts.append(i)
+            self.ends.append(j)
+            i = j
+        chars: list[str] = []
+        self.owner: list[int] = []  # per folded char: its cluster
+        self.first: list[bool] = []  # folded char is the first of its cluster
+        self.last: list[bool] = []
+        for ci, (s, e) in enumerate(zip(self.starts, self.ends)):
+            cluster = text[s:e]
+            # "+" before a digit is a push ("HP5 +1"), not the "plus" of "HP5+"
+            f = _BARRIER if cluster in ("+", "＋") and e < n and text[e].isdigit() else _fold(cluster)
+            if not f:
+                if all(c in _SOFT or unicodedata.category(c)[0] == "Z" for c in cluster):
+                    continue
+                f = _BARRIER
+            for k, c in enumerate(f):
+                chars.append(c)
+                self.owner.append(ci)
+                self.first.append(k == 0)
+                self.last.append(k == len(f) - 1)
+        self.folded = "".join(chars)
+
+    def boundary_ok(self, c_first: int, c_last: int) -> bool:
+        """A match over clusters c_first..c_last must not continue a word or number of the same script."""
+        inner_l = _script(self.text[self.starts[c_first]])
+        if c_first > 0 and inner_l is not None and _script(self.text[self.starts[c_first - 1]]) == inner_l:
+            return False
+        inner_r = _script(self.text[self.starts[c_last]])
+        if c_last + 1 < len(self.starts) and inner_r is not None:
+            return _script(self.text[self.starts[c_last + 1]]) != inner_r
+        return True
+
+    def longest(self, index: Mapping[str, T], max_len: int) -> tuple[T, int, int] | None:
+        """The longest folded key of `index` found at word boundaries: (value, start, end) in the original text."""
+        best: tuple[int, int, T, int, int] | None = None  # (-length, start, value, s, e)
+        f, n = self.folded, len(self.folded)
+        for i in range(n):
+            if not self.first[i] or f[i] == _BARRIER:
+                continue
+            if best is not None and n - i < -best[0]:
+                break
+            for length in range(min(max_len, n - i), 0, -1):
+                if best is not None and length <= -best[0]:
+                    break
+                j = i + length - 1
+                if not self.last[j]:
+                    continue
+                value = index.get(f[i:j + 1])
+                if value is None:
+                    continue
+                c1, c2 = self.owner[i], self.owner[j]
+                if self.boundary_ok(c1, c2):
+                    best = (-length, i, value, self.starts[c1], self.ends[c2])
+                    break
+        if best is None:
+            return None
+        return best[2], best[3], best[4]
+
+
+def find_longest_alias(text: str, index: Mapping[str, T]) -> tuple[T, int, int] | None:
+    """The longest key of `index` (keys already normalize_alias-ed) found in `text` as a whole word.
+
+    Separator- and case-insensitive ("portra_400", "Portra 400"), never across hard
+    punctuation such as '@', '#', '(', ',' or a control character, and never inside a larger
+    word or number of the same script ("Gold200" matches "gold200", "Golden" does not match
+    "gold"; "포트라400 서울" matches "포트라400"). Returns (value, start, end) with start:end
+    the span in `text` as given, so the caller can cut it out.
+    """
+    if not index or not text:
+        return None
+    max_len = max(len(k) for k in index)
+    return _FoldedText(text).longest(index, max_len)
+
+
+def push_stops(ei: int, iso: int) -> float:
+    """Push (+) or pull (-) in stops for rating a film of box speed `iso` at `ei`, rounded to 1/3 stop."""
+    if ei <= 0 or iso <= 0:
+        raise ValueError(f"EI {ei} and ISO {iso} must be positive")
+    thirds = round(math.log2(ei / iso) * 3)
+    return round(thirds / 3, 2) + 0.0
+
+
+def ei_for_push(iso: int, push: float) -> int:
+    """The standard film speed nearest to `iso` pushed by `push` stops (Portra 160 +1 → 320)."""
+    target = math.log2(iso) + push
+    return min(ISO_STEPS, key=lambda s: abs(math.log2(s) - target))
+
+
+def _norm_choice(value: Any, choices: tuple[str, ...]) -> str | None:
+    folded = normalize_alias(str(value))
+    for c in choices:
+        if normalize_alias(c) == folded:
+            return c
+    return None
+
+
+def _make_stock(key: str, f: Mapping[str, Any], where: str) -> Stock:
+    """Validate one [stocks.<key>] table into a Stock; ConfigError naming the key otherwise."""
+    def bad(what: str) -> ConfigError:
+        return ConfigError(f"film stock {key!r} in {where} {what}; "
+                           "fix that entry (see config/film_stocks.toml for the fields).")
+
+    if not isinstance(f, Mapping):
+        raise bad("is not a table")
+    for field in ("name", "iso", "process"):
+        if field not in f:
+            raise bad(f"has no {field!r}")
+    name = f["name"]
+    if not isinstance(name, str) or not name.strip():
+        raise bad("has an empty or non-text 'name'")
+    iso = f["iso"]
+    if isinstance(iso, bool) or not isinstance(iso, int) or iso <= 0:
+        raise bad(f"has iso = {iso!r}; it must be a whole number above 0")
+    process = _norm_choice(f["process"], PROCESSES)
+    if process is None:
+        raise bad(f"has process = {f['process']!r}; use one of {', '.join(PROCESSES)}")
+    stype = _norm_choice(f.get("type", _DEFAULT_TYPE[process]), STOCK_TYPES)
+    if stype is None:
+        raise bad(f"has type = {f.get('type')!r}; use one of {', '.join(STOCK_TYPES)}")
+    formats = f.get("formats", ["135"])
+    if isinstance(formats, str):
+        formats = [formats]
+    if not isinstance(formats, list) or any(str(x) not in STOCK_FORMATS for x in formats):
+        raise bad(f"has formats = {formats!r}; use a list from {', '.join(STOCK_FORMATS)}")
+    aliases = f.get("aliases", [])
+    if isinstance(aliases, str):
+        aliases = [aliases]
+    if not isinstance(aliases, list) or not all(isinstance(a, str) and normalize_alias(a) for a in aliases):
+        raise bad("has 'aliases' that are not a list of non-empty texts")
+    manufacturer = f.get("manufacturer", name.split()[0])
+    edge_print = f.get("edge_print", name.upper())
+    for field, value in (("manufacturer", manufacturer), ("edge_print", edge_print)):
+        if not isinstance(value, str):
+            raise bad(f"has a non-text {field!r}")
+    flags = {}
+    for field in ("discontinued", "respooled"):
+        value = f.get(field, False)
+        if not isinstance(value, bool):
+            raise bad(f"has {field} = {value!r}; use true or false")
+        flags[field] = value
+    return Stock(key=key, manufacturer=manufacturer, name=name.strip(), iso=iso, process=process, type=stype,
+                 formats=tuple(str(x) for x in formats), edge_print=edge_print, aliases=tuple(aliases), **flags)
+
+
+def _names_of(stock: Stock) -> list[str]:
+    """Every folded spelling that names `stock`: key, canonical name, aliases."""
+    out = []
+    for text in (stock.key, stock.name, *stock.aliases):
+        folded = normalize_alias(text)
+        if folded and folded not in out:
+            out.append(folded)
+    return out
+
+
+class StockCatalog:
+    """The film stocks filmflow knows, indexed by every folded alias for fast lookups."""
+
+    def __init__(self, stocks: list[Stock], user_keys: frozenset[str] = frozenset()) -> None:
+        self._stocks = {s.key: s for s in stocks}
+        self._index: dict[str, Stock] = {}
+        # built-in stocks first, then the user's, so a user's alias takes over a built-in one
+        for stock in sorted(stocks, key=lambda s: s.key in user_keys):
+            for folded in _names_of(stock):
+                other = self._index.get(folded)
+                if other is not None and other.key != stock.key:
+                    if stock.key in user_keys:
+                        log.warning("film stock alias %r of %r replaces the same alias of %r",
+                                    folded, stock.key, other.key)
+                    else:
+                        log.debug("film stock alias %r is claimed by %r and %r; keeping %r",
+                                  folded, other.key, stock.key, other.key)
+                        continue
+                self._index[folded] = stock
+        self._max_len = max((len(k) for k in self._index), default=0)
+
+    @classmethod
+    def load(cls, user_stocks: dict[str, dict] | None = None) -> StockCatalog:
+        """config/film_stocks.toml merged with the user's [stocks] from filmflow.toml.
+
+        A user key that is already built in overrides the fields it names (its aliases are
+        added to the built-in ones); a new key adds a stock and needs name, iso and process.
+        """
+        path = config_dir() / "film_stocks.toml"
+        raw = load_toml(path).get("stocks", {})
+        stocks = {key: _make_stock(key, fields, str(path)) for key, fields in raw.items()}
+        user_keys = set()
+        for key, fields in (user_stocks or {}).items():
+            key = str(key)
+            if not isinstance(fields, Mapping):
+                raise ConfigError(f"film stock {key!r} in filmflow.toml is not a table; "
+                                  f"write it as [stocks.{key}] with name, iso and process.")
+            if key in raw:
+                merged = {**raw[key], **fields}
+                merged["aliases"] = [*raw[key].get("aliases", []), *_as_list(fields.get("aliases", []))]
+            else:
+                merged = dict(fields)
+            stocks[key] = _make_stock(key, merged, "filmflow.toml")
+            user_keys.add(key)
+        return cls(list(stocks.values()), frozenset(user_keys))
+
+    def all(self) -> list[Stock]:
+        """Every stock, by manufacturer then name."""
+        return sorted(self._stocks.values(), key=lambda s: (s.manufacturer.casefold(), s.name.casefold()))
+
+    def __len__(self) -> int:
+        return len(self._stocks)
+
+    def find(self, text: str) -> Stock | None:
+        """The stock whose key, name or alias is `text` (case-, separator- and Unicode-form-insensitive), or None."""
+        return self._index.get(normalize_alias(text))
+
+    def get(self, text: str) -> Stock:
+        """Like find, but an unknown name raises NotFoundError suggesting the closest stocks."""
+        stock = self.find(text)
+        if stock is not None:
+            return stock
+        close = self.closest(text)
+        if close:
+            hint = f"did you mean {', '.join(s.name for s in close)}? (`filmflow stocks` lists them)"
+        else:
+            hint = "`filmflow stocks` lists the known ones, and [stocks] in filmflow.toml adds your own"
+        raise NotFoundError(f"unknown film stock {text!r}; {hint}")
+
+    def closest(self, text: str, n: int = 3) -> list[Stock]:
+        """Up to `n` stocks whose aliases look most like `text` (difflib on folded aliases)."""
+        folded = normalize_alias(text)
+        if not folded:
+            return []
+        out: list[Stock] = []
+        for key in difflib.get_close_matches(folded, list(self._index), n=n * 8, cutoff=0.6):
+            stock = self._index[key]
+            if stock not in out:
+                out.append(stock)
+            if len(out) == n:
+                break
+        return out
+
+    def search(self, text: str) -> list[Stock]:
+        """Stocks whose name, manufacturer or an alias contains `text` (`filmflow stocks TEXT`); exact name first."""
+        folded = normalize_alias(text)
+        if not folded:
+            return self.all()
+        exact = self._index.get(folded)
+        hits = [s for s in self.all()
+                if any(folded in k for k in (normalize_alias(s.manufacturer), *_names_of(s)))]
+        if exact is not None and exact in hits:
+            hits.remove(exact)
+            hits.insert(0, exact)
+        return hits
+
+    def find_in_text(self, text: str) -> tuple[Stock, int, int] | None:
+        """The stock named by the longest alias anywhere in `text`, with its (start, end) span in `text`.
+
+        "000123_Portra400_35mm" → (Kodak Portra 400, 7, 16); "포트라400 서울 산책" → Portra 400;
+        "Golden Gate" → None (an alias never matches inside a larger word or number).
+        """
+        if not text:
+            return None
+        return _FoldedText(text).longest(self._index, self._max_len)
+
+    def matching(self, text: str) -> list[Stock]:
+        """Every stock `stock_matches` accepts for `text` (the query language's `stock:` term)."""
+        return [s for s in self.all() if stock_matches(s, text)]
+
+
+def _as_list(value: Any) -> list[Any]:
+    return [value] if isinstance(value, str) else list(value) if isinstance(value, (list, tuple)) else []
+
+
+def stock_matches(stock: Stock, text: str) -> bool:
+    """Whether `text` names `stock`: one of its aliases, or whole words of its name or manufacturer.
+
+    `stock:portra400` matches Kodak Portra 400 (an alias) but not Portra 400NC; `stock:portra`
+    matches every Portra and `stock:kodak` every Kodak (whole words of the name); `stock:400`
+    every stock with 400 as a word of its name.
+    """
+    folded = normalize_alias(text)
+    if not folded:
+        return False
+    if folded in _names_of(stock):
+        return True
+    for words in (stock.name.split(), stock.manufacturer.split()):
+        parts = [normalize_alias(w) for w in words]
+        for i in range(len(parts)):
+            run = ""
+            for part in parts[i:]:
+                run += part
+                if run == folded:
+                    return True
+                if len(run) >= len(folded):
+                    break
+    return False
