@@ -1,0 +1,59 @@
+"""`filmflow init` and `filmflow status`."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import click
+
+from filmflow.cli import output
+from filmflow.library import Library
+
+
+@click.command("init")
+@click.argument("directory", required=False, type=click.Path(path_type=Path, file_okay=False))
+@click.pass_obj
+def init(app, directory: Path | None) -> None:
+    """Create a library (filmflow.toml, filmflow.db, inbox/, archive/, exports/, cache/, logs/)."""
+    root = directory or app.library_path
+    lib, created = Library.init(root)
+    if created:
+        click.echo(f"created library {lib.root}")
+        click.echo(f"  settings: {lib.root / 'filmflow.toml'} (commented defaults)")
+        click.echo(f"  drop scan folders in {lib.inbox} and run `filmflow watch`, or `filmflow ingest FOLDER`")
+    else:
+        click.echo(f"library {lib.root} already exists; nothing changed")
+
+
+@click.command("status")
+@click.option("--json", "as_json", is_flag=True, help="Machine-readable output.")
+@click.pass_obj
+def status(app, as_json: bool) -> None:
+    """Catalog size, watcher state, last roll ingested, failures."""
+    from filmflow.status import library_status
+
+    lib = app.library()
+    st = library_status(lib)
+    if as_json:
+        output.emit_json(st)
+        return
+    w = st["watcher"]
+    pairs = [
+        ("library", st["library"]),
+        ("catalog", f"{st['rolls']} rolls, {st['frames']} frames, {st['picks']} picks, {st['projects']} projects"),
+        ("archive", f"{st['bytes'] / 1e9:.2f} GB"),
+        ("watcher", f"running (pid {w['pid']}, since {w.get('since', '?')})" if w["running"] else "not running"),
+        ("last roll", st["last_roll"] or "-"),
+        ("waiting", ", ".join(st["waiting"]) or "-"),
+        ("failed files", st["failures"]),
+        ("schema", st["schema"]),
+    ]
+    output.kv(pairs)
+    for f in st["failed"][:10]:
+        click.echo(f"  {f['source_path']}: {f['error']}")
+
+
+def register(root: click.Group) -> None:
+    """Add `init` and `status`."""
+    root.add_command(init)
+    root.add_command(status)

@@ -1,0 +1,146 @@
+"""`filmflow ingest`: scan folders and lab zips become rolls (progress bar on a terminal)."""
+
+from __future__ import annotations
+
+import datetime as dt
+import sys
+from pathlib import Path
+
+import click
+
+from filmflow.catalog.models import IngestMode
+from filmflow.cli import output
+from filmflow.errors import ExitStatus, InputError
+from filmflow.ingest.run import ingest_sources
+
+MODES = click.Choice([m.value for m in IngestMode])
+
+
+def parse_date_option(value: str | None, name: str = "--developed") -> str | None:
+    """A YYYY-MM-DD option value, or InputError naming it."""
+    if value is None:
+        return None
+    try:
+        return dt.date.fromisoformat(value.strip()).isoformat()
+    except ValueError:
+        raise InputError(f"{name} {value!r} is not a date; write it as YYYY-MM-DD.") from None
+
+
+def report_lines(reports) -> None:
+    """One line per scan folder, for people."""
+    for r in reports:
+        what = "would add" if r.dry_run else "added"
+        parts = [f"{len(r.added)} {what}"]
+        if r.duplicates:
+            parts.append(f"{len(r.duplicates)} duplicate{'s' if len(r.duplicates) != 1 else ''}")
+        if r.failed:
+            parts.append(f"{len(r.failed)} failed")
+        roll = r.roll or "-"
+        click.echo(f"{roll:<8} {r.source}: {', '.join(parts)}" + (f"  → {r.path}" if r.path and r.added else ""))
+        for f in r.failed:
+            click.echo(f"    failed: {f['error']}", err=True)
+
+
+@click.command("ingest")
+@click.argument("paths", nargs=-1, required=True, type=click.Path(exists=True, path_type=Path))
+@click.option("--mode", type=MODES, default=None, help="copy (default), move (verified) or in-place.")
+@click.option("--roll", "code", help="Roll code for these scans (an existing code joins that roll).")
+@click.option("--stock", help="Film stock, by name or alias (e.g. portra400, 'HP5+', 포트라400).")
+@click.option("--ei", type=click.IntRange(1, 100_000), help="Exposure index the film was shot at.")
+@click.option("--developed", help="Development date, YYYY-MM-DD.")
+@click.option("--dry-run", is_flag=True, help="Show what would happen; change nothing.")
+@click.option("--json", "as_json", is_flag=True, help="One JSON object per scan folder.")
+@click.pass_obj
+def ingest(app, paths, mode, code, stock, ei, developed, dry_run, as_json) -> None:
+    """Ingest scan folders or lab .zip files, one roll each."""
+    lib = app.library()
+    options = {"code": code, "stock": stock, "ei": ei, "developed": parse_date_option(developed)}
+    options = {k: v for k, v in options.items() if v is not None}
+    mode_enum = IngestMode(mode or lib.settings.mode)
+    show_bar = not as_json and sys.stderr.isatty()
+    bars = []
+
+    def progress(plan):
+        if not show_bar or not plan.files:
+            return None
+        bar = click.progressbar(length=len(plan.files), label=f"{plan.code} {plan.source_name}"[:40],
+                                file=sys.stderr, show_pos=True)
+        bar.__enter__()
+        bars.append(bar)
+
+        def step(n: int) -> None:
+            bar.update(n)
+            if bar.pos >= bar.length:
+                bar.__exit__(None, None, None)
+        return step
+
+    reports, plans = ingest_sources(lib, list(paths), mode=mode_enum, options=options, dry_run=dry_run,
+                                    progress=progress)
+    if as_json:
+        output.emit_json([r.to_json() for r in reports])
+    else:
+        report_lines(reports)
+    if any(r.failed for r in reports):
+        sys.exit(ExitStatus.FAILED)
+
+
+
+
+@click.command("watch")
+@click.argument("inbox", required=False, type=click.Path(path_type=Path))
+@click.option("--once", is_flag=True, help="Ingest what is ready now, then exit (for cron and tests).")
+@click.option("--settle", type=click.FloatRange(0, 86400), default=None,
+              help="Seconds a folder must stay quiet before ingest (default from filmflow.toml: 10).")
+@click.option("--polling", is_flag=True, help="Poll instead of native events (network shares).")
+@click.option("--mode", type=MODES, default=None, help="copy (default), move (verified) or in-place.")
+@click.option("--json", "as_json", is_flag=True, help="With --once: one JSON object per scan folder.")
+@click.pass_obj
+def watch(app, inbox, once, settle, polling, mode, as_json) -> None:
+    """Watch the inbox and ingest each scan folder or lab zip once it settles."""
+    import logging
+    import signal
+
+    from filmflow import watch as watchmod
+
+    lib = app.library()
+    inbox = Path(inbox) if inbox else lib.inbox
+    lock = watchmod.take_lock(lib, inbox.absolute())
+    handler = watchmod.start_file_log(lib)
+    for h in logging.getLogger().handlers:
+        if getattr(h, "_filmflow", False) and h.level > logging.INFO and not as_json:
+            h.setLevel(logging.INFO)
+    try:
+        cleaned = watchmod.clean_leftovers(lib)
+        if cleaned:
+            logging.getLogger("filmflow.watch").info("removed %d temporary files left by an interrupted run", cleaned)
+        w = watchmod.Watcher(lib, inbox.absolute(), settle if settle is not None else lib.settings.settle,
+                             IngestMode(mode or lib.settings.mode), polling=polling)
+        if once:
+            reports = w.run_once()
+            if as_json:
+                output.emit_json([r.to_json() for r in reports])
+            else:
+                report_lines(reports)
+            if any(r.failed for r in reports):
+                sys.exit(ExitStatus.FAILED)
+            return
+        prev = {s: signal.signal(s, lambda *_: w.stop()) for s in (signal.SIGINT, signal.SIGTERM)}
+        logging.getLogger("filmflow.watch").info("watching %s (settle %gs, %s, %s mode); Ctrl-C stops",
+                                                 inbox, w.settle, "polling" if polling else "native events",
+                                                 w.mode.value)
+        try:
+            w.run()
+        finally:
+            for s, h in prev.items():
+                signal.signal(s, h)
+        logging.getLogger("filmflow.watch").info("watcher stopped")
+    finally:
+        lock.release()
+        logging.getLogger("filmflow").removeHandler(handler)
+        handler.close()
+
+
+def register(root: click.Group) -> None:
+    """Add `ingest` and `watch`."""
+    root.add_command(ingest)
+    root.add_command(watch)

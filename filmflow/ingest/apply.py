@@ -1,0 +1,403 @@
+"""Carry out an IngestPlan: verified copy/move, thumbnails, catalog rows; safe to re-run.
+
+Order of durability for one scan folder:
+1. each file is copied (hashed while copying) to a temp name beside its destination,
+   fsynced, re-read and verified, and its thumbnail written to cache/ (in a process pool);
+2. a verified copy is linked to its final name (never over a different file);
+3. the roll and all its frame rows are inserted in ONE transaction, committed durably;
+4. only then, in move mode, the sources are removed.
+A kill at any instant leaves either temp files (ours, cleaned on the next run), archive
+files with no row (re-linked and catalogued on the next run: the content matches) or a
+committed roll whose sources remain (the next run finishes the move). Nothing is lost.
+"""
+
+from __future__ import annotations
+
+import concurrent.futures as cf
+import contextlib
+import logging
+import multiprocessing
+import os
+import shutil
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from filmflow import fsutil, imaging
+from filmflow.catalog.db import transaction
+from filmflow.catalog.frames import insert_frames, known_hashes
+from filmflow.catalog.models import IngestMode
+from filmflow.catalog.rolls import insert_roll, now, set_roll_tags, update_roll
+from filmflow.errors import ArchiveError, FilmflowError
+from filmflow.ingest.discover import SIDECAR_NAME
+from filmflow.ingest.exif import read_scanner_info
+from filmflow.ingest.plan import FilePlan, IngestPlan
+from filmflow.library import Library
+
+log = logging.getLogger(__name__)
+
+
+@dataclass
+class IngestReport:
+    """The result for one scan folder: SPEC's `ingest --json` object."""
+
+    source: str
+    roll: str | None
+    added: list[str] = field(default_factory=list)          # refs
+    duplicates: list[dict[str, str]] = field(default_factory=list)  # {file, of}
+    failed: list[dict[str, str]] = field(default_factory=list)      # {file, error}
+    moved: int = 0
+    path: str | None = None
+    dry_run: bool = False
+    plan: dict[str, Any] | None = None
+
+    def to_json(self) -> dict[str, Any]:
+        """SPEC's object: source, roll, added, duplicates, failed (+ frames, paths, plan)."""
+        extra = {"plan": self.plan} if self.plan is not None else {}
+        return {**extra,
+            "source": self.source, "roll": self.roll, "added": len(self.added),
+            "duplicates": len(self.duplicates), "failed": self.failed, "frames": self.added,
+            "duplicate_files": self.duplicates, "path": self.path, "dry_run": self.dry_run,
+        }
+
+
+def _error_text(src: Path, e: BaseException) -> str:
+    if isinstance(e, FilmflowError):
+        return e.message
+    if isinstance(e, FileNotFoundError):
+        return f"{src} vanished during ingest; nothing of it was archived (ingest again once it is back)."
+    if isinstance(e, PermissionError):
+        return f"{src} cannot be read (permission denied); fix its permissions (chmod +r) and ingest again."
+    if isinstance(e, OSError) and e.errno == 28:
+        return f"the archive disk is full while copying {src}; the copy was removed, free some space and ingest again."
+    if isinstance(e, OSError):
+        return f"{src}: {e.strerror or e}; the file was left untouched."
+    return f"{src}: {type(e).__name__}: {e}"
+
+
+def process_file(src: str, dest: str | None, thumb: str, thumb_size: int) -> dict[str, Any]:
+    """Worker: verified copy to a temp name beside `dest` (or just hash), EXIF, thumbnail.
+
+    Runs in a process pool; returns plain data. Never raises: an error is data too.
+    """
+    s = Path(src)
+    tmp: Path | None = None
+    try:
+        if dest is not None:
+            d = Path(dest)
+            d.parent.mkdir(parents=True, exist_ok=True)
+            tmp = fsutil.temp_path_for(d)
+            with open(tmp, "xb") as out:
+                sha, size = fsutil.copy_hashing(s, out)
+                out.flush()
+                os.fsync(out.fileno())
+            if fsutil.sha256_file(tmp) != sha:
+                raise ArchiveError(f"the archive copy of {s} does not match its source; check the archive disk.")
+            st = s.stat()
+            os.utime(tmp, ns=(st.st_atime_ns, st.st_mtime_ns))
+            readable = tmp
+        else:
+            sha, size = fsutil.sha256_file(s), s.stat().st_size
+            readable = s
+        thumb_path = Path(thumb.replace("{sha}", sha).replace("{sh}", sha[:2]))
+        if thumb_path.exists():
+            info = imaging.read_scan_info(readable)
+        else:
+            info = imaging.make_thumbnail(readable, thumb_path, thumb_size)
+        ex = read_scanner_info(readable)
+        return {"ok": True, "sha": sha, "bytes": size, "tmp": str(tmp) if tmp else None,
+                "width": info.width, "height": info.height, "bits": info.bits, "format": info.format,
+                "mode": info.mode, "scanner": ex.scanner, "scanned": ex.scanned,
+                "thumbnail": str(thumb_path)}
+    except BaseException as e:  # noqa: BLE001 - reported per file
+        if tmp is not None:
+            with contextlib.suppress(OSError):
+                tmp.unlink()
+        if isinstance(e, KeyboardInterrupt):
+            raise
+        return {"ok": False, "error": _error_text(s, e)}
+
+
+class IngestInterrupted(Exception):
+    """A stop was requested mid-folder: nothing of it was committed, our temp files are gone."""
+
+
+def _die_with_parent() -> None:
+    """Pool initializer: a worker must not outlive a killed ingest and leave temp files behind."""
+    try:
+        import ctypes
+        import signal
+
+        ctypes.CDLL("libc.so.6", use_errno=True).prctl(1, signal.SIGKILL)  # PR_SET_PDEATHSIG
+    except (OSError, AttributeError):
+        pass
+
+
+class Ingester:
+    """Runs plans; owns the thumbnail process pool (reused across scan folders)."""
+
+    def __init__(self, lib: Library, workers: int | None = None,
+                 should_stop: Callable[[], bool] | None = None) -> None:
+        self.lib = lib
+        self.should_stop = should_stop or (lambda: False)
+        n = workers if workers is not None else (lib.settings.workers or os.cpu_count() or 1)
+        self.workers = max(1, n)
+        self._pool: cf.ProcessPoolExecutor | None = None
+
+    def __enter__(self) -> "Ingester":
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    def close(self) -> None:
+        if self._pool is not None:
+            self._pool.shutdown(wait=True, cancel_futures=True)
+            self._pool = None
+
+    def _map(self, jobs: list[tuple], progress: Callable[[int], None] | None) -> Iterator[tuple[int, dict]]:
+        if self.workers == 1 or len(jobs) <= 1:
+            for i, job in enumerate(jobs):
+                if self.should_stop():
+                    raise IngestInterrupted()
+                r = process_file(*job)
+                if progress:
+                    progress(1)
+                yield i, r
+            return
+        if self._pool is None:
+            self._pool = cf.ProcessPoolExecutor(self.workers, mp_context=multiprocessing.get_context("forkserver"),
+                                                initializer=_die_with_parent)
+        futs = {self._pool.submit(process_file, *job): i for i, job in enumerate(jobs)}
+        try:
+            for fut in cf.as_completed(futs):
+                if progress:
+                    progress(1)
+                yield futs[fut], fut.result()
+                if self.should_stop():
+                    raise IngestInterrupted()
+        except BaseException:
+            for fut in futs:
+                fut.cancel()
+            for fut in futs:  # the files in hand finish; their temp copies are removed by apply
+                if not fut.cancelled():
+                    with contextlib.suppress(BaseException):
+                        r = fut.result()
+                        if r.get("tmp"):
+                            with contextlib.suppress(OSError):
+                                os.unlink(r["tmp"])
+            raise
+
+    def apply(self, plan: IngestPlan, progress: Callable[[int], None] | None = None) -> IngestReport:
+        """Carry out a plan (see module docstring for the order of durability)."""
+        lib = self.lib
+        report = IngestReport(source=plan.source_name, roll=plan.code,
+                              path=str(plan.dest_dir) if plan.dest_dir else str(plan.folder))
+        in_place = plan.mode is IngestMode.IN_PLACE
+        if plan.dest_dir is not None and plan.dest_dir.exists():
+            for p in plan.dest_dir.rglob(f"*{fsutil.TMP_MARK}*"):
+                with contextlib.suppress(OSError):
+                    p.unlink()
+        thumb_tpl = str(lib.root / "cache" / "thumbs" / "{sh}" / "{sha}.jpg")
+        todo = [f for f in plan.files if f.already is None]
+        jobs = [(str(f.src), None if in_place else str(f.dest), thumb_tpl, lib.settings.thumbnail_size)
+                for f in todo]
+        results: list[dict | None] = [None] * len(jobs)
+        try:
+            for i, r in self._map(jobs, progress):
+                results[i] = r
+        except BaseException:
+            for r in results:  # ours: temp copies not yet linked
+                if r and r.get("tmp"):
+                    with contextlib.suppress(OSError):
+                        os.unlink(r["tmp"])
+            raise
+
+        db = lib.db(durable=plan.mode is IngestMode.MOVE)
+        try:
+            rows, finish_move = self._link(plan, todo, results, report, db)
+            finish_move += self._already(plan, report)
+            self._commit(plan, rows, report, db)
+        finally:
+            db.conn.close()
+        if rows or plan.roll is not None:
+            self._keep_sidecar(plan)
+        if plan.mode is IngestMode.MOVE:
+            self._remove_sources(plan, [p for p, _ in rows] + finish_move, report)
+        if plan.extracted is not None and not report.failed:
+            shutil.rmtree(plan.extracted, ignore_errors=True)
+        return report
+
+    def _already(self, plan: IngestPlan, report: IngestReport) -> list[FilePlan]:
+        """Files catalogued before from the same path: duplicates, or a move to finish."""
+        finish: list[FilePlan] = []
+        for f in plan.files:
+            if f.already is None:
+                continue
+            report.duplicates.append({"file": f.rel, "of": f.already["ref"]})
+            if plan.mode is IngestMode.MOVE:
+                archived = self.lib.resolve(f.already["path"])
+                sha = f.already["sha256"]
+                # remove the source only if both it and the archive copy hash to the catalogued value
+                try:
+                    if fsutil.sha256_file(archived) == sha and fsutil.sha256_file(f.src) == sha:
+                        finish.append(f)
+                except OSError:
+                    pass
+        return finish
+
+    def _link(self, plan: IngestPlan, files: list[FilePlan], results: list[dict | None], report: IngestReport,
+              db) -> tuple[list, list]:
+        lib = self.lib
+        ok = [(f, r) for f, r in zip(files, results) if r and r["ok"]]
+        for f, r in zip(files, results):
+            if r and not r["ok"]:
+                report.failed.append({"file": f.rel, "error": r["error"]})
+        known = known_hashes(db.conn, [r["sha"] for _, r in ok])
+        seen: dict[str, str] = {}
+        rows: list[tuple[FilePlan, dict]] = []
+        finish_move: list[FilePlan] = []
+        for f, r in ok:
+            sha = r["sha"]
+            k = known.get(sha)
+            if k is not None or sha in seen:
+                if r.get("tmp"):
+                    with contextlib.suppress(OSError):
+                        os.unlink(r["tmp"])
+                of = k["ref"] if k else seen[sha]
+                report.duplicates.append({"file": f.rel, "of": of})
+                if k and k.get("source_path") == str(f.src) and plan.mode is IngestMode.MOVE:
+                    # an earlier run committed this frame but was stopped before removing the source
+                    if lib.resolve(k["path"]).exists() and fsutil.sha256_file(lib.resolve(k["path"])) == sha:
+                        finish_move.append(f)
+                continue
+            dest = f.dest
+            if r.get("tmp"):
+                dest = self._link_tmp(Path(r["tmp"]), f.dest, sha)
+            seen[sha] = f"{plan.code}/{f.frame}"
+            rows.append((f, {**r, "dest": dest}))
+        return rows, finish_move
+
+    @staticmethod
+    def _link_tmp(tmp: Path, dest: Path, sha: str) -> Path:
+        """Give a verified temp copy its final name without ever replacing a different file."""
+        candidate = dest
+        for i in range(100):
+            try:
+                os.link(tmp, candidate)
+                break
+            except FileExistsError:
+                if fsutil.sha256_file(candidate) == sha:
+                    break  # an earlier, interrupted run already put it there
+                candidate = dest.with_name(f"{dest.stem}-{sha[:8]}{'-' + str(i) if i else ''}{dest.suffix}")
+        else:
+            raise ArchiveError(f"cannot find a free name for {dest} in the archive.")
+        with contextlib.suppress(OSError):
+            tmp.unlink()
+        fsutil.fsync_dir(candidate.parent)
+        return candidate
+
+    def _commit(self, plan: IngestPlan, rows: list, report: IngestReport, db) -> None:
+        lib = self.lib
+        ts = now()
+        fields = dict(plan.resolved.fields)
+        fields.update(path=lib.rel(plan.dest_dir) if plan.dest_dir else lib.rel(plan.folder),
+                      mode=plan.mode.value, source_key=plan.source_key)
+        scans = sorted(r["scanned"][:10] for _, r in rows if r.get("scanned"))
+        with transaction(db) as conn:
+            if plan.roll is None:
+                if not rows:
+                    roll_id = None  # nothing new (all failed or duplicates): no empty roll
+                else:
+                    if scans and not fields.get("scanned"):
+                        fields["scanned"] = scans[0]
+                        plan.resolved.sources["scanned"] = "exif"
+                        if not fields.get("year"):
+                            fields["year"] = int(scans[0][:4])
+                    roll_id = insert_roll(conn, fields, plan.resolved.sources)
+            else:
+                roll_id = plan.roll.id
+                missing = {k: v for k, v in fields.items()
+                           if getattr(plan.roll, k, None) in (None, "") and k in plan.resolved.sources}
+                if missing:
+                    update_roll(conn, roll_id, missing, {k: plan.resolved.sources[k] for k in missing})
+            if roll_id is not None:
+                set_roll_tags(conn, roll_id, plan.resolved.tags)
+                insert_frames(conn, [{
+                    "roll_id": roll_id, "frame": f.frame, "frame_num": f.frame_num,
+                    "path": lib.rel(r["dest"]), "file": f.src.name,
+                    "source_path": None if plan.extracted else str(f.src),
+                    "sha256": r["sha"], "bytes": r["bytes"], "width": r["width"], "height": r["height"],
+                    "bits": r["bits"], "format": r["format"], "mode": r["mode"], "scanner": r["scanner"],
+                    "scanned": r["scanned"], "thumbnail": lib.rel(Path(r["thumbnail"])), "added_at": ts,
+                } for f, r in rows])
+                if plan.resolved.project and rows:
+                    _add_to_project(conn, plan.resolved.project, [r["sha"] for _, r in rows])
+                conn.execute("INSERT OR REPLACE INTO meta (key, value) VALUES ('last_roll', ?)",
+                             (f"{plan.code}\t{ts}",))
+            for f, _ in rows:
+                conn.execute("DELETE FROM failures WHERE source_path = ?", (str(f.src),))
+            for fail in report.failed:
+                conn.execute("INSERT OR REPLACE INTO failures (source_path, roll_code, error, at) VALUES (?, ?, ?, ?)",
+                             (str(plan.folder / fail["file"]), plan.code, fail["error"], ts))
+        report.added = [f"{plan.code}/{f.frame}" for f, _ in rows]
+        if roll_id is None:
+            report.roll = None
+
+    @staticmethod
+    def _keep_sidecar(plan: IngestPlan) -> None:
+        """Archive roll.toml beside the scans (the photographer's notes belong with the roll)."""
+        sidecar = plan.folder / SIDECAR_NAME
+        if plan.dest_dir is None or not sidecar.is_file():
+            return
+        sha = fsutil.sha256_file(sidecar)
+        dest = plan.dest_dir / SIDECAR_NAME
+        if dest.exists() and fsutil.sha256_file(dest) != sha:
+            dest = plan.dest_dir / f"roll-{sha[:8]}.toml"
+        fsutil.copy_verified(sidecar, dest, expect_sha=sha)
+        if plan.mode is IngestMode.MOVE and plan.extracted is None:
+            sidecar.unlink()
+
+    def _remove_sources(self, plan: IngestPlan, done: list[FilePlan], report: IngestReport) -> None:
+        """Move mode: the rows are durable; remove the sources and the folders they empty."""
+        if plan.extracted is not None:
+            if not report.failed and plan.source.is_file():
+                with contextlib.suppress(OSError):
+                    plan.source.unlink()
+                    fsutil.fsync_dir(plan.source.parent)
+                    report.moved = len(done)
+            return
+        for f in done:
+            with contextlib.suppress(FileNotFoundError):
+                f.src.unlink()
+                report.moved += 1
+        parents = {f.src.parent for f in done}
+        for d in parents:
+            fsutil.fsync_dir(d)
+        if not report.failed:
+            _remove_empty_dirs(plan.folder)
+
+
+def _remove_empty_dirs(root: Path) -> None:
+    """rmdir folders left empty (bottom-up); never touches a file."""
+    for dirpath, _dirs, _files in sorted(os.walk(root), key=lambda t: -len(t[0])):
+        with contextlib.suppress(OSError):
+            os.rmdir(dirpath)
+
+
+def _add_to_project(conn, name: str, shas: list[str]) -> None:
+    """Sidecar `project = "..."`: append the roll's new frames to that project."""
+    row = conn.execute("SELECT id FROM projects WHERE name = ?", (name,)).fetchone()
+    if row is None:
+        ts = now()
+        pid = conn.execute("INSERT INTO projects (name, title, created_at, updated_at) VALUES (?, ?, ?, ?)",
+                           (name, name, ts, ts)).lastrowid
+    else:
+        pid = row[0]
+    pos = conn.execute("SELECT coalesce(max(position), 0) FROM project_frames WHERE project_id = ?", (pid,)).fetchone()[0]
+    for sha in shas:
+        fid = conn.execute("SELECT id FROM frames WHERE sha256 = ?", (sha,)).fetchone()[0]
+        pos += 1
+        conn.execute("INSERT OR IGNORE INTO project_frames (project_id, frame_id, position) VALUES (?, ?, ?)",
+                     (pid, fid, pos))

@@ -1,0 +1,51 @@
+"""What `filmflow status` reports: catalog counts, watcher state, last roll, failures."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from filmflow.library import Library, watcher_running
+
+WATCH_LOCK = "watch.lock"
+WATCH_STATE = "watch.state.json"
+
+
+def library_status(lib: Library) -> dict[str, Any]:
+    """A status summary (one query per figure; no per-frame work)."""
+    db = lib.db()
+    try:
+        c = db.conn
+        one = lambda sql: c.execute(sql).fetchone()[0]  # noqa: E731
+        last = c.execute("SELECT value FROM meta WHERE key = 'last_roll'").fetchone()
+        failures = [{"source_path": s, "roll": r, "error": e, "at": a} for s, r, e, a in
+                    c.execute("SELECT source_path, roll_code, error, at FROM failures ORDER BY at DESC LIMIT 20")]
+        st = {
+            "library": str(lib.root),
+            "rolls": one("SELECT count(*) FROM rolls"),
+            "frames": one("SELECT count(*) FROM frames"),
+            "picks": one("SELECT count(*) FROM frames WHERE pick = 'yes'"),
+            "projects": one("SELECT count(*) FROM projects"),
+            "bytes": one("SELECT coalesce(sum(bytes), 0) FROM frames"),
+            "failures": one("SELECT count(*) FROM failures"),
+            "failed": failures,
+            "schema": [m.name for m in __import__("filmflow.catalog.schema", fromlist=["migrations"]).migrations.applied(db)][-1:] or ["-"],
+        }
+    finally:
+        c.close()
+    st["schema"] = st["schema"][0]
+    if last:
+        code, at = (last[0].split("\t") + [""])[:2]
+        st["last_roll"] = f"{code} at {at}"
+    else:
+        st["last_roll"] = None
+    info = watcher_running(lib.logs / WATCH_LOCK)
+    st["watcher"] = {"running": info is not None, **(info or {})}
+    waiting: list[str] = []
+    if info is not None:
+        try:
+            waiting = json.loads((lib.logs / WATCH_STATE).read_text()).get("waiting", [])
+        except (OSError, ValueError):
+            waiting = []
+    st["waiting"] = waiting
+    return st
