@@ -1,0 +1,297 @@
+"""The inbox watcher: native or polling events, a settle timer, catch-up on start.
+
+A scan source (a direct child folder of the inbox, or a .zip there) is ingested once it
+has been quiet for `settle` seconds, holds no partial download, and its file sizes are
+stable. What was ingested is remembered by a stat signature (cache/watch-seen.json), so
+an idle watcher over thousands of ingested files reads none of them again.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import logging
+import logging.handlers
+import os
+import threading
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from filmflow import fsutil
+from filmflow.catalog.models import IngestMode
+from filmflow.errors import InputError
+from filmflow.ingest.apply import IngestInterrupted, IngestReport, Ingester
+from filmflow.ingest.discover import is_ignored, is_partial, scan_inbox
+from filmflow.ingest.run import ingest_sources
+from filmflow.library import Library, WatcherLock
+from filmflow.status import WATCH_LOCK, WATCH_STATE
+
+log = logging.getLogger(__name__)
+
+SEEN_FILE = "watch-seen.json"
+
+
+@dataclass(frozen=True, slots=True)
+class Signature:
+    """A cheap stat summary of a source: what changed, whether it is partial, its newest mtime."""
+
+    digest: str
+    partial: bool
+    newest: float
+    files: int
+
+
+def signature(source: Path) -> Signature | None:
+    """Stat every file of a source (no reads); None when the source is gone."""
+    h = hashlib.sha1()
+    partial = False
+    newest = 0.0
+    n = 0
+    try:
+        if source.is_file():
+            st = source.stat()
+            h.update(f"{st.st_size}:{st.st_mtime_ns}".encode())
+            return Signature(h.hexdigest(), False, st.st_mtime, 1)
+        newest = source.stat().st_mtime
+        for dirpath, dirs, files in os.walk(source):
+            dirs.sort()
+            for name in sorted(files):
+                if is_partial(name) or (fsutil.is_temp_name(name)):
+                    partial = True
+                if is_ignored(name):
+                    continue
+                try:
+                    st = os.stat(os.path.join(dirpath, name))
+                except FileNotFoundError:
+                    continue
+                h.update(f"{dirpath}/{name}:{st.st_size}:{st.st_mtime_ns}\n".encode("utf-8", "surrogateescape"))
+                newest = max(newest, st.st_mtime)
+                n += 1
+    except FileNotFoundError:
+        return None
+    return Signature(h.hexdigest(), partial, newest, n)
+
+
+@dataclass
+class _Pending:
+    since: float                     # monotonic time of the last event / change seen
+    last_sig: Signature | None = None
+    checked_at: float = 0.0
+
+
+@dataclass
+class Watcher:
+    """Watches one inbox and ingests what settles. Thread-safe `stop()`."""
+
+    lib: Library
+    inbox: Path
+    settle: float
+    mode: IngestMode
+    polling: bool = False
+    on_report: Callable[[IngestReport], None] | None = None
+    workers: int | None = None
+    tick: float = 0.2
+    _stop: threading.Event = field(default_factory=threading.Event)
+    _lock: threading.Lock = field(default_factory=threading.Lock)
+    _pending: dict[Path, _Pending] = field(default_factory=dict)
+    _seen: dict[str, str] = field(default_factory=dict)
+    _warned_loose: set[Path] = field(default_factory=set)
+
+    def __post_init__(self) -> None:
+        if not self.inbox.is_dir():
+            raise InputError(f"inbox {self.inbox} does not exist or is not a folder; create it or pass another INBOX.")
+        if not os.access(self.inbox, os.R_OK | os.X_OK):
+            raise InputError(f"inbox {self.inbox} is not readable; fix its permissions.")
+        self._seen_path = self.lib.cache / SEEN_FILE
+        try:
+            self._seen = json.loads(self._seen_path.read_text())
+        except (OSError, ValueError):
+            self._seen = {}
+
+    # -- events --------------------------------------------------------------------------
+    def _top(self, path: str) -> Path | None:
+        try:
+            rel = Path(path).relative_to(self.inbox)
+        except ValueError:
+            return None
+        if not rel.parts:
+            return None
+        return self.inbox / rel.parts[0]
+
+    def touch(self, path: str) -> None:
+        """An event under the inbox: (re)start its source's settle timer."""
+        top = self._top(path)
+        if top is None or is_ignored(top.name) and not is_partial(top.name):
+            return
+        with self._lock:
+            p = self._pending.get(top)
+            if p is None:
+                self._pending[top] = _Pending(since=time.monotonic())
+            else:
+                p.since = time.monotonic()
+
+    def catch_up(self) -> None:
+        """Queue every source already in the inbox (the watcher was not running when it came)."""
+        scan = scan_inbox(self.inbox)
+        for loose in scan.loose:
+            if loose not in self._warned_loose:
+                log.warning("%s is a loose image in the inbox root; put it in a folder named after its roll "
+                            "(e.g. '2023-05-01 Portra400') and it will be ingested", loose.name)
+                self._warned_loose.add(loose)
+        with self._lock:
+            for src in scan.sources:
+                self._pending.setdefault(src, _Pending(since=0.0))
+
+    # -- readiness -----------------------------------------------------------------------
+    def _ready(self, now_mono: float) -> list[Path]:
+        ready: list[Path] = []
+        with self._lock:
+            items = list(self._pending.items())
+        wall = time.time()
+        for src, p in items:
+            if now_mono - p.since < self.settle:
+                continue
+            if is_ignored(src.name) or not (src.is_dir() or src.suffix.lower() == ".zip"):
+                self._drop(src)
+                continue
+            sig = signature(src)
+            if sig is None:
+                self._drop(src)  # renamed or deleted while it settled
+                continue
+            if self._seen.get(str(src)) == sig.digest:
+                self._drop(src)  # ingested before, unchanged: read nothing
+                continue
+            settled_by_mtime = p.last_sig is None and wall - sig.newest >= self.settle
+            if p.last_sig is None or p.last_sig.digest != sig.digest:
+                with self._lock:  # new or changed: the stability clock starts now
+                    p.last_sig, p.checked_at = sig, now_mono
+                settled_by_compare = False
+            else:
+                settled_by_compare = now_mono - p.checked_at >= self.settle
+            if sig.partial or not (settled_by_mtime or settled_by_compare):
+                continue
+            if sig.files == 0 and src.is_dir():
+                self._drop(src)
+                continue
+            ready.append(src)
+        return ready
+
+    def _drop(self, src: Path) -> None:
+        with self._lock:
+            self._pending.pop(src, None)
+
+    def waiting(self) -> list[str]:
+        """Names of sources waiting to settle."""
+        with self._lock:
+            return sorted(p.name for p in self._pending)
+
+    # -- work ----------------------------------------------------------------------------
+    def _ingest(self, ingester: Ingester, src: Path) -> IngestReport | None:
+        sig_before = signature(src)
+        try:
+            reports, _ = ingest_sources(self.lib, [src], mode=self.mode, options={}, ingester=ingester)
+        except IngestInterrupted:
+            log.info("stopped while ingesting %s; nothing of it was committed", src.name)
+            return None
+        self._drop(src)
+        report = reports[0]
+        after = signature(src)
+        if after is not None and sig_before is not None and after.digest == sig_before.digest:
+            self._seen[str(src)] = after.digest
+            self._save_seen()
+        elif after is not None:
+            self.touch(str(src))  # it changed while we worked: look again later
+        if report.failed:
+            for f in report.failed:
+                log.error("%s: %s", src.name, f["error"])
+        log.info("ingested %s → %s: %d added, %d duplicates, %d failed", src.name, report.roll or "-",
+                 len(report.added), len(report.duplicates), len(report.failed))
+        if self.on_report:
+            self.on_report(report)
+        return report
+
+    def _save_seen(self) -> None:
+        fsutil.atomic_write_text(self._seen_path, json.dumps(self._seen, ensure_ascii=False))
+
+    def _write_state(self, last: list[str]) -> list[str]:
+        now = self.waiting()
+        if now != last:
+            fsutil.atomic_write_text(self.lib.logs / WATCH_STATE, json.dumps({"waiting": now}, ensure_ascii=False))
+        return now
+
+    def run_once(self) -> list[IngestReport]:
+        """Ingest what is ready now and return (for --once and cron)."""
+        self.catch_up()
+        out: list[IngestReport] = []
+        with Ingester(self.lib, self.workers, should_stop=self._stop.is_set) as ing:
+            for src in self._ready(time.monotonic() + self.settle):
+                r = self._ingest(ing, src)
+                if r is not None:
+                    out.append(r)
+        return out
+
+    def stop(self) -> None:
+        """Ask the loop to finish the file in hand and return."""
+        self._stop.set()
+
+    def run(self) -> None:
+        """Watch until stop(): events (or polling) → settle → ingest."""
+        from watchdog.events import FileSystemEventHandler
+        from watchdog.observers import Observer
+        from watchdog.observers.polling import PollingObserver
+
+        watcher = self
+
+        class Handler(FileSystemEventHandler):
+            def on_any_event(self, event):  # noqa: D102 - watchdog API
+                if event.event_type in ("opened", "closed_no_write"):
+                    return
+                watcher.touch(event.src_path)
+                dest = getattr(event, "dest_path", "")
+                if dest:
+                    watcher.touch(dest)
+
+        observer = PollingObserver(timeout=max(0.5, min(self.settle / 2, 5.0))) if self.polling else Observer()
+        observer.schedule(Handler(), str(self.inbox), recursive=True)
+        observer.start()
+        state: list[str] = ["__unset__"]
+        try:
+            self.catch_up()
+            with Ingester(self.lib, self.workers, should_stop=self._stop.is_set) as ing:
+                while not self._stop.is_set():
+                    for src in self._ready(time.monotonic()):
+                        if self._stop.is_set():
+                            break
+                        self._ingest(ing, src)
+                    state = self._write_state(state)
+                    self._stop.wait(self.tick)
+        finally:
+            observer.stop()
+            observer.join(timeout=5)
+
+
+def start_file_log(lib: Library) -> logging.Handler:
+    """A rotating log in logs/watch.log (1 MB x 5): a line per roll ingested and per failure."""
+    lib.logs.mkdir(exist_ok=True)
+    h = logging.handlers.RotatingFileHandler(lib.logs / "watch.log", maxBytes=1 << 20, backupCount=5,
+                                             encoding="utf-8")
+    h.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(message)s"))
+    h.setLevel(logging.INFO)
+    logging.getLogger("filmflow").addHandler(h)
+    if logging.getLogger("filmflow").getEffectiveLevel() > logging.INFO:
+        logging.getLogger("filmflow").setLevel(logging.INFO)
+    return h
+
+
+def take_lock(lib: Library, inbox: Path) -> WatcherLock:
+    """The one-watcher-per-library lock (LibraryLockedError naming the holder's pid)."""
+    lock = WatcherLock(lib.logs / WATCH_LOCK)
+    lock.acquire(inbox)
+    return lock
+
+
+def clean_leftovers(lib: Library) -> int:
+    """Remove our temp files left by a killed run (archive, cache, exports)."""
+    return sum(fsutil.clean_temp_files(p) for p in (lib.archive, lib.cache, lib.exports))
