@@ -1,0 +1,666 @@
+"""Project export: frames as ordered sRGB JPEGs, manifest.json, gallery, post and contact sheet.
+
+Owns the export folder of one project. What it promises (SPEC "Export", issue #6):
+
+- Frames are written in project order as `NN_ROLL-FRAME.jpg`, through
+  `imaging.export_jpeg` (long edge, sRGB, orientation, 16-bit), in a process pool.
+- Metadata is written fresh, never copied: Artist/Copyright from the config, an
+  ImageDescription naming stock, EI/push, format, camera and frame, the caption (EXIF
+  UserComment and XMP). The scanner's Make/Model and every serial number are never
+  written; GPS only with `keep_gps`.
+- `manifest.json` records every file the export wrote. Re-export re-encodes only frames
+  whose source hash or settings changed, renames frames that only moved, and removes
+  only files a previous export recorded. Before anything is touched an in-progress
+  manifest lists every name about to be written, so an export killed midway and run
+  again ends complete and still owns what it half did.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import hashlib
+import json
+import logging
+import os
+import tempfile
+import time
+from collections.abc import Callable, Iterator, Sequence
+from concurrent.futures import ProcessPoolExecutor, as_completed
+from dataclasses import dataclass, field
+from datetime import date
+from pathlib import Path
+from xml.sax.saxutils import escape as xml_escape
+
+from PIL import Image
+
+from filmflow import __version__, fsutil, gallery, imaging
+from filmflow.errors import FilmflowError, InputError
+
+log = logging.getLogger(__name__)
+
+MANIFEST = "manifest.json"
+GALLERY = "index.html"
+POST = "post.md"
+SHEET = "contact-sheet.jpg"
+META_FILES = (GALLERY, POST, SHEET)
+MANIFEST_FORMAT = 1
+# Bump when the pixel pipeline or the metadata written changes: every frame is redone.
+PIPELINE_VERSION = 1
+CHECKPOINT_SECONDS = 1.0
+
+_IFD_EXIF = 0x8769
+_IFD_GPS = 0x8825
+_TAG_DESCRIPTION = 0x010E
+_TAG_SOFTWARE = 0x0131
+_TAG_ARTIST = 0x013B
+_TAG_COPYRIGHT = 0x8298
+_TAG_USER_COMMENT = 0x9286
+_TAG_LENS_MODEL = 0xA434
+
+
+@dataclass(frozen=True, slots=True)
+class ExportItem:
+    """One frame of the project, as the catalog knows it."""
+
+    position: int
+    ref: str
+    roll: str
+    frame: str
+    source: Path
+    sha256: str
+    caption: str | None
+    stock: str | None
+    ei: int | None
+    push: float | None
+    format: str | None
+    camera: str | None
+    lens: str | None
+    roll_title: str | None
+    developed: str | None
+    shot: str | None
+    scanner: str | None
+    rating: int = 0
+    pick: str = "no"
+    tags: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
+class ExportSettings:
+    """How to export (options of `project export` plus config)."""
+
+    long_edge: int = 2048
+    quality: int = 90
+    picks_only: bool = False
+    min_rating: int = 0
+    gallery: bool = True
+    keep_gps: bool = False
+    artist: str | None = None
+    copyright: str | None = None
+    grey_as_rgb: bool = False
+    workers: int = 2
+
+
+@dataclass
+class ExportReport:
+    """What an export did; `failed` non-empty means exit 1 (the rest was exported)."""
+
+    out_dir: Path
+    written: list[str]
+    unchanged: list[str]
+    removed: list[str]
+    failed: list[dict]  # {"file": ..., "error": ..., "ref": ...}
+    manifest: Path
+    gallery: Path | None
+    post: Path | None
+    sheet: Path | None
+    renamed: list[str] = field(default_factory=list)
+
+
+# --------------------------------------------------------------------------- text
+
+
+def format_push(push: float | None) -> str | None:
+    """Push/pull stops as a photographer writes them.
+
+    Examples: 1 → '+1', -1 → '-1', 0.33 → '+1/3', 0.67 → '+2/3', 1.33 → '+1 1/3', 0 → None.
+    """
+    if not push:
+        return None
+    thirds = round(abs(push) * 3)
+    if thirds == 0:
+        return None
+    whole, rest = divmod(thirds, 3)
+    sign = "+" if push > 0 else "-"
+    frac = f"{rest}/3" if rest else ""
+    if whole and frac:
+        return f"{sign}{whole} {frac}"
+    return f"{sign}{whole or frac}"
+
+
+def film_line(item: ExportItem) -> str:
+    """'Kodak Portra 400 @ EI 800 (+1) · 120 6x7 · Mamiya RB67 · R042/12'."""
+    stock = item.stock or ""
+    if item.ei:
+        stock = f"{stock} @ EI {item.ei}".strip()
+    push = format_push(item.push)
+    if push and stock:
+        stock += f" ({push})"
+    parts = [stock, item.format or "", item.camera or "", item.ref]
+    return " · ".join(p.strip() for p in parts if p and p.strip())
+
+
+def output_name(index: int, count: int, item: ExportItem) -> str:
+    """'03_R042-12.jpg': sorts in project order and says which frame it is."""
+    width = max(2, len(str(count)))
+    roll = fsutil.safe_component(item.roll, 60).replace(" ", "_")
+    frame = fsutil.safe_component(item.frame, 30).replace(" ", "_")
+    return f"{index:0{width}d}_{roll}-{frame}.jpg"
+
+
+def _clean_text(text: str | None) -> str:
+    """Drop control characters (not allowed in XML, useless in EXIF), keep newlines as spaces."""
+    if not text:
+        return ""
+    return "".join(" " if c in "\r\n\t" else c for c in text if c >= " " or c in "\r\n\t").strip()
+
+
+def _user_comment(text: str) -> bytes:
+    # EXIF UserComment: an 8-byte charset header; Pillow writes big-endian ("MM") EXIF.
+    try:
+        return b"ASCII\0\0\0" + text.encode("ascii")
+    except UnicodeEncodeError:
+        return b"UNICODE\0" + text.encode("utf-16-be")
+
+
+def _xmp_packet(item: ExportItem, description: str, settings: ExportSettings) -> bytes:
+    """A small XMP packet (UTF-8, unlike EXIF): caption, title, creator, rights, keywords."""
+    caption = _clean_text(item.caption)
+    parts = [
+        f"<dc:title><rdf:Alt><rdf:li xml:lang=\"x-default\">{xml_escape(item.ref)}</rdf:li></rdf:Alt></dc:title>",
+        "<dc:description><rdf:Alt><rdf:li xml:lang=\"x-default\">"
+        f"{xml_escape(caption or description)}</rdf:li></rdf:Alt></dc:description>",
+    ]
+    if settings.artist:
+        parts.append(f"<dc:creator><rdf:Seq><rdf:li>{xml_escape(_clean_text(settings.artist))}</rdf:li></rdf:Seq></dc:creator>")
+    if settings.copyright:
+        parts.append(
+            "<dc:rights><rdf:Alt><rdf:li xml:lang=\"x-default\">"
+            f"{xml_escape(_clean_text(settings.copyright))}</rdf:li></rdf:Alt></dc:rights>"
+        )
+    keywords = [t for t in (_clean_text(t) for t in item.tags) if t]
+    if keywords:
+        lis = "".join(f"<rdf:li>{xml_escape(k)}</rdf:li>" for k in keywords)
+        parts.append(f"<dc:subject><rdf:Bag>{lis}</rdf:Bag></dc:subject>")
+    body = "".join(parts)
+    return (
+        '<?xpacket begin="\ufeff" id="W5M0MpCehiHzreSzNTczkc9d"?>'
+        '<x:xmpmeta xmlns:x="adobe:ns:meta/"><rdf:RDF xmlns:rdf="http://www.w3.org/1999/02/22-rdf-syntax-ns#">'
+        '<rdf:Description rdf:about="" xmlns:dc="http://purl.org/dc/elements/1.1/">'
+        f"{body}</rdf:Description></rdf:RDF></x:xmpmeta>"
+        '<?xpacket end="w"?>'
+    ).encode("utf-8")
+
+
+# --------------------------------------------------------------------------- jobs
+
+
+@dataclass(frozen=True, slots=True)
+class _Job:
+    """One frame to encode; plain data so it pickles into a worker process."""
+
+    name: str
+    source: Path
+    dst: Path
+    long_edge: int
+    quality: int
+    grey_as_rgb: bool
+    keep_gps: bool
+    ifd0: tuple[tuple[int, bytes | str], ...]
+    exif_ifd: tuple[tuple[int, bytes | str], ...]
+    xmp: bytes
+
+
+def _build_exif(job: _Job) -> Image.Exif:
+    exif = Image.Exif()
+    for tag, value in job.ifd0:
+        exif[tag] = value
+    if job.exif_ifd:
+        sub = exif.get_ifd(_IFD_EXIF)
+        for tag, value in job.exif_ifd:
+            sub[tag] = value
+    if job.keep_gps:
+        gps = imaging.read_exif(job.source).get_ifd(_IFD_GPS)
+        if gps:
+            exif.get_ifd(_IFD_GPS).update(gps)
+    return exif
+
+
+def _encode(job: _Job) -> tuple[str, tuple[int, int] | None, str | None]:
+    """Worker: write one frame; return (name, size, None) or (name, None, error sentence)."""
+    try:
+        size = imaging.export_jpeg(
+            job.source, job.dst, job.long_edge, job.quality,
+            grey_as_rgb=job.grey_as_rgb, exif=_build_exif(job), xmp=job.xmp,
+        )
+        return job.name, size, None
+    except FilmflowError as e:
+        return job.name, None, str(e)
+    except OSError as e:
+        return job.name, None, f"{job.dst}: cannot be written ({e.strerror or e}); check free space and permissions."
+
+
+def _frame_tags(item: ExportItem, description: str, settings: ExportSettings):
+    ifd0: list[tuple[int, bytes | str]] = [
+        (_TAG_DESCRIPTION, description.encode("utf-8")),
+        (_TAG_SOFTWARE, f"filmflow {__version__}"),
+    ]
+    if settings.artist:
+        ifd0.append((_TAG_ARTIST, _clean_text(settings.artist).encode("utf-8")))
+    if settings.copyright:
+        ifd0.append((_TAG_COPYRIGHT, _clean_text(settings.copyright).encode("utf-8")))
+    exif_ifd: list[tuple[int, bytes | str]] = []
+    caption = _clean_text(item.caption)
+    if caption:
+        exif_ifd.append((_TAG_USER_COMMENT, _user_comment(caption)))
+    if item.lens:
+        exif_ifd.append((_TAG_LENS_MODEL, _clean_text(item.lens).encode("utf-8")))
+    return tuple(ifd0), tuple(exif_ifd)
+
+
+def _frame_key(item: ExportItem, job: _Job) -> str:
+    """Changes whenever the bytes we would write change: source, settings or metadata."""
+    blob = json.dumps(
+        [PIPELINE_VERSION, item.sha256, job.long_edge, job.quality, job.grey_as_rgb, job.keep_gps,
+         [[t, v.hex() if isinstance(v, bytes) else v] for t, v in job.ifd0 + job.exif_ifd],
+         job.xmp.hex()],
+        ensure_ascii=True,
+    )
+    return hashlib.sha256(blob.encode()).hexdigest()[:32]
+
+
+# --------------------------------------------------------------------------- checks
+
+
+def export_dir_for(exports_root: Path, name: str) -> Path:
+    """exports/<slug>: any project name (Unicode, ../, slashes, CON, very long) stays inside."""
+    return fsutil.safe_join(Path(exports_root), fsutil.slugify(name))
+
+
+def _check_settings(s: ExportSettings) -> None:
+    if not isinstance(s.long_edge, int) or s.long_edge < 1:
+        raise InputError(f"--long-edge {s.long_edge}: must be a positive number of pixels, e.g. 2048.")
+    if not isinstance(s.quality, int) or not 1 <= s.quality <= 100:
+        raise InputError(f"--quality {s.quality}: must be a JPEG quality from 1 to 100, e.g. 90.")
+    if not isinstance(s.min_rating, int) or not 0 <= s.min_rating <= 5:
+        raise InputError(f"--min-rating {s.min_rating}: must be 0 to 5 stars.")
+    if s.workers < 1:
+        raise InputError(f"workers {s.workers}: must be at least 1.")
+
+
+def _check_out_dir(out_dir: Path, forbidden_roots: Sequence[Path]) -> Path:
+    out = Path(out_dir).expanduser().resolve()
+    for root in forbidden_roots:
+        r = Path(root).expanduser().resolve()
+        if out == r or r in out.parents:
+            raise InputError(
+                f"--to {out_dir} is inside {root}; exports never write there, choose a folder outside it."
+            )
+    try:
+        out.mkdir(parents=True, exist_ok=True)
+    except OSError as e:
+        raise InputError(
+            f"--to {out_dir}: cannot create the export folder ({e.strerror or e}); choose a writable folder."
+        ) from None
+    if not out.is_dir():
+        raise InputError(f"--to {out_dir} is not a folder; choose a folder to export into.")
+    try:
+        with tempfile.NamedTemporaryFile(dir=out, prefix="." + fsutil.TMP_MARK.strip(".")):
+            pass
+    except OSError as e:
+        raise InputError(
+            f"--to {out_dir}: the folder is not writable ({e.strerror or e}); choose a writable folder."
+        ) from None
+    return out
+
+
+def _is_plain_name(name: object) -> bool:
+    return (
+        isinstance(name, str) and name not in ("", ".", "..") and "/" not in name and "\\" not in name
+        and "\0" not in name and not fsutil.is_temp_name(name)
+    )
+
+
+def _load_manifest(out: Path) -> dict:
+    """The previous manifest, or {} when there is none or it is not ours / unreadable."""
+    p = out / MANIFEST
+    try:
+        data = json.loads(p.read_text("utf-8"))
+    except FileNotFoundError:
+        return {}
+    except (OSError, ValueError) as e:
+        log.warning("%s is unreadable (%s); no earlier export file will be removed", p, e)
+        return {}
+    if not isinstance(data, dict) or data.get("generator", "").split(" ")[0] != "filmflow":
+        log.warning("%s was not written by filmflow; no earlier export file will be removed", p)
+        return {}
+    return data
+
+
+def _owned(old: dict) -> tuple[dict[str, dict], set[str]]:
+    """(frame entries by output name, every file name a previous export recorded)."""
+    frames: dict[str, dict] = {}
+    for e in old.get("frames", []) or []:
+        if isinstance(e, dict) and _is_plain_name(e.get("file")):
+            frames[e["file"]] = e
+    names = set(frames)
+    for key in ("files", "pending"):
+        names.update(n for n in old.get(key, []) or [] if _is_plain_name(n))
+    return frames, names
+
+
+def _check_foreign(out: Path, old: dict, owned: set[str], wanted: set[str]) -> None:
+    """Refuse to overwrite files in `out` that no filmflow export of this project wrote."""
+    targets = wanted | set(META_FILES) | ({MANIFEST} if not old else set())
+    foreign = sorted(n for n in targets - owned if (out / n).exists() or (out / n).is_symlink())
+    if foreign:
+        shown = ", ".join(foreign[:3]) + (f" and {len(foreign) - 3} more" if len(foreign) > 3 else "")
+        raise InputError(
+            f"{out} already holds {shown}, not written by a filmflow export of this project; "
+            "choose an empty --to folder or move those files away."
+        )
+
+
+def _write_if_changed(path: Path, data: bytes) -> bool:
+    try:
+        if path.read_bytes() == data:
+            return False
+    except OSError:
+        pass
+    fsutil.atomic_write_bytes(path, data)
+    return True
+
+
+def _manifest_bytes(doc: dict) -> bytes:
+    return (json.dumps(doc, ensure_ascii=False, indent=2) + "\n").encode("utf-8")
+
+
+# --------------------------------------------------------------------------- export
+
+
+def export_project(
+    name: str,
+    title: str | None,
+    description: str | None,
+    items: Sequence[ExportItem],
+    out_dir: Path,
+    settings: ExportSettings,
+    *,
+    forbidden_roots: Sequence[Path] = (),
+    make_sheet: Callable[[Path], object] | None = None,
+) -> ExportReport:
+    """Export a project's frames (filtered by picks/rating) into `out_dir`, incrementally.
+
+    Raises InputError for bad settings, an `out_dir` inside a forbidden root (the
+    archive) or not writable. A frame that cannot be exported is reported in
+    `failed`; the rest are exported.
+    """
+    _check_settings(settings)
+    out = _check_out_dir(out_dir, forbidden_roots)
+    _clean_own_temps(out)
+
+    chosen = [
+        it for it in sorted(items, key=lambda i: i.position)
+        if (not settings.picks_only or it.pick == "yes") and it.rating >= settings.min_rating
+    ]
+    old = _load_manifest(out)
+    if old and old.get("project") != name:
+        raise InputError(
+            f"{out} holds the export of project {old.get('project')!r}, not {name!r}; "
+            "choose another --to so neither export removes the other's files."
+        )
+    old_frames, owned = _owned(old)
+
+    plans: list[tuple[ExportItem, _Job, str, str]] = []  # item, job, key, description
+    for idx, item in enumerate(chosen, 1):
+        fname = output_name(idx, len(chosen), item)
+        desc = film_line(item)
+        ifd0, exif_ifd = _frame_tags(item, desc, settings)
+        job = _Job(
+            name=fname, source=Path(item.source), dst=out / fname, long_edge=settings.long_edge,
+            quality=settings.quality, grey_as_rgb=settings.grey_as_rgb, keep_gps=settings.keep_gps,
+            ifd0=ifd0, exif_ifd=exif_ifd, xmp=_xmp_packet(item, desc, settings),
+        )
+        plans.append((item, job, _frame_key(item, job), desc))
+
+    wanted = {job.name for _, job, _, _ in plans}
+    _check_foreign(out, old, owned, wanted)
+    unchanged: list[str] = []
+    to_encode: list[_Job] = []
+    moves: list[tuple[str, str]] = []  # (old name, new name)
+    old_by_key = {
+        e.get("key"): n for n, e in old_frames.items() if e.get("key") and (out / n).is_file()
+    }
+    kept_by_name = set()
+    for _item, job, key, _d in plans:
+        prev = old_frames.get(job.name)
+        if prev and prev.get("key") == key and job.dst.is_file():
+            unchanged.append(job.name)
+            kept_by_name.add(job.name)
+    for _item, job, key, _d in plans:
+        if job.name in kept_by_name:
+            continue
+        src_name = old_by_key.get(key)
+        if src_name and src_name != job.name and src_name not in kept_by_name and src_name not in {
+            m[0] for m in moves
+        }:
+            moves.append((src_name, job.name))
+        else:
+            to_encode.append(job)
+
+    # Intent log: everything not verified unchanged is "pending" (ours, possibly stale).
+    entries_by_name = {e["file"]: e for e in (old_frames.get(n) for n in unchanged) if e}
+    in_progress = {
+        "generator": f"filmflow {__version__}",
+        "format": MANIFEST_FORMAT,
+        "complete": False,
+        "project": name,
+        "frames": [entries_by_name[n] for n in unchanged],
+        "files": sorted(unchanged),
+        "pending": sorted((owned | wanted | set(META_FILES)) - set(unchanged)),
+    }
+    if to_encode or moves or (owned - wanted - set(META_FILES)) or not old:
+        fsutil.atomic_write_bytes(out / MANIFEST, _manifest_bytes(in_progress))
+
+    # Frames that only changed position: rename (two phases, so swaps work).
+    renamed: list[str] = []
+    staged: list[tuple[Path, str]] = []
+    for src_name, dst_name in moves:
+        tmp = fsutil.temp_path_for(out / dst_name)
+        try:
+            os.replace(out / src_name, tmp)
+            staged.append((tmp, dst_name))
+        except OSError as e:
+            log.warning("could not reuse %s for %s (%s); re-encoding it", src_name, dst_name, e)
+            to_encode.append(next(j for _, j, _, _ in plans if j.name == dst_name))
+    for tmp, dst_name in staged:
+        os.replace(tmp, out / dst_name)
+        renamed.append(dst_name)
+    if staged:
+        fsutil.fsync_dir(out)
+
+    by_name = {job.name: (item, job, key, desc) for item, job, key, desc in plans}
+    renamed_sizes = {}
+    for n in renamed:
+        prev = next((e for e in old_frames.values() if e.get("key") == by_name[n][2]), None) or {}
+        renamed_sizes[n] = (prev.get("width"), prev.get("height"))
+    sizes: dict[str, tuple[int, int]] = {
+        **{n: (old_frames[n].get("width"), old_frames[n].get("height")) for n in unchanged},
+        **renamed_sizes,
+    }
+    failed: list[dict] = []
+    written: list[str] = []
+    last_checkpoint = [time.monotonic()]
+
+    def checkpoint(force: bool = False) -> None:
+        # Record finished frames now and then, so a killed export keeps them on the next run.
+        if not force and time.monotonic() - last_checkpoint[0] < CHECKPOINT_SECONDS:
+            return
+        done = [n for n in by_name if n in sizes]
+        doc = {**in_progress,
+               "frames": [_frame_entry(*by_name[n], sizes[n]) for n in done],
+               "files": sorted(done),
+               "pending": sorted(set(in_progress["pending"]) - set(done))}
+        fsutil.atomic_write_bytes(out / MANIFEST, _manifest_bytes(doc))
+        last_checkpoint[0] = time.monotonic()
+
+    for name_, size, err in _run_jobs(to_encode, settings.workers):
+        if err is None and size is not None:
+            written.append(name_)
+            sizes[name_] = size
+            checkpoint()
+        else:
+            item, job, _k, _d = by_name[name_]
+            failed.append({"file": str(job.source), "ref": item.ref, "error": err or "unknown error"})
+
+    # Frame entries, in order; a failed frame keeps its previous output (marked stale) if any.
+    frames_doc: list[dict] = []
+    for item, job, key, desc in plans:
+        if job.name not in sizes:
+            prev = old_frames.get(job.name)
+            if prev and job.dst.is_file():
+                frames_doc.append({**prev, "position": len(frames_doc) + 1, "stale": True})
+            continue
+        frames_doc.append({"position": len(frames_doc) + 1, **_frame_entry(item, job, key, desc, sizes[job.name])})
+
+    frame_names = {e["file"] for e in frames_doc}
+    removed: list[str] = []
+    for stale in sorted(owned - frame_names - set(META_FILES) - {MANIFEST}):
+        if _remove_own(out, stale):
+            removed.append(stale)
+
+    set_key = hashlib.sha256(
+        json.dumps([[e["file"], e["key"]] for e in frames_doc]).encode()
+    ).hexdigest()[:32]
+    set_changed = set_key != old.get("set_key")
+    created = old.get("created") or date.today().isoformat()
+    page_title = title or name
+    files = sorted(frame_names)
+
+    gallery_path: Path | None = None
+    if settings.gallery and frames_doc:
+        gallery_path = out / GALLERY
+        _write_if_changed(gallery_path, gallery.render_gallery(page_title, description, frames_doc).encode())
+        files.append(GALLERY)
+    elif GALLERY in owned and _remove_own(out, GALLERY):
+        removed.append(GALLERY)
+
+    post_path = out / POST
+    _write_if_changed(post_path, gallery.render_post(page_title, description, created, frames_doc).encode())
+    files.append(POST)
+
+    sheet_path: Path | None = None
+    sheet_file = out / SHEET
+    if frames_doc and make_sheet is not None:
+        if set_changed or not sheet_file.is_file():
+            try:
+                make_sheet(sheet_file)
+            except (FilmflowError, OSError) as e:
+                failed.append({"file": str(sheet_file), "ref": None, "error": str(e)})
+        if sheet_file.is_file():
+            sheet_path = sheet_file
+            files.append(SHEET)
+    elif not frames_doc and SHEET in owned and _remove_own(out, SHEET):
+        removed.append(SHEET)
+    elif sheet_file.is_file() and SHEET in owned:
+        files.append(SHEET)  # still ours, left as it was
+
+    doc = {
+        "generator": f"filmflow {__version__}",
+        "format": MANIFEST_FORMAT,
+        "complete": True,
+        "project": name,
+        "title": title,
+        "description": description,
+        "created": created,
+        "settings": {
+            "long_edge": settings.long_edge, "quality": settings.quality,
+            "picks_only": settings.picks_only, "min_rating": settings.min_rating,
+            "gallery": settings.gallery, "keep_gps": settings.keep_gps,
+            "grey_as_rgb": settings.grey_as_rgb, "artist": settings.artist,
+            "copyright": settings.copyright,
+        },
+        "set_key": set_key,
+        "frames": frames_doc,
+        "files": sorted(set(files)),
+        "pending": [],
+        "failed": failed,
+    }
+    _write_if_changed(out / MANIFEST, _manifest_bytes(doc))
+    log.info(
+        "exported %s to %s: %d written, %d renamed, %d unchanged, %d removed, %d failed",
+        name, out, len(written), len(renamed), len(unchanged), len(removed), len(failed),
+    )
+    return ExportReport(
+        out_dir=out, written=written, unchanged=unchanged, removed=removed, failed=failed,
+        manifest=out / MANIFEST, gallery=gallery_path, post=post_path, sheet=sheet_path, renamed=renamed,
+    )
+
+
+def _frame_entry(item: ExportItem, job: _Job, key: str, desc: str, size: tuple) -> dict:
+    """The manifest entry of one exported frame."""
+    return {
+        "ref": item.ref, "roll": item.roll, "frame": item.frame,
+        "file": job.name, "sha256": item.sha256, "source": str(item.source),
+        "stock": item.stock, "ei": item.ei, "push": item.push, "format": item.format,
+        "camera": item.camera, "lens": item.lens, "roll_title": item.roll_title,
+        "developed": item.developed, "shot": item.shot, "scanner": item.scanner,
+        "caption": item.caption, "rating": item.rating, "pick": item.pick, "tags": list(item.tags),
+        "description": desc, "width": size[0], "height": size[1], "key": key,
+    }
+
+
+def _clean_own_temps(out: Path) -> None:
+    """Remove our temp files left in the export folder (top level only) by a killed export."""
+    for p in out.iterdir():
+        if fsutil.is_temp_name(p.name) and p.is_file():
+            with contextlib.suppress(OSError):
+                p.unlink()
+
+
+def _remove_own(out: Path, name: str) -> bool:
+    """Remove one file a previous export recorded, only if it is a plain file inside `out`."""
+    if not _is_plain_name(name):
+        return False
+    p = out / name
+    try:
+        if p.is_symlink() or not p.is_file():
+            return False
+        p.unlink()
+        return True
+    except OSError as e:
+        log.warning("could not remove %s (%s)", p, e)
+        return False
+
+
+def _run_jobs(jobs: list[_Job], workers: int) -> Iterator[tuple[str, tuple[int, int] | None, str | None]]:
+    """Encode `jobs`, yielding results as they finish (in a process pool when workers > 1)."""
+    if not jobs:
+        return
+    n = min(workers, len(jobs))
+    if n <= 1:
+        for j in jobs:
+            yield _encode(j)
+        return
+    # Big frames first so the workers finish together.
+    order = sorted(jobs, key=lambda j: _size_hint(j.source), reverse=True)
+    with ProcessPoolExecutor(max_workers=n) as pool:
+        futures = [pool.submit(_encode, j) for j in order]
+        for fut in as_completed(futures):
+            yield fut.result()
+
+
+def _size_hint(p: Path) -> int:
+    try:
+        return p.stat().st_size
+    except OSError:
+        return 0

@@ -1,0 +1,208 @@
+"""Publishing pages for an exported project: a self-contained index.html and a Markdown post.
+
+`render_gallery` gives one HTML file with its CSS and JavaScript inline and the images
+referenced relatively, so the export folder works offline from file:// and can be copied
+to any web host as is. Every text from the catalog (titles, captions, film data) is
+HTML-escaped. Left/Right arrow keys (and j/k) step through the frames; Enter or a click
+shows one frame at a time, Escape goes back to the list.
+
+`render_post` gives Markdown with YAML front matter (title, date, description, tags) for
+Hugo or Jekyll, images in order with their captions and film data.
+
+Both take the frame entries of the export manifest (dicts with `file`, `ref`, `caption`,
+`description` (the film line), `width`, `height`, `lens`, `developed`, `shot`, ...).
+"""
+
+from __future__ import annotations
+
+import html
+import json
+import logging
+import re
+from collections.abc import Sequence
+from urllib.parse import quote
+
+from filmflow import __version__
+
+log = logging.getLogger(__name__)
+
+
+def _e(text: object) -> str:
+    return html.escape("" if text is None else str(text), quote=True)
+
+
+def _url(name: str) -> str:
+    """A relative URL for a file in the same folder (spaces, #, %, Unicode all quoted)."""
+    return "./" + quote(name, safe="")
+
+
+_CSS = """
+:root{color-scheme:dark;--bg:#111;--fg:#e8e4dc;--dim:#9a958c;--accent:#e0b354}
+*{box-sizing:border-box}
+html{scroll-behavior:auto}
+body{margin:0;background:var(--bg);color:var(--fg);
+ font:16px/1.5 system-ui,-apple-system,"Segoe UI","Noto Sans","Noto Sans CJK KR",sans-serif}
+header{max-width:60rem;margin:0 auto;padding:3rem 1rem 1rem}
+header h1{font-weight:500;font-size:clamp(1.6rem,4vw,2.6rem);margin:0 0 .5rem;overflow-wrap:anywhere}
+header p{color:var(--dim);margin:.25rem 0;white-space:pre-line}
+.help{font-size:.85rem}
+kbd{border:1px solid #555;border-radius:3px;padding:0 .3em;font:inherit;font-size:.85em}
+main{display:flex;flex-direction:column;align-items:center;gap:4rem;padding:2rem 1rem 6rem}
+figure{margin:0;max-width:min(100%,110rem);display:flex;flex-direction:column;align-items:center;
+ scroll-margin:1.5rem;outline:none}
+figure img{display:block;max-width:100%;max-height:88vh;width:auto;height:auto;background:#222;cursor:zoom-in}
+figure.current img{box-shadow:0 0 0 2px var(--accent)}
+figcaption{width:100%;max-width:48rem;padding:.75rem .25rem 0;overflow-wrap:anywhere}
+.caption{margin:0 0 .25rem;font-size:1.05rem}
+.film{margin:0;color:var(--dim);font-size:.9rem;letter-spacing:.01em}
+.more{margin:.2rem 0 0;color:var(--dim);font-size:.8rem}
+.more span+span::before{content:" · "}
+.pos{position:fixed;right:.75rem;bottom:.6rem;color:var(--dim);font-size:.8rem;
+ background:rgba(0,0,0,.55);padding:.15rem .5rem;border-radius:3px}
+footer{color:var(--dim);font-size:.75rem;text-align:center;padding:0 1rem 2rem}
+body.single header,body.single footer{display:none}
+body.single main{padding:0;gap:0;min-height:100vh;justify-content:center}
+body.single figure{display:none}
+body.single figure.current{display:flex;min-height:100vh;justify-content:center}
+body.single figure.current img{max-height:calc(100vh - 6rem);box-shadow:none;cursor:zoom-out}
+@media (max-width:40rem){header{padding-top:1.5rem}main{gap:2.5rem;padding:1rem .5rem 4rem}}
+"""
+
+_JS = """
+(function(){
+ var figs=Array.prototype.slice.call(document.querySelectorAll('figure.frame'));
+ if(!figs.length)return;
+ var pos=document.getElementById('pos'),cur=-1;
+ function show(i,scroll){
+  i=Math.max(0,Math.min(figs.length-1,i));
+  if(cur>=0)figs[cur].classList.remove('current');
+  cur=i;var f=figs[i];f.classList.add('current');f.setAttribute('aria-current','true');
+  figs.forEach(function(g,k){if(k!==i)g.removeAttribute('aria-current');});
+  if(pos)pos.textContent=(i+1)+' / '+figs.length;
+  if(scroll!==false){f.scrollIntoView({block:'center'});}
+  try{history.replaceState(null,'','#'+f.id);}catch(e){}
+ }
+ var start=figs.findIndex(function(f){return '#'+f.id===location.hash;});
+ show(start<0?0:start,start>=0);
+ document.addEventListener('keydown',function(e){
+  if(e.altKey||e.ctrlKey||e.metaKey||e.defaultPrevented)return;
+  var k=e.key;
+  if(k==='ArrowRight'||k==='j'){show(cur+1);e.preventDefault();}
+  else if(k==='ArrowLeft'||k==='k'){show(cur-1);e.preventDefault();}
+  else if(k==='Home'){show(0);e.preventDefault();}
+  else if(k==='End'){show(figs.length-1);e.preventDefault();}
+  else if(k==='Enter'){document.body.classList.toggle('single');show(cur);e.preventDefault();}
+  else if(k==='Escape'){document.body.classList.remove('single');show(cur);}
+ });
+ figs.forEach(function(f,i){
+  f.querySelector('img').addEventListener('click',function(){
+   document.body.classList.toggle('single');show(i);});
+ });
+})();
+"""
+
+_CSP = (
+    "default-src 'none'; img-src 'self' file: data:; style-src 'unsafe-inline'; "
+    "script-src 'unsafe-inline'; base-uri 'none'; form-action 'none'"
+)
+
+
+def _details(f: dict) -> list[str]:
+    out = []
+    if f.get("lens"):
+        out.append(f"lens {f['lens']}")
+    if f.get("shot"):
+        out.append(f"shot {f['shot']}")
+    if f.get("developed"):
+        out.append(f"developed {f['developed']}")
+    if f.get("roll_title"):
+        out.append(str(f["roll_title"]))
+    return out
+
+
+def render_gallery(title: str, description: str | None, frames: Sequence[dict]) -> str:
+    """A self-contained, escaped index.html for the exported frames, in order."""
+    figs = []
+    for i, f in enumerate(frames, 1):
+        caption = f.get("caption") or ""
+        alt = caption or f.get("description") or f.get("ref") or ""
+        size = ""
+        if f.get("width") and f.get("height"):
+            size = f' width="{int(f["width"])}" height="{int(f["height"])}"'
+        loading = "eager" if i <= 2 else "lazy"
+        more = "".join(f"<span>{_e(d)}</span>" for d in _details(f))
+        figs.append(
+            f'<figure class="frame" id="f{i}" tabindex="-1" data-ref="{_e(f.get("ref"))}">\n'
+            f'<img src="{_e(_url(f["file"]))}"{size} alt="{_e(alt)}" loading="{loading}" decoding="async">\n'
+            "<figcaption>"
+            + (f'<p class="caption">{_e(caption)}</p>' if caption else "")
+            + f'<p class="film">{_e(f.get("description") or f.get("ref"))}</p>'
+            + (f'<p class="more">{more}</p>' if more else "")
+            + "</figcaption>\n</figure>"
+        )
+    desc = f"<p>{_e(description)}</p>" if description else ""
+    meta_desc = f'<meta name="description" content="{_e(description)}">\n' if description else ""
+    return (
+        "<!doctype html>\n"
+        '<html lang="">\n<head>\n<meta charset="utf-8">\n'
+        '<meta name="viewport" content="width=device-width, initial-scale=1">\n'
+        f'<meta http-equiv="Content-Security-Policy" content="{_CSP}">\n'
+        f'<meta name="generator" content="filmflow {_e(__version__)}">\n'
+        f"{meta_desc}"
+        f"<title>{_e(title)}</title>\n<style>{_CSS}</style>\n</head>\n<body>\n"
+        f"<header><h1>{_e(title)}</h1>{desc}"
+        f'<p class="help">{len(frames)} frames · <kbd>←</kbd> <kbd>→</kbd> to step, '
+        "<kbd>Enter</kbd> one at a time, <kbd>Esc</kbd> back</p></header>\n"
+        "<main>\n" + "\n".join(figs) + "\n</main>\n"
+        '<div class="pos" id="pos" aria-live="polite"></div>\n'
+        f"<footer>Exported with filmflow {_e(__version__)}</footer>\n"
+        f"<script>{_JS}</script>\n</body>\n</html>\n"
+    )
+
+
+# --------------------------------------------------------------------------- Markdown
+
+_MD_SPECIAL = re.compile(r"([\\`*_\[\]|~])")
+_MD_LINE_START = re.compile(r"^(\d*)([#+>=.)-])")
+
+
+def _md(text: object) -> str:
+    """Text safe inside Markdown: HTML escaped (Jekyll renders raw HTML), Markdown marks escaped."""
+    s = " ".join(("" if text is None else str(text)).split())
+    s = html.escape(s, quote=False)
+    s = _MD_SPECIAL.sub(r"\\\1", s)
+    return _MD_LINE_START.sub(r"\1\\\2", s)
+
+
+def _yaml_str(text: str | None) -> str:
+    # A JSON string is a valid YAML double-quoted scalar.
+    return json.dumps(text or "", ensure_ascii=False)
+
+
+def render_post(title: str, description: str | None, date: str, frames: Sequence[dict]) -> str:
+    """Markdown with YAML front matter for Hugo/Jekyll; images in order with captions and film data."""
+    tags: list[str] = []
+    for f in frames:
+        for t in [*(f.get("tags") or []), f.get("stock"), f.get("format")]:
+            if t and str(t) not in tags:
+                tags.append(str(t))
+    lines = [
+        "---",
+        f"title: {_yaml_str(title)}",
+        f"date: {date}",
+        f"description: {_yaml_str(description)}",
+        "tags: [" + ", ".join(_yaml_str(t) for t in tags) + "]",
+        "---",
+        "",
+    ]
+    if description:
+        lines += [_md(description), ""]
+    for f in frames:
+        caption = f.get("caption") or ""
+        alt = caption or f.get("description") or f.get("ref") or ""
+        lines.append(f"![{_md(alt)}]({_url(f['file'])})")
+        if caption:
+            lines.append(f"*{_md(caption)}*  ")
+        lines.append(_md(f.get("description") or f.get("ref")))
+        lines.append("")
+    return "\n".join(lines)
