@@ -1,0 +1,484 @@
+"""Fixity of the archive: is every catalogued file where the catalog says, whole and unchanged?
+
+Owns `verify_library` (the checks, the nightly `--rehash` slice, recording
+`frames.verified_at`), the walk for files the catalog does not know, and `--repair` from
+an identical copy (the frame's ingest source, or a file found under `--from DIR`).
+
+Rules: verify never changes an archive file, except `--repair`, which restores a file by
+verified copy and first moves a changed file aside to `<name>.corrupt-<YYYYMMDD>` (never
+deletes it). The quick check is one streamed SELECT plus one stat per frame. `--rehash`
+walks frames oldest-verified first and records each good frame's time in batched
+UPDATEs on a second connection (the reading SELECT keeps its WAL snapshot, so rows it
+has not reached yet do not move under it). An archive folder that is missing or empty
+while the catalog holds frames in it is reported once (an unmounted disk), not as
+100,000 missing files.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import errno
+import hashlib
+import logging
+import os
+import re
+import sqlite3
+import stat
+import time
+from collections import defaultdict
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from filmflow import fsutil
+from filmflow.catalog.db import transaction
+from filmflow.catalog.rolls import now
+from filmflow.errors import FilmflowError, InputError
+
+if TYPE_CHECKING:
+    from filmflow.library import Library
+
+log = logging.getLogger(__name__)
+
+ProgressFn = Callable[[int, int], None]   # (frames done, bytes hashed) since the last call
+CORRUPT_RE = re.compile(r"\.corrupt-\d{8}(?:-\d+)?$")
+FLUSH_EVERY = 500          # frames per batched UPDATE of verified_at
+FLUSH_SECONDS = 10.0       # ... or this often, so an interrupted night keeps most of its work
+
+_SELECT = """
+SELECT f.id, r.code || '/' || f.frame, f.path, f.bytes, f.sha256, f.source_path
+FROM frames f JOIN rolls r ON r.id = f.roll_id
+"""
+
+
+@dataclass(frozen=True, slots=True)
+class MissingFile:
+    """A catalogued frame whose file is not at its path."""
+
+    ref: str
+    path: Path
+
+
+@dataclass(frozen=True, slots=True)
+class ChangedFile:
+    """A catalogued frame whose file has other bytes than were ingested (bit rot, an edit)."""
+
+    ref: str
+    path: Path
+    expected: str
+    actual: str | None
+    expected_bytes: int
+    actual_bytes: int | None
+
+
+@dataclass(frozen=True, slots=True)
+class UnreadableFile:
+    """A frame's file that exists but could not be read (permissions, I/O error)."""
+
+    ref: str
+    path: Path
+    error: str
+
+
+@dataclass(frozen=True, slots=True)
+class Repair:
+    """A missing or changed frame restored from an identical copy."""
+
+    ref: str
+    path: Path
+    source: Path
+    was: str                       # "missing" | "changed"
+    moved_aside: Path | None       # where the changed file was kept
+
+
+@dataclass(frozen=True, slots=True)
+class Unrepaired:
+    """A problem `--repair` could not fix, and why."""
+
+    ref: str
+    path: Path
+    reason: str
+
+
+@dataclass(frozen=True, slots=True)
+class VerifyReport:
+    """What `verify` found; `failed` decides the exit status."""
+
+    archive: Path
+    checked: int = 0
+    ok: int = 0
+    hashed: int = 0
+    hashed_bytes: int = 0
+    missing: tuple[MissingFile, ...] = ()
+    changed: tuple[ChangedFile, ...] = ()
+    unreadable: tuple[UnreadableFile, ...] = ()
+    unknown: tuple[Path, ...] = ()
+    quarantined: tuple[Path, ...] = ()
+    repaired: tuple[Repair, ...] = ()
+    unrepaired: tuple[Unrepaired, ...] = ()
+    archive_missing: bool = False
+    not_checked: int = 0
+    budget_reached: bool = False
+    rehash: bool = False
+    elapsed: float = 0.0
+
+    @property
+    def failed(self) -> bool:
+        """True when anything is wrong that was not repaired."""
+        fixed = {r.ref for r in self.repaired}
+        open_problems = [p for p in (*self.missing, *self.changed) if p.ref not in fixed]
+        return bool(self.archive_missing or open_problems or self.unreadable or self.unknown)
+
+    def to_json(self) -> dict[str, Any]:
+        """The `verify --json` document (paths absolute)."""
+        return {
+            "checked": self.checked,
+            "ok": self.ok,
+            "missing": [{"ref": m.ref, "path": str(m.path)} for m in self.missing],
+            "changed": [{"ref": c.ref, "path": str(c.path), "expected": c.expected, "actual": c.actual,
+                         "expected_bytes": c.expected_bytes, "actual_bytes": c.actual_bytes}
+                        for c in self.changed],
+            "unknown": [str(p) for p in self.unknown],
+            "repaired": [{"ref": r.ref, "path": str(r.path), "from": str(r.source), "was": r.was,
+                          "moved_aside": str(r.moved_aside) if r.moved_aside else None} for r in self.repaired],
+            "archive_missing": self.archive_missing,
+            "elapsed": round(self.elapsed, 3),
+            "unreadable": [{"ref": u.ref, "path": str(u.path), "error": u.error} for u in self.unreadable],
+            "unrepaired": [{"ref": u.ref, "path": str(u.path), "reason": u.reason} for u in self.unrepaired],
+            "quarantined": [str(p) for p in self.quarantined],
+            "rehash": self.rehash,
+            "hashed": self.hashed,
+            "hashed_bytes": self.hashed_bytes,
+            "not_checked": self.not_checked,
+            "budget_reached": self.budget_reached,
+            "archive": str(self.archive),
+        }
+
+
+def hash_file(path: Path | str, buf: bytearray | None = None) -> tuple[str, int]:
+    """(SHA-256 hex, bytes read) of a file, streamed in 1 MiB blocks through a reused buffer."""
+    h = hashlib.sha256()
+    buf = buf if buf is not None else bytearray(fsutil.CHUNK)
+    view = memoryview(buf)
+    total = 0
+    with open(path, "rb", buffering=0) as f:
+        with contextlib.suppress(AttributeError, OSError):
+            os.posix_fadvise(f.fileno(), 0, 0, os.POSIX_FADV_SEQUENTIAL)
+        while n := f.readinto(buf):
+            h.update(view[:n])
+            total += n
+    return h.hexdigest(), total
+
+
+def check_options(limit: int | None, max_time: float | None, from_dirs: Sequence[Path]) -> None:
+    """InputError for a bad --limit, --max-time or --from."""
+    if limit is not None and limit < 1:
+        raise InputError(f"--limit {limit} must be 1 or more.")
+    if max_time is not None and max_time <= 0:
+        raise InputError(f"--max-time {max_time:g} must be a positive number of seconds.")
+    for d in from_dirs:
+        if not Path(d).is_dir():
+            raise InputError(f"--from {d} is not a folder; give the folder holding copies of your scans.")
+
+
+def verify_totals(lib: Library, *, limit: int | None = None) -> tuple[int, int]:
+    """(frames, bytes) a run would check/hash: for sizing a progress bar."""
+    db = lib.db()
+    try:
+        if limit is None:
+            n, b = db.conn.execute("SELECT count(*), coalesce(sum(bytes), 0) FROM frames").fetchone()
+        else:
+            n, b = db.conn.execute(
+                "SELECT count(*), coalesce(sum(bytes), 0) FROM (SELECT bytes FROM frames "
+                "ORDER BY verified_at NULLS FIRST, id LIMIT ?)", (int(limit),)).fetchone()
+        return int(n), int(b)
+    finally:
+        db.conn.close()
+
+
+def _archive_missing(lib: Library, conn: sqlite3.Connection) -> bool:
+    """True when archive/ is absent, or empty although the catalog keeps frames there (unmounted)."""
+    archive = Path(lib.archive)
+    if not archive.is_dir():
+        return True
+    expects = conn.execute(
+        "SELECT EXISTS (SELECT 1 FROM frames WHERE path >= 'archive/' AND path < 'archive0')").fetchone()[0]
+    if not expects:
+        return False
+    with os.scandir(archive) as it:
+        return next(iter(it), None) is None
+
+
+class _Batch:
+    """verified_at updates, written in batches on their own connection."""
+
+    def __init__(self, lib: Library, clock: Callable[[], float]) -> None:
+        self.lib, self.clock = lib, clock
+        self.db: Any = None
+        self.pending: list[tuple[str, int]] = []
+        self.last = clock()
+
+    def add(self, frame_id: int) -> None:
+        self.pending.append((now(), frame_id))
+        if len(self.pending) >= FLUSH_EVERY or self.clock() - self.last >= FLUSH_SECONDS:
+            self.flush()
+
+    def flush(self) -> None:
+        self.last = self.clock()
+        if not self.pending:
+            return
+        if self.db is None:
+            self.db = self.lib.db()
+        with transaction(self.db) as conn:
+            conn.executemany("UPDATE frames SET verified_at = ? WHERE id = ?", self.pending)
+        self.pending.clear()
+
+    def close(self) -> None:
+        try:
+            self.flush()
+        finally:
+            if self.db is not None:
+                self.db.conn.close()
+
+
+@dataclass
+class _Run:
+    """Mutable tallies of one run (turned into a VerifyReport at the end)."""
+
+    checked: int = 0
+    ok: int = 0
+    hashed: int = 0
+    hashed_bytes: int = 0
+    missing: list[MissingFile] = field(default_factory=list)
+    changed: list[ChangedFile] = field(default_factory=list)
+    unreadable: list[UnreadableFile] = field(default_factory=list)
+    to_repair: list[tuple[str, Path, str, int, str | None, int, str]] = field(default_factory=list)
+    skipped: int = 0
+    budget_reached: bool = False
+
+
+def verify_library(
+    lib: Library,
+    *,
+    rehash: bool = False,
+    limit: int | None = None,
+    max_time: float | None = None,
+    repair: bool = False,
+    from_dirs: Sequence[Path] = (),
+    progress: ProgressFn | None = None,
+    clock: Callable[[], float] = time.monotonic,
+) -> VerifyReport:
+    """Check every catalogued file; see the module docstring for the rules.
+
+    Without `rehash`: size check of every frame (`limit`/`max_time` stop the pass early).
+    With `rehash`: frames oldest-verified first; the first `limit` frames (or as many as
+    `max_time` seconds allow) are re-hashed and their `verified_at` recorded, the rest
+    still get the size check, so a missing file is always found.
+    """
+    check_options(limit, max_time, from_dirs)
+    start = clock()
+    deadline = start + max_time if max_time is not None else None
+    root = str(lib.root)
+    archive_rel = "archive/"
+    archive_abs = str(Path(lib.archive)) + os.sep
+    db = lib.db()
+    run = _Run()
+    batch = _Batch(lib, clock) if rehash else None
+    buf = bytearray(fsutil.CHUNK)
+    try:
+        archive_missing = _archive_missing(lib, db.conn)
+        if archive_missing:
+            log.info("the archive folder %s is missing or empty; is its disk mounted?", lib.archive)
+        sql = _SELECT + (" ORDER BY f.verified_at NULLS FIRST, f.id" if rehash else "")
+        for fid, ref, stored, size, sha, source in db.conn.execute(sql):
+            full = stored if os.path.isabs(stored) else os.path.join(root, stored)
+            if archive_missing and (stored.startswith(archive_rel) or full.startswith(archive_abs)):
+                run.skipped += 1
+                continue
+            over = ((limit is not None and (run.hashed if rehash else run.checked) >= limit)
+                    or (deadline is not None and clock() >= deadline))
+            if over and not run.budget_reached:
+                run.budget_reached = True
+                log.info("verify budget reached after %d frames", run.checked)
+            if over and not rehash:
+                break
+            do_hash = rehash and not over
+            nbytes = _check_one(run, fid, ref, Path(full), size, sha, source, do_hash, buf)
+            if batch is not None and nbytes is not None and do_hash:
+                batch.add(fid)
+            if progress is not None:
+                progress(1, nbytes or 0)
+        not_checked = 0
+        if run.budget_reached and not rehash:
+            total = db.conn.execute("SELECT count(*) FROM frames").fetchone()[0]
+            not_checked = max(0, total - run.checked - run.skipped)
+        unknown, quarantined = ((), ()) if archive_missing else find_unknown(lib, db.conn)
+        repaired: list[Repair] = []
+        unrepaired: list[Unrepaired] = []
+        if repair and run.to_repair:
+            repaired, unrepaired = _repair(Path(lib.root), run.to_repair, from_dirs, buf)
+            if batch is not None:
+                ids = {t[0]: t[5] for t in run.to_repair}
+                for r in repaired:
+                    batch.add(ids[r.ref])
+    finally:
+        if batch is not None:
+            batch.close()
+        db.conn.close()
+    return VerifyReport(
+        archive=Path(lib.archive), checked=run.checked, ok=run.ok, hashed=run.hashed,
+        hashed_bytes=run.hashed_bytes, missing=tuple(run.missing), changed=tuple(run.changed),
+        unreadable=tuple(run.unreadable), unknown=tuple(unknown), quarantined=tuple(quarantined),
+        repaired=tuple(repaired), unrepaired=tuple(unrepaired), archive_missing=archive_missing,
+        not_checked=not_checked + run.skipped, budget_reached=run.budget_reached, rehash=rehash,
+        elapsed=clock() - start,
+    )
+
+
+def _check_one(run: _Run, fid: int, ref: str, path: Path, size: int, sha: str, source: str | None,
+               do_hash: bool, buf: bytearray) -> int | None:
+    """Check one frame, recording the outcome in `run`; returns bytes hashed (None: not ok)."""
+    run.checked += 1
+    try:
+        st = os.stat(path)
+        if not stat.S_ISREG(st.st_mode):
+            raise IsADirectoryError(errno.EISDIR, "not a regular file", str(path))
+        actual_sha: str | None = None
+        hashed = 0
+        if do_hash or st.st_size != size:
+            actual_sha, hashed = hash_file(path, buf)
+            if do_hash:
+                run.hashed += 1
+                run.hashed_bytes += hashed
+        actual_size = hashed if actual_sha is not None else st.st_size
+    except (FileNotFoundError, NotADirectoryError):
+        run.missing.append(MissingFile(ref, path))
+        run.to_repair.append((ref, path, sha, size, source, fid, "missing"))
+        return None
+    except OSError as e:
+        run.unreadable.append(UnreadableFile(ref, path, e.strerror or str(e)))
+        return None
+    if actual_size != size or (actual_sha is not None and actual_sha != sha):
+        run.changed.append(ChangedFile(ref, path, sha, actual_sha, size, actual_size))
+        run.to_repair.append((ref, path, sha, size, source, fid, "changed"))
+        return None
+    run.ok += 1
+    return hashed
+
+
+def _walk_files(top: Path) -> Iterable[tuple[str, str]]:
+    """(folder, name) of every regular file below `top`, skipping dotfiles, dot-folders and our temp files."""
+    for dirpath, dirs, files in os.walk(top):
+        dirs[:] = [d for d in dirs if not d.startswith(".")]
+        for name in files:
+            if name.startswith(".") or fsutil.is_temp_name(name):
+                continue
+            yield dirpath, name
+
+
+def find_unknown(lib: Library, conn: sqlite3.Connection) -> tuple[list[Path], list[Path]]:
+    """Files under archive/ the catalog does not know, and the `.corrupt-*` files verify set aside."""
+    root = Path(lib.root)
+    archive = Path(lib.archive)
+    if not archive.is_dir():
+        return [], []
+    known: set[str] = set()
+    root_prefix = str(root) + os.sep
+    for (stored,) in conn.execute("SELECT path FROM frames"):
+        if os.path.isabs(stored):
+            if not stored.startswith(root_prefix):
+                continue
+            stored = Path(stored).relative_to(root).as_posix()
+        known.add(fsutil.nfc(stored))
+    unknown: list[Path] = []
+    quarantined: list[Path] = []
+    for dirpath, name in _walk_files(archive):
+        full = os.path.join(dirpath, name)
+        rel = fsutil.nfc(Path(full).relative_to(root).as_posix())
+        if rel in known:
+            continue
+        (quarantined if CORRUPT_RE.search(name) else unknown).append(Path(full))
+    return sorted(unknown), sorted(quarantined)
+
+
+# --- repair ---------------------------------------------------------------------------
+
+
+class _Copies:
+    """Files under the --from folders, by size; hashed at most once each, only when a size matches."""
+
+    def __init__(self, dirs: Sequence[Path], buf: bytearray) -> None:
+        self.dirs, self.buf = list(dirs), buf
+        self._by_size: dict[int, list[Path]] | None = None
+        self._sha: dict[Path, str | None] = {}
+
+    def _index(self) -> dict[int, list[Path]]:
+        if self._by_size is None:
+            self._by_size = defaultdict(list)
+            for d in self.dirs:
+                for dirpath, name in _walk_files(Path(d)):
+                    p = Path(dirpath) / name
+                    with contextlib.suppress(OSError):
+                        self._by_size[p.stat().st_size].append(p)
+        return self._by_size
+
+    def sha_of(self, p: Path) -> str | None:
+        if p not in self._sha:
+            try:
+                self._sha[p] = hash_file(p, self.buf)[0]
+            except OSError:
+                self._sha[p] = None
+        return self._sha[p]
+
+    def find(self, sha: str, size: int, source: Path | None) -> Path | None:
+        """An existing file with exactly this size and SHA-256: the ingest source first."""
+        if source is not None:
+            try:
+                if source.is_file() and source.stat().st_size == size and self.sha_of(source) == sha:
+                    return source
+            except OSError:
+                pass
+        for p in self._index().get(size, ()):
+            if self.sha_of(p) == sha:
+                return p
+        return None
+
+
+def _aside_name(path: Path) -> Path:
+    stamp = time.strftime("%Y%m%d")
+    cand = path.with_name(f"{path.name}.corrupt-{stamp}")
+    n = 2
+    while cand.exists():
+        cand = path.with_name(f"{path.name}.corrupt-{stamp}-{n}")
+        n += 1
+    return cand
+
+
+def _repair(root: Path, problems: Sequence[tuple[str, Path, str, int, str | None, int, str]],
+            from_dirs: Sequence[Path], buf: bytearray) -> tuple[list[Repair], list[Unrepaired]]:
+    copies = _Copies(from_dirs, buf)
+    repaired: list[Repair] = []
+    unrepaired: list[Unrepaired] = []
+    for ref, path, sha, size, source, _fid, was in problems:
+        src = copies.find(sha, size, (root / source) if source else None)  # `/` keeps an absolute source
+        if src is None:
+            where = "its ingest source" + (" or under --from" if from_dirs else "; pass --from DIR with a backup")
+            unrepaired.append(Unrepaired(ref, path, f"no identical copy found in {where}"))
+            continue
+        aside: Path | None = None
+        try:
+            if was == "changed" and path.exists():
+                aside = _aside_name(path)
+                os.rename(path, aside)  # kept beside it, never deleted
+            fsutil.copy_verified(src, path, expect_sha=sha)
+        except (FilmflowError, OSError) as e:
+            if aside is not None and not path.exists():
+                with contextlib.suppress(OSError):
+                    os.rename(aside, path)
+                aside = None
+            unrepaired.append(Unrepaired(ref, path, f"copy from {src} failed: {e}"))
+            continue
+        log.info("repaired %s from %s", ref, src)
+        repaired.append(Repair(ref, path, src, was, aside))
+    return repaired, unrepaired
