@@ -1,0 +1,275 @@
+"""Query-driven reads and writes over many frames: listings (frames, rolls, paths) and curation
+(rate, pick/reject/unflag, tag add/remove).
+
+Every function takes a `Compiled` query (see `filmflow.query`) and runs set-based SQL: one
+statement per operation, never a Python loop over the matched frames. Writes happen in one
+transaction and report how many frames matched and how many actually changed.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+import logging
+import unicodedata
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import sqlite_utils
+
+from filmflow.catalog.db import transaction
+from filmflow.catalog.models import Frame, Pick, Roll
+from filmflow.catalog.rolls import ensure_tag
+from filmflow.errors import InputError
+from filmflow.query import Compiled, order_by
+
+log = logging.getLogger(__name__)
+
+FRAMES_FROM = "FROM frames f JOIN rolls r ON r.id = f.roll_id"
+
+
+@dataclass(frozen=True, slots=True)
+class Change:
+    """What a curation command did: frames the query matched, frames whose value changed."""
+
+    matched: int
+    changed: int
+    note: str | None = None
+
+
+def _where(compiled: Compiled) -> str:
+    return f" WHERE {compiled.where}" if compiled.where else ""
+
+
+def _ids(compiled: Compiled) -> str:
+    return f"SELECT f.id {FRAMES_FROM}{_where(compiled)}"
+
+
+# --- listings ------------------------------------------------------------------------------------
+
+def count_frames(db: sqlite_utils.Database, compiled: Compiled) -> int:
+    """How many frames match."""
+    return int(db.conn.execute(f"SELECT count(*) {FRAMES_FROM}{_where(compiled)}", compiled.params).fetchone()[0])
+
+
+_ROW_SQL = f"""SELECT f.id, r.code, f.frame, f.path, f.file, f.sha256, f.bytes, f.width, f.height, f.bits,
+  f.format, f.rating, f.pick, f.caption, f.scanner, f.scanned, f.thumbnail
+{FRAMES_FROM} WHERE f.id IN (SELECT value FROM json_each(?))"""
+_TAGS_SQL = """SELECT ft.frame_id, t.name FROM frame_tags ft JOIN tags t ON t.id = ft.tag_id
+WHERE ft.frame_id IN (SELECT value FROM json_each(?))"""
+_PROJECTS_SQL = """SELECT pf.frame_id, p.name FROM project_frames pf JOIN projects p ON p.id = pf.project_id
+WHERE pf.frame_id IN (SELECT value FROM json_each(?))"""
+BATCH = 500
+
+
+def frames_by_id(db: sqlite_utils.Database, ids: list[int], root: Path | None = None) -> list[Frame]:
+    """Full Frame objects for these ids, in the same order, with three set-based queries.
+
+    Same values as catalog.frames.frame_from_row, built without per-row subqueries or
+    pathlib (a listing of 1,000 frames is ~5x faster this way).
+    """
+    if not ids:
+        return []
+    conn = db.conn
+    arg = (json.dumps(ids),)
+    tags: dict[int, list[str]] = {}
+    for fid, name in conn.execute(_TAGS_SQL, arg):
+        tags.setdefault(fid, []).append(name)
+    projects: dict[int, list[str]] = {}
+    for fid, name in conn.execute(_PROJECTS_SQL, arg):
+        projects.setdefault(fid, []).append(name)
+    prefix = None if root is None else str(root).rstrip("/") + "/"
+
+    def absolute(p: str | None) -> str | None:
+        if p is None or prefix is None or p.startswith("/"):
+            return p
+        return prefix + p
+
+    by_id: dict[int, Frame] = {}
+    for (fid, code, frame, path, file, sha, size, w, h, bits, fmt, rating, pick, caption, scanner,
+         scanned, thumb) in conn.execute(_ROW_SQL, arg):
+        by_id[fid] = Frame(
+            id=fid, ref=f"{code}/{frame}", roll=code, frame=frame, path=absolute(path) or "", file=file,
+            sha256=sha, bytes=size, width=w, height=h, bits=bits, format=fmt, rating=rating, pick=pick,
+            caption=caption, tags=tuple(sorted(tags.get(fid, ()))), projects=tuple(sorted(projects.get(fid, ()))),
+            scanner=scanner, scanned=scanned, thumbnail=absolute(thumb))
+    return [by_id[i] for i in ids if i in by_id]
+
+
+def frame_ids(db: sqlite_utils.Database, compiled: Compiled, sort: str | None = None,
+              limit: int | None = None) -> Iterator[int]:
+    """Stream the ids of matching frames in `sort` order (see query.sql.FRAME_SORTS)."""
+    sql = f"SELECT f.id {FRAMES_FROM}{_where(compiled)} ORDER BY {order_by(sort, 'frames')}"
+    params = list(compiled.params)
+    if limit is not None:
+        sql += " LIMIT ?"
+        params.append(int(limit))
+    for (fid,) in db.conn.execute(sql, params):
+        yield fid
+
+
+def list_frames(db: sqlite_utils.Database, compiled: Compiled, sort: str | None = None,
+                limit: int | None = None, root: Path | None = None) -> Iterator[Frame]:
+    """Stream matching frames in `sort` order, at most `limit`, in batches (memory stays flat)."""
+    batch: list[int] = []
+    for fid in frame_ids(db, compiled, sort, limit):
+        batch.append(fid)
+        if len(batch) >= BATCH:
+            yield from frames_by_id(db, batch, root)
+            batch = []
+    yield from frames_by_id(db, batch, root)
+
+
+def frame_paths(db: sqlite_utils.Database, compiled: Compiled, sort: str | None = None,
+                limit: int | None = None, root: Path | None = None) -> Iterator[str]:
+    """Stream the file path of each matching frame (absolute under `root`)."""
+    sql = f"SELECT f.path {FRAMES_FROM}{_where(compiled)} ORDER BY {order_by(sort, 'frames')}"
+    params = list(compiled.params)
+    if limit is not None:
+        sql += " LIMIT ?"
+        params.append(int(limit))
+    prefix = None if root is None else str(root).rstrip("/") + "/"
+    for (path,) in db.conn.execute(sql, params):
+        yield path if prefix is None or path.startswith("/") else prefix + path
+
+
+_ROLL_COLUMNS = ("id", "code", "title", "stock", "stock_key", "stock_iso", "ei", "push", "process", "format",
+                 "camera", "lens", "developed", "shot_from", "shot_to", "scanned", "lab", "developer", "scanner",
+                 "notes", "source", "path", "mode", "year", "sources", "source_key")
+_ROLL_COLUMNS = tuple(c for c in _ROLL_COLUMNS if c in {f.name for f in dataclasses.fields(Roll)})
+
+
+def rolls_by_id(db: sqlite_utils.Database, ids: list[int], root: Path | None = None) -> list[Roll]:
+    """Full Roll objects for these ids, in the same order (set-based, like frames_by_id)."""
+    if not ids:
+        return []
+    conn = db.conn
+    arg = (json.dumps(ids),)
+    counts = dict(conn.execute("SELECT roll_id, count(*) FROM frames WHERE roll_id IN "
+                               "(SELECT value FROM json_each(?)) GROUP BY roll_id", arg))
+    tags: dict[int, list[str]] = {}
+    for rid, name in conn.execute("SELECT rt.roll_id, t.name FROM roll_tags rt JOIN tags t ON t.id = rt.tag_id "
+                                  "WHERE rt.roll_id IN (SELECT value FROM json_each(?))", arg):
+        tags.setdefault(rid, []).append(name)
+    prefix = None if root is None else str(root).rstrip("/") + "/"
+    by_id: dict[int, Roll] = {}
+    for row in conn.execute(f"SELECT {', '.join(_ROLL_COLUMNS)} FROM rolls WHERE id IN (SELECT value FROM json_each(?))",
+                            arg):
+        d = dict(zip(_ROLL_COLUMNS, row))
+        rid = d["id"]
+        path = d["path"]
+        if path is not None and prefix is not None and not path.startswith("/"):
+            d["path"] = prefix + path
+        d["sources"] = json.loads(d["sources"] or "{}")
+        by_id[rid] = Roll(**d, tags=tuple(sorted(tags.get(rid, ()))), frames=counts.get(rid, 0))
+    return [by_id[i] for i in ids if i in by_id]
+
+
+def list_rolls(db: sqlite_utils.Database, compiled: Compiled, sort: str | None = None,
+               limit: int | None = None, root: Path | None = None) -> Iterator[Roll]:
+    """Stream matching rolls in `sort` order (see query.sql.ROLL_SORTS), in batches."""
+    order = order_by(sort, "rolls")
+    if "n_frames" in order:
+        order = order.replace("n_frames", "(SELECT count(*) FROM frames f WHERE f.roll_id = r.id)")
+    sql = f"SELECT r.id FROM rolls r{_where(compiled)} ORDER BY {order}"
+    params = list(compiled.params)
+    if limit is not None:
+        sql += " LIMIT ?"
+        params.append(int(limit))
+    ids = [rid for (rid,) in db.conn.execute(sql, params)]  # rolls are few (thousands)
+    for i in range(0, len(ids), BATCH):
+        yield from rolls_by_id(db, ids[i:i + BATCH], root)
+
+
+def roll_paths(db: sqlite_utils.Database, compiled: Compiled, sort: str | None = None,
+               limit: int | None = None, root: Path | None = None) -> Iterator[str]:
+    """Stream the folder of each matching roll (absolute under `root`); rolls without one are skipped."""
+    for roll in list_rolls(db, compiled, sort, limit, root):
+        if roll.path:
+            yield roll.path
+
+
+# --- curation writes -----------------------------------------------------------------------------
+
+def _matched(conn, compiled: Compiled) -> int:  # noqa: ANN001 - sqlite3.Connection
+    return int(conn.execute(f"SELECT count(*) {FRAMES_FROM}{_where(compiled)}", compiled.params).fetchone()[0])
+
+
+def rate_frames(db: sqlite_utils.Database, compiled: Compiled, stars: int) -> Change:
+    """Set the rating (0-5) of every matching frame."""
+    if not isinstance(stars, int) or not 0 <= stars <= 5:
+        raise InputError(f"rating {stars!r} is out of range; give 0 to 5 stars.")
+    with transaction(db) as conn:
+        matched = _matched(conn, compiled)
+        cur = conn.execute(f"UPDATE frames SET rating = ? WHERE rating <> ? AND id IN ({_ids(compiled)})",
+                           (stars, stars, *compiled.params))
+    return Change(matched, cur.rowcount)
+
+
+def pick_frames(db: sqlite_utils.Database, compiled: Compiled, state: Pick | str) -> Change:
+    """Set the pick state (yes / no / reject) of every matching frame."""
+    try:
+        value = Pick(state).value
+    except ValueError:
+        raise InputError(f"pick state {state!r} is not one of yes, no, reject.") from None
+    with transaction(db) as conn:
+        matched = _matched(conn, compiled)
+        cur = conn.execute(f"UPDATE frames SET pick = ? WHERE pick <> ? AND id IN ({_ids(compiled)})",
+                           (value, value, *compiled.params))
+    return Change(matched, cur.rowcount)
+
+
+def parse_tag_name(text: str) -> str:
+    """A tag as stored: NFC, trimmed; InputError when empty, too long or holding control characters."""
+    name = unicodedata.normalize("NFC", text).strip()
+    if not name:
+        raise InputError("a tag name cannot be empty; give one such as print.")
+    if any(unicodedata.category(c) == "Cc" for c in name):
+        raise InputError(f"tag {text!r} holds a control character; remove it.")
+    if len(name) > 100:
+        raise InputError(f"tag {name[:20]!r}... is longer than 100 characters; shorten it.")
+    return name
+
+
+def _tag_id(conn, name: str) -> int | None:  # noqa: ANN001
+    want = name.casefold()
+    for tid, tname in conn.execute("SELECT id, name FROM tags"):
+        if unicodedata.normalize("NFC", tname).casefold() == want:
+            return int(tid)
+    return None
+
+
+def tag_frames(db: sqlite_utils.Database, compiled: Compiled, tag: str) -> Change:
+    """Add a tag to every matching frame (frames that have it already are left alone)."""
+    name = parse_tag_name(tag)
+    with transaction(db) as conn:
+        matched = _matched(conn, compiled)
+        tid = _tag_id(conn, name)
+        if tid is None:
+            if not matched:
+                return Change(0, 0)
+            tid = ensure_tag(conn, name)
+        cur = conn.execute(f"INSERT OR IGNORE INTO frame_tags (frame_id, tag_id) SELECT id, ? FROM ({_ids(compiled)})",
+                           (tid, *compiled.params))
+    return Change(matched, cur.rowcount)
+
+
+def untag_frames(db: sqlite_utils.Database, compiled: Compiled, tag: str) -> Change:
+    """Remove a tag from every matching frame; the note says when their rolls still carry it."""
+    name = parse_tag_name(tag)
+    with transaction(db) as conn:
+        matched = _matched(conn, compiled)
+        tid = _tag_id(conn, name)
+        if tid is None:
+            return Change(matched, 0)
+        cur = conn.execute(f"DELETE FROM frame_tags WHERE tag_id = ? AND frame_id IN ({_ids(compiled)})",
+                           (tid, *compiled.params))
+        via_roll = conn.execute(
+            f"SELECT count(*) {FRAMES_FROM} WHERE f.roll_id IN (SELECT roll_id FROM roll_tags WHERE tag_id = ?)"
+            + (f" AND ({compiled.where})" if compiled.where else ""), (tid, *compiled.params)).fetchone()[0]
+    note = None
+    if via_roll:
+        note = (f"{via_roll} of these frames still match tag:{name} through their roll's tags; "
+                "change those with `filmflow roll edit`.")
+    return Change(matched, cur.rowcount, note)

@@ -1,0 +1,233 @@
+"""CLI: the listings `rolls` and `frames`, and curation over a query: `rate`, `pick`, `reject`,
+`unflag`, `tag add`, `tag remove`.
+
+Commands parse options, compile the query through `filmflow.query` and call
+`filmflow.catalog.curation`; results go to stdout, what the query meant to stderr with -v.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable, Iterable, Sequence
+from typing import Any
+
+import click
+
+from filmflow.catalog import curation
+from filmflow.catalog.curation import Change
+from filmflow.catalog.models import Frame, Roll
+from filmflow.cli import output
+from filmflow.errors import InputError
+from filmflow.query import FRAME_SORTS, ROLL_SORTS, CatalogResolver, Compiled, compile_args, order_by
+
+log = logging.getLogger(__name__)
+
+QUERY_HELP = ("QUERY terms are AND-ed: key:value (rating:>=4, stock:portra400, developed:2023-05, "
+              "tag:print, project:NAME ...), bare words (searched in titles, notes, captions, stock and "
+              "folder names), frame references (R042/12); a leading ^ negates a term (^tag:print).")
+
+
+def compile_for(ctx: click.Context, query: Sequence[str], target: str = "frames") -> tuple[Any, Any, Compiled]:
+    """Open the library and compile QUERY for `target`; returns (library, db, compiled)."""
+    lib = ctx.obj.library()
+    db = lib.db()
+    compiled = compile_args(query, CatalogResolver(db.conn, lib.stocks, lib.formats), target)  # type: ignore[arg-type]
+    log.info("%s matching: %s", target, compiled.description)
+    return lib, db, compiled
+
+
+def _check_sort(sort: str | None, target: str) -> None:
+    order_by(sort, target)  # type: ignore[arg-type]  # InputError naming the fields before any work
+
+
+def _echo_lines(lines: Iterable[str], chunk: int = 1000) -> None:
+    """One item per line, written in chunks (a per-line echo dominates a 200k-path listing)."""
+    buf: list[str] = []
+    for line in lines:
+        buf.append(line)
+        if len(buf) >= chunk:
+            click.echo("\n".join(buf))
+            buf = []
+    if buf:
+        click.echo("\n".join(buf))
+
+
+def _stars(n: int) -> str:
+    return "*" * n if n else "-"
+
+
+def _frame_row(f: Frame) -> list[Any]:
+    size = f"{f.width}x{f.height}" if f.width and f.height else None
+    pick = {"yes": "pick", "reject": "reject"}.get(f.pick)
+    return [f.ref, _stars(f.rating), pick, size, f.tags, f.projects, f.caption or f.file]
+
+
+def _roll_row(r: Roll) -> list[Any]:
+    push = None if r.push in (None, 0) else r.push
+    return [r.code, r.developed or r.shot_from, r.stock, r.ei or r.stock_iso, push, r.format, r.camera,
+            r.frames, r.title]
+
+
+sort_option = click.option("--sort", "sort", metavar="FIELD", help="Sort field; prefix '-' for descending.")
+limit_option = click.option("--limit", type=click.IntRange(min=0), metavar="N", help="At most N results.")
+json_option = click.option("--json", "as_json", is_flag=True, help="JSON (SPEC shapes), streamed.")
+paths_option = click.option("--paths", is_flag=True, help="One file path per line, for piping.")
+
+
+@click.command("frames", epilog=QUERY_HELP)
+@click.argument("query", nargs=-1)
+@sort_option
+@limit_option
+@json_option
+@paths_option
+@click.pass_context
+def frames_list(ctx: click.Context, query: tuple[str, ...], sort: str | None, limit: int | None,
+                as_json: bool, paths: bool) -> None:
+    """List frames matching QUERY (all frames without one)."""
+    _check_sort(sort, "frames")
+    lib, db, compiled = compile_for(ctx, query, "frames")
+    if paths:
+        _echo_lines(curation.frame_paths(db, compiled, sort, limit, lib.root))
+        return
+    frames = curation.list_frames(db, compiled, sort, limit, lib.root)
+    if as_json:
+        output.emit_json_stream(f.to_json() for f in frames)
+        return
+    rows = [_frame_row(f) for f in frames]
+    if not rows:
+        click.echo(f"no frames match ({compiled.description}).", err=True)
+        return
+    output.table(rows, ["REF", "RATING", "PICK", "SIZE", "TAGS", "PROJECTS", "CAPTION/FILE"])
+
+
+frames_list.help = (f"List frames matching QUERY (all frames without one).\n\n"
+                    f"Sort fields: {', '.join(FRAME_SORTS)} (prefix '-' for descending; default ref).")
+
+
+@click.command("rolls", epilog=QUERY_HELP)
+@click.argument("query", nargs=-1)
+@sort_option
+@limit_option
+@json_option
+@paths_option
+@click.pass_context
+def rolls_list(ctx: click.Context, query: tuple[str, ...], sort: str | None, limit: int | None,
+               as_json: bool, paths: bool) -> None:
+    """List rolls matching QUERY."""
+    _check_sort(sort, "rolls")
+    lib, db, compiled = compile_for(ctx, query, "rolls")
+    if paths:
+        _echo_lines(curation.roll_paths(db, compiled, sort, limit, lib.root))
+        return
+    rolls = curation.list_rolls(db, compiled, sort, limit, lib.root)
+    if as_json:
+        output.emit_json_stream(r.to_json() for r in rolls)
+        return
+    rows = [_roll_row(r) for r in rolls]
+    if not rows:
+        click.echo(f"no rolls match ({compiled.description}).", err=True)
+        return
+    output.table(rows, ["CODE", "DATE", "STOCK", "EI", "PUSH", "FORMAT", "CAMERA", "FRAMES", "TITLE"],
+                 right=(3, 7))
+
+
+rolls_list.help = (f"List rolls matching QUERY; a frame key (rating:5) means rolls having such a frame.\n\n"
+                   f"Sort fields: {', '.join(ROLL_SORTS)} (prefix '-' for descending; default developed).")
+
+
+# --- curation -------------------------------------------------------------------------------------
+
+all_option = click.option("--all", "all_", is_flag=True, help="Allow an empty QUERY to mean every frame.")
+
+
+def require_query(query: Sequence[str], all_: bool, verb: str) -> None:
+    """Refuse an empty query unless --all was given (a slip must not touch every frame)."""
+    if not query and not all_:
+        raise InputError(f"{verb} needs a QUERY naming the frames (e.g. roll:R042 or R042/12); "
+                         "pass --all to mean every frame.")
+
+
+def _report(change: Change, done: str, as_json: bool) -> None:
+    if as_json:
+        output.emit_json({"matched": change.matched, "changed": change.changed})
+    else:
+        unchanged = change.matched - change.changed
+        tail = f" ({unchanged} already were)" if unchanged > 0 else ""
+        noun = "frame" if change.changed == 1 else "frames"
+        click.echo(f"{done.format(n=change.changed, frames=noun)}{tail}")
+        if not change.matched:
+            click.echo("no frames matched the query.", err=True)
+    if change.note:
+        click.echo(f"filmflow: {change.note}", err=True)
+
+
+def _run(ctx: click.Context, query: Sequence[str], all_: bool, verb: str,
+         action: Callable[[Any, Compiled], Change], done: str, as_json: bool) -> None:
+    require_query(query, all_, verb)
+    _, db, compiled = compile_for(ctx, query, "frames")
+    _report(action(db, compiled), done, as_json)
+
+
+@click.command("rate", epilog=QUERY_HELP)
+@click.argument("stars", type=click.IntRange(0, 5))
+@click.argument("query", nargs=-1)
+@all_option
+@json_option
+@click.pass_context
+def rate(ctx: click.Context, stars: int, query: tuple[str, ...], all_: bool, as_json: bool) -> None:
+    """Give STARS (0-5) to every frame matching QUERY."""
+    _run(ctx, query, all_, "rate", lambda db, c: curation.rate_frames(db, c, stars),
+         f"rated {{n}} {{frames}} {stars}", as_json)
+
+
+def _pick_command(name: str, state: str, doc: str, done: str) -> click.Command:
+    @click.command(name, epilog=QUERY_HELP, help=doc)
+    @click.argument("query", nargs=-1)
+    @all_option
+    @json_option
+    @click.pass_context
+    def command(ctx: click.Context, query: tuple[str, ...], all_: bool, as_json: bool) -> None:
+        _run(ctx, query, all_, name, lambda db, c: curation.pick_frames(db, c, state), done, as_json)
+
+    return command
+
+
+pick = _pick_command("pick", "yes", "Mark the frames matching QUERY as picks.", "picked {n} {frames}")
+reject = _pick_command("reject", "reject", "Mark the frames matching QUERY as rejects.", "rejected {n} {frames}")
+unflag = _pick_command("unflag", "no", "Clear the pick/reject mark of the frames matching QUERY.",
+                       "unflagged {n} {frames}")
+
+
+@click.group("tag")
+def tag_group() -> None:
+    """Add or remove a frame tag over a query."""
+
+
+@tag_group.command("add", epilog=QUERY_HELP)
+@click.argument("tag")
+@click.argument("query", nargs=-1)
+@all_option
+@json_option
+@click.pass_context
+def tag_add(ctx: click.Context, tag: str, query: tuple[str, ...], all_: bool, as_json: bool) -> None:
+    """Tag every frame matching QUERY with TAG."""
+    _run(ctx, query, all_, "tag add", lambda db, c: curation.tag_frames(db, c, tag),
+         f"tagged {{n}} {{frames}} {tag!r}", as_json)
+
+
+@tag_group.command("remove", epilog=QUERY_HELP)
+@click.argument("tag")
+@click.argument("query", nargs=-1)
+@all_option
+@json_option
+@click.pass_context
+def tag_remove(ctx: click.Context, tag: str, query: tuple[str, ...], all_: bool, as_json: bool) -> None:
+    """Remove TAG from every frame matching QUERY."""
+    _run(ctx, query, all_, "tag remove", lambda db, c: curation.untag_frames(db, c, tag),
+         f"removed {tag!r} from {{n}} {{frames}}", as_json)
+
+
+def register(root: click.Group) -> None:
+    """Add this module's commands to the root group."""
+    for cmd in (rolls_list, frames_list, rate, pick, reject, unflag, tag_group):
+        root.add_command(cmd)

@@ -1,0 +1,164 @@
+"""CLI: the `project` group (create, list, show, add, remove, move, caption, rename, delete).
+
+`project_group` is exported so other CLI modules can add `project sheet` / `project export`.
+"""
+
+from __future__ import annotations
+
+import logging
+
+import click
+
+from filmflow.catalog import projects as core
+from filmflow.cli import output
+from filmflow.cli.listing import QUERY_HELP, all_option, compile_for, json_option, require_query
+
+log = logging.getLogger(__name__)
+
+
+@click.group("project")
+def project_group() -> None:
+    """Named, ordered sets of frames with captions."""
+
+
+def _db(ctx: click.Context):  # noqa: ANN202 - sqlite_utils.Database
+    return ctx.obj.library().db()
+
+
+@project_group.command("create")
+@click.argument("name")
+@click.option("--title", help="A display title (defaults to NAME where one is needed).")
+@click.option("--description", help="A longer description.")
+@json_option
+@click.pass_context
+def project_create(ctx: click.Context, name: str, title: str | None, description: str | None, as_json: bool) -> None:
+    """Create an empty project NAME (any Unicode)."""
+    info = core.create_project(_db(ctx), name, title, description)
+    if as_json:
+        output.emit_json(info.to_json())
+    else:
+        click.echo(f"created project {info.name}")
+
+
+@project_group.command("list")
+@json_option
+@click.pass_context
+def project_list(ctx: click.Context, as_json: bool) -> None:
+    """List projects and how many frames each holds."""
+    infos = core.list_projects(_db(ctx))
+    if as_json:
+        output.emit_json([i.to_json() for i in infos])
+        return
+    if not infos:
+        click.echo("no projects yet; `filmflow project create NAME` makes one.", err=True)
+        return
+    output.table([[i.name, i.size, i.title, i.updated_at] for i in infos], ["NAME", "FRAMES", "TITLE", "UPDATED"],
+                 right=(1,))
+
+
+@project_group.command("show")
+@click.argument("name")
+@json_option
+@click.pass_context
+def project_show(ctx: click.Context, name: str, as_json: bool) -> None:
+    """Show project NAME's frames in order, with captions."""
+    lib = ctx.obj.library()
+    project = core.get_project(lib.db(), name, lib.root)
+    if as_json:
+        output.emit_json(project.to_json())
+        return
+    info = project.info
+    output.kv([("project", info.name), ("title", info.title), ("description", info.description),
+               ("frames", info.size)])
+    if project.entries:
+        click.echo()
+        output.table([[e.position, e.frame.ref, "*" * e.frame.rating or "-",
+                       {"yes": "pick", "reject": "reject"}.get(e.frame.pick), e.text]
+                      for e in project.entries], ["#", "REF", "RATING", "PICK", "CAPTION"], right=(0,))
+
+
+@project_group.command("add", epilog=QUERY_HELP)
+@click.argument("name")
+@click.argument("query", nargs=-1)
+@all_option
+@json_option
+@click.pass_context
+def project_add(ctx: click.Context, name: str, query: tuple[str, ...], all_: bool, as_json: bool) -> None:
+    """Append the frames matching QUERY to project NAME (frames already in it stay where they are)."""
+    require_query(query, all_, "project add")
+    _, db, compiled = compile_for(ctx, query, "frames")
+    change = core.add_frames(db, name, compiled)
+    info = core.get_project_info(db.conn, name)
+    if as_json:
+        output.emit_json({"matched": change.matched, "added": change.changed, "frames": info.size})
+        return
+    already = change.matched - change.changed
+    click.echo(f"added {change.changed} frame{'s' * (change.changed != 1)} to {info.name}"
+               + (f" ({already} already in it)" if already else "") + f"; it holds {info.size}")
+    if not change.matched:
+        click.echo("no frames matched the query.", err=True)
+
+
+@project_group.command("remove", epilog=QUERY_HELP)
+@click.argument("name")
+@click.argument("query", nargs=-1)
+@all_option
+@json_option
+@click.pass_context
+def project_remove(ctx: click.Context, name: str, query: tuple[str, ...], all_: bool, as_json: bool) -> None:
+    """Take the frames matching QUERY out of project NAME (the frames stay in the catalog)."""
+    require_query(query, all_, "project remove")
+    _, db, compiled = compile_for(ctx, query, "frames")
+    change = core.remove_frames(db, name, compiled)
+    info = core.get_project_info(db.conn, name)
+    if as_json:
+        output.emit_json({"removed": change.changed, "frames": info.size})
+        return
+    click.echo(f"removed {change.changed} frame{'s' * (change.changed != 1)} from {info.name}; "
+               f"it holds {info.size}")
+
+
+@project_group.command("move")
+@click.argument("name")
+@click.argument("frame")
+@click.argument("position", type=int)
+@click.pass_context
+def project_move(ctx: click.Context, name: str, frame: str, position: int) -> None:
+    """Move FRAME (e.g. R042/12) to POSITION (1-based) in project NAME."""
+    old, new = core.move_frame(_db(ctx), name, frame, position)
+    click.echo(f"moved {frame} from position {old} to {new}")
+
+
+@project_group.command("caption")
+@click.argument("name")
+@click.argument("frame")
+@click.argument("text")
+@click.pass_context
+def project_caption(ctx: click.Context, name: str, frame: str, text: str) -> None:
+    """Set project NAME's caption for FRAME to TEXT ("" clears it)."""
+    stored = core.set_caption(_db(ctx), name, frame, text)
+    click.echo(f"captioned {frame}" if stored is not None else f"cleared the caption of {frame}")
+
+
+@project_group.command("rename")
+@click.argument("name")
+@click.argument("new")
+@click.pass_context
+def project_rename(ctx: click.Context, name: str, new: str) -> None:
+    """Rename project NAME to NEW."""
+    info = core.rename_project(_db(ctx), name, new)
+    click.echo(f"renamed project {name} to {info.name}")
+
+
+@project_group.command("delete")
+@click.argument("name")
+@click.pass_context
+def project_delete(ctx: click.Context, name: str) -> None:
+    """Delete project NAME (its frames, files and tags are not touched)."""
+    info = core.delete_project(_db(ctx), name)
+    click.echo(f"deleted project {info.name} ({info.size} frame{'s' * (info.size != 1)} left in the catalog)")
+
+
+def register(root: click.Group) -> None:
+    """Add this module's commands to the root group."""
+    root.add_command(project_group)

@@ -1,0 +1,28 @@
+"""The query language: command-line terms -> typed terms (`parse`) -> parameterised SQL (`sql`).
+
+Typical use (what the CLI and the catalog's curation/projects modules do)::
+
+    resolver = CatalogResolver(db.conn, library.stocks, library.formats)
+    compiled = compile_args(["stock:portra400", "rating:>=4"], resolver, "frames")
+    iter_frames(db, compiled.where, compiled.params)
+
+See docs/query.md for the grammar.
+"""
+
+from filmflow.query.parse import KEYS, DateSpan, FrameRef, Interval, Query, Term, parse_query, parse_term
+from filmflow.query.sql import (
+    FRAME_SORTS,
+    ROLL_SORTS,
+    CatalogResolver,
+    Compiled,
+    Resolver,
+    compile_args,
+    compile_query,
+    order_by,
+)
+
+__all__ = [
+    "KEYS", "DateSpan", "FrameRef", "Interval", "Query", "Term", "parse_query", "parse_term",
+    "FRAME_SORTS", "ROLL_SORTS", "CatalogResolver", "Compiled", "Resolver", "compile_args",
+    "compile_query", "order_by",
+]

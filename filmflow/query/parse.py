@@ -1,0 +1,373 @@
+"""The query language's parser: command-line terms -> typed Term nodes (no I/O, no SQL).
+
+One argument is one term. Terms are AND-ed by the compiler (`query/sql.py`).
+
+Worked examples (tests/test_query_parse.py uses the same table):
+
+    rating:4                 Term('rating', Interval(4, 4))
+    rating:>=4               Term('rating', Interval(4, None))
+    rating:3..5              Term('rating', Interval(3, 5))
+    frame:3..7               Term('frame', Interval(3, 7))
+    frame:12A                Term('frame', '12A')                  exact frame name
+    push:+1                  Term('push', Interval(1.0, 1.0))
+    push:+1..+2              Term('push', Interval(1.0, 2.0))
+    developed:2023-05        Term('developed', DateSpan('2023-05', '2023-06'))
+    shot:2023-05-01..2023-07-31  Term('shot', DateSpan('2023-05-01', '2023-08-01'))
+    process:c41              Term('process', 'C-41')
+    pick:yes                 Term('pick', 'yes')
+    camera:"Nikon FM2"       Term('camera', 'Nikon FM2')
+    ^tag:print               Term('tag', 'print', negate=True)
+    R042/12                  Term('ref', FrameRef('R042', '12'))
+    R042/3..7                Term('ref', FrameRef('R042', None, Interval(3, 7)))
+    서울                      Term('text', '서울')                   a bare word
+    "seoul night"            Term('text', 'seoul night')           a quoted phrase
+
+Errors are QueryError (exit 2) naming the term and what would be valid.
+"""
+
+from __future__ import annotations
+
+import datetime as _dt
+import logging
+import re
+import unicodedata
+from collections.abc import Iterable
+from dataclasses import dataclass
+from fractions import Fraction
+
+from filmflow.errors import QueryError
+
+log = logging.getLogger(__name__)
+
+NEGATE = "^"
+
+
+@dataclass(frozen=True, slots=True)
+class Interval:
+    """A numeric interval; None is unbounded. `lo_open`/`hi_open` exclude the bound."""
+
+    lo: float | None
+    hi: float | None
+    lo_open: bool = False
+    hi_open: bool = False
+
+    def describe(self, unit: str = "") -> str:
+        """'4', '≥ 4', '3 to 5' ..."""
+        def f(v: float) -> str:
+            return _fmt_num(v) + unit
+        if self.lo is not None and self.hi is not None and self.lo == self.hi:
+            return f(self.lo)
+        if self.lo is not None and self.hi is not None:
+            return f"{f(self.lo)} to {f(self.hi)}"
+        if self.lo is not None:
+            return ("> " if self.lo_open else "≥ ") + f(self.lo)
+        if self.hi is not None:
+            return ("< " if self.hi_open else "≤ ") + f(self.hi)
+        return "any"
+
+
+@dataclass(frozen=True, slots=True)
+class DateSpan:
+    """A half-open span of ISO dates [lo, hi); None is unbounded. Strings compare as ISO text."""
+
+    lo: str | None
+    hi: str | None
+    text: str
+
+    def describe(self) -> str:
+        return self.text
+
+
+@dataclass(frozen=True, slots=True)
+class FrameRef:
+    """ROLL/FRAME (an exact frame) or ROLL/A..B (a range of frame numbers)."""
+
+    roll: str
+    frame: str | None
+    span: Interval | None = None
+
+    def describe(self) -> str:
+        if self.frame is not None:
+            return f"{self.roll}/{self.frame}"
+        assert self.span is not None
+        return f"{self.roll}/{self.span.describe()}"
+
+
+@dataclass(frozen=True, slots=True)
+class Term:
+    """One parsed query term: key, typed value, negation, and the text as typed."""
+
+    key: str
+    value: object
+    negate: bool = False
+    raw: str = ""
+
+
+@dataclass(frozen=True, slots=True)
+class Query:
+    """An AND of terms (empty: everything)."""
+
+    terms: tuple[Term, ...] = ()
+
+    def __bool__(self) -> bool:
+        return bool(self.terms)
+
+    def __len__(self) -> int:
+        return len(self.terms)
+
+
+# key -> example shown in error messages.
+KEYS: dict[str, str] = {
+    "roll": "roll:R042",
+    "frame": "frame:12, frame:3..7, frame:12A",
+    "stock": "stock:portra400",
+    "iso": "iso:400, iso:>=800",
+    "ei": "ei:1600",
+    "push": "push:+1, push:-1, push:0, push:+1..+2",
+    "format": "format:120, format:6x7, format:35mm",
+    "process": "process:c41, process:e6, process:bw, process:ecn2",
+    "camera": 'camera:"Nikon FM2"',
+    "lens": "lens:50mm",
+    "lab": "lab:mono",
+    "developed": "developed:2023, developed:2023-05, developed:2023-05-01..2023-07-31",
+    "shot": "shot:2023-05",
+    "scanned": "scanned:2024",
+    "year": "year:2023, year:2021..2023",
+    "rating": "rating:4, rating:>=4, rating:3..5",
+    "pick": "pick:yes, pick:no, pick:reject",
+    "project": 'project:"Seoul 2023"',
+    "tag": "tag:print",
+    "path": "path:R042, path:*.tif",
+}
+
+ROLL_KEYS = frozenset({"roll", "stock", "iso", "ei", "push", "format", "process", "camera", "lens", "lab",
+                       "developed", "shot", "year"})
+FRAME_KEYS = frozenset({"frame", "rating", "pick", "project", "path", "scanned", "tag", "ref"})
+
+PROCESSES = {"c41": "C-41", "e6": "E-6", "bw": "B&W", "ecn2": "ECN-2",
+             "blackandwhite": "B&W", "blackwhite": "B&W", "bnw": "B&W", "sw": "B&W"}
+PICKS = {"yes": "yes", "y": "yes", "picked": "yes", "pick": "yes", "true": "yes",
+         "no": "no", "n": "no", "none": "no", "unflagged": "no", "false": "no",
+         "reject": "reject", "rejected": "reject", "x": "reject"}
+
+_KEY_RE = re.compile(r"^(?P<key>[A-Za-z_][A-Za-z0-9_-]*):(?P<value>.*)$", re.S)
+_REF_RE = re.compile(r"^(?P<roll>[^/\s:^\"']+)/(?P<frame>\d+[A-Za-z]?|\d*\.\.\d*)$")
+_FRAME_NAME_RE = re.compile(r"^(\d+)([A-Za-z]?)$")
+_DATE_RE = re.compile(r"^(\d{4})(?:[-./](\d{1,2})(?:[-./](\d{1,2}))?)?$")
+_NUM_RE = re.compile(r"^[+-]?(\d+(\.\d*)?|\.\d+)(/\d+)?$")
+_CMP_RE = re.compile(r"^(>=|<=|>|<|=)(.*)$", re.S)
+
+PUSH_TOLERANCE = 0.05  # push is stored rounded to 1/3 stop (0.33, 0.333.. or 1/3)
+
+
+def valid_keys() -> str:
+    """The keys, comma-separated, for error messages."""
+    return ", ".join(KEYS)
+
+
+def _fmt_num(v: float) -> str:
+    return str(int(v)) if float(v).is_integer() else f"{v:g}"
+
+
+def frame_key(frame: str) -> str:
+    """Canonical spelling of a frame name: '012' -> '12', '00' stays, '12a' -> '12A'."""
+    m = re.match(r"^0*(\d+)(.*)$", frame)
+    if not m:
+        return frame.upper()
+    if set(frame) == {"0"} and len(frame) > 1:
+        return "00"
+    return m.group(1) + m.group(2).upper()
+
+
+def _unquote(text: str, raw: str) -> str:
+    """Strip one pair of surrounding quotes; QueryError on an unbalanced or stray quote."""
+    if text[:1] in ('"', "'"):
+        q = text[0]
+        if len(text) < 2 or not text.endswith(q) or q in text[1:-1]:
+            raise QueryError(f"unbalanced quote in {raw!r}; close the quote ({q}...{q}) or remove it.")
+        return text[1:-1]
+    if '"' in text:
+        raise QueryError(f"stray quote in {raw!r}; quote the whole value, e.g. camera:\"Nikon FM2\".")
+    return text
+
+
+def _bad(raw: str, key: str, why: str) -> QueryError:
+    return QueryError(f"{raw!r}: {why}; write it like {KEYS[key]}.")
+
+
+def _parse_number(text: str, raw: str, key: str, integer: bool) -> float:
+    t = text.strip()
+    if not _NUM_RE.match(t):
+        raise _bad(raw, key, f"{t or 'nothing'!r} is not a number")
+    try:
+        v = float(Fraction(t.lstrip("+")))
+    except (ValueError, ZeroDivisionError):
+        raise _bad(raw, key, f"{t!r} is not a number") from None
+    if integer and not v.is_integer():
+        raise _bad(raw, key, f"{t!r} is not a whole number")
+    return v
+
+
+def parse_interval(text: str, raw: str, key: str, *, integer: bool = True,
+                   bounds: tuple[float | None, float | None] = (None, None)) -> Interval:
+    """'4', '>=4', '<3', '3..5', '3..', '..5', '+1..+2' -> Interval, checked against `bounds`."""
+    m = _CMP_RE.match(text)
+    if m:
+        op, v = m.group(1), _parse_number(m.group(2), raw, key, integer)
+        iv = {">=": Interval(v, None), ">": Interval(v, None, lo_open=True), "<=": Interval(None, v),
+              "<": Interval(None, v, hi_open=True), "=": Interval(v, v)}[op]
+        if integer and iv.lo_open:
+            iv = Interval(v + 1, None)
+        if integer and iv.hi_open:
+            iv = Interval(None, v - 1)
+    elif ".." in text:
+        a, _, b = text.partition("..")
+        if not a and not b:
+            raise _bad(raw, key, "a range needs at least one end")
+        lo = _parse_number(a, raw, key, integer) if a else None
+        hi = _parse_number(b, raw, key, integer) if b else None
+        if lo is not None and hi is not None and lo > hi:
+            raise _bad(raw, key, f"the range runs backwards (did you mean {key}:{b.strip()}..{a.strip()}?)")
+        iv = Interval(lo, hi)
+    else:
+        v = _parse_number(text, raw, key, integer)
+        iv = Interval(v, v)
+    bmin, bmax = bounds
+    for v in (iv.lo, iv.hi):
+        if v is not None and ((bmin is not None and v < bmin) or (bmax is not None and v > bmax)):
+            rng = f"{_fmt_num(bmin)} to {_fmt_num(bmax)}" if bmin is not None and bmax is not None else (
+                f"at least {_fmt_num(bmin)}" if bmin is not None else f"at most {_fmt_num(bmax)}")
+            raise _bad(raw, key, f"{key} must be {rng}")
+    lo = iv.lo if iv.lo is None or bmin is None else max(iv.lo, bmin)
+    hi = iv.hi if iv.hi is None or bmax is None else min(iv.hi, bmax)
+    if lo is not None and hi is not None and lo > hi:
+        raise _bad(raw, key, "nothing can match that")
+    return iv
+
+
+def _date_bounds(text: str, raw: str, key: str) -> tuple[str, str]:
+    """'2023' -> ('2023', '2024'); '2023-05' -> ('2023-05', '2023-06'); a day -> (day, next day)."""
+    m = _DATE_RE.match(text.strip())
+    if not m:
+        raise _bad(raw, key, f"{text!r} is not a date (YYYY, YYYY-MM or YYYY-MM-DD)")
+    y, mo, d = int(m.group(1)), m.group(2), m.group(3)
+    try:
+        if mo is None:
+            return f"{y:04d}", f"{y + 1:04d}"
+        month = int(mo)
+        if d is None:
+            _dt.date(y, month, 1)
+            ny, nm = (y + 1, 1) if month == 12 else (y, month + 1)
+            return f"{y:04d}-{month:02d}", f"{ny:04d}-{nm:02d}"
+        day = _dt.date(y, month, int(d))
+        return day.isoformat(), (day + _dt.timedelta(days=1)).isoformat()
+    except (ValueError, OverflowError):
+        raise _bad(raw, key, f"{text!r} is not a real date") from None
+
+
+def parse_date_span(text: str, raw: str, key: str) -> DateSpan:
+    """'2023', '2023-05', '2023-05-01..2023-07-31', '2023..', '..2023-06', '>=2023-05' -> DateSpan."""
+    m = _CMP_RE.match(text)
+    if m:
+        op, rest = m.group(1), m.group(2)
+        lo, hi = _date_bounds(rest, raw, key)
+        span = {">=": (lo, None), ">": (hi, None), "<": (None, lo), "<=": (None, hi), "=": (lo, hi)}[op]
+        return DateSpan(span[0], span[1], text)
+    if ".." in text:
+        a, _, b = text.partition("..")
+        if not a and not b:
+            raise _bad(raw, key, "a range needs at least one end")
+        lo = _date_bounds(a, raw, key)[0] if a else None
+        hi = _date_bounds(b, raw, key)[1] if b else None
+        if lo is not None and hi is not None and lo >= hi:
+            raise _bad(raw, key, f"the range runs backwards (did you mean {key}:{b}..{a}?)")
+        return DateSpan(lo, hi, text)
+    lo, hi = _date_bounds(text, raw, key)
+    return DateSpan(lo, hi, text)
+
+
+def _squash(text: str) -> str:
+    return re.sub(r"[\W_]+", "", unicodedata.normalize("NFKC", text).casefold())
+
+
+def _frame_value(value: str, raw: str) -> object:
+    if _FRAME_NAME_RE.match(value) and value[-1].isalpha():
+        return frame_key(value)
+    return parse_interval(value, raw, "frame", bounds=(0, None))
+
+
+def _parse_value(key: str, value: str, raw: str) -> object:
+    """Turn a key's value text into its typed value."""
+    if key in ("rating",):
+        return parse_interval(value, raw, key, bounds=(0, 5))
+    if key == "frame":
+        return _frame_value(value, raw)
+    if key in ("iso", "ei"):
+        return parse_interval(value, raw, key, bounds=(1, None))
+    if key == "year":
+        return parse_interval(value, raw, key, bounds=(1000, 9999))
+    if key == "push":
+        return parse_interval(value, raw, key, integer=False, bounds=(-10, 10))
+    if key in ("developed", "shot", "scanned"):
+        return parse_date_span(value, raw, key)
+    if key == "process":
+        p = PROCESSES.get(_squash(value))
+        if p is None:
+            raise _bad(raw, key, f"{value!r} is not a process (C-41, E-6, B&W, ECN-2)")
+        return p
+    if key == "pick":
+        p = PICKS.get(value.strip().casefold())
+        if p is None:
+            raise _bad(raw, key, f"{value!r} is not a pick state (yes, no, reject)")
+        return p
+    # text-valued keys: roll, stock, format, camera, lens, lab, project, tag, path
+    return unicodedata.normalize("NFC", value.strip())
+
+
+def parse_term(arg: str) -> Term:
+    """One command-line argument -> Term (see the module docstring for examples)."""
+    raw = arg
+    text = arg.strip()
+    negate = False
+    if text.startswith(NEGATE):
+        negate, text = True, text[1:].lstrip()
+        if not text:
+            raise QueryError(f"{raw!r}: '^' negates the term after it, e.g. ^tag:print.")
+    if not text:
+        raise QueryError("an empty query term; remove it or give a value such as rating:4.")
+    if any(unicodedata.category(c) == "Cc" for c in text):
+        raise QueryError(f"{raw!r} holds a control character; remove it.")
+    m = _KEY_RE.match(text)
+    if m:
+        key = m.group("key").lower()
+        if key not in KEYS:
+            raise QueryError(f"unknown query key {m.group('key')!r} in {raw!r}; valid keys: {valid_keys()}.")
+        value = _unquote(m.group("value"), raw).strip()
+        if not value:
+            raise QueryError(f"{raw!r} has no value; write it like {KEYS[key]}.")
+        return Term(key, _parse_value(key, value, raw), negate, raw)
+    ref = _REF_RE.match(text)
+    if ref:
+        return Term("ref", _parse_ref(ref.group("roll"), ref.group("frame"), raw), negate, raw)
+    word = unicodedata.normalize("NFC", _unquote(text, raw).strip())
+    if not word:
+        raise QueryError(f"{raw!r} is an empty phrase; put words between the quotes.")
+    return Term("text", word, negate, raw)
+
+
+def _parse_ref(roll: str, frame: str, raw: str) -> FrameRef:
+    if ".." in frame:
+        a, _, b = frame.partition("..")
+        lo = int(a) if a else None
+        hi = int(b) if b else None
+        if lo is None and hi is None:
+            raise QueryError(f"{raw!r}: a frame range needs at least one end, e.g. R042/3..7.")
+        if lo is not None and hi is not None and lo > hi:
+            raise QueryError(f"{raw!r}: the frame range runs backwards; write {roll}/{hi}..{lo}.")
+        return FrameRef(roll, None, Interval(lo, hi))
+    return FrameRef(roll, frame_key(frame))
+
+
+def parse_query(args: Iterable[str]) -> Query:
+    """Command-line arguments -> Query; QueryError names the first bad term."""
+    return Query(tuple(parse_term(a) for a in args))
