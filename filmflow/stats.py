@@ -26,6 +26,7 @@ import sqlite_utils
 
 from filmflow import fsutil
 from filmflow.errors import InputError, MissingExtraError
+from filmflow.stocks import format_push
 
 if TYPE_CHECKING:
     from filmflow.library import Library
@@ -54,16 +55,8 @@ def parse_year(text: str | int | None, today: dt.date | None = None) -> int | No
 
 
 def push_label(push: float | None) -> str:
-    """Push/pull stops as a photographer writes them, to the nearest 1/3 stop.
-
-    Examples: None → "0"; 0 → "0"; 1 → "+1"; 0.333 → "+1/3"; 1.667 → "+1 2/3"; -1 → "-1".
-    """
-    thirds = round((push or 0.0) * 3)
-    if thirds == 0:
-        return "0"
-    whole, rem = divmod(abs(thirds), 3)
-    text = " ".join(p for p in (str(whole) if whole else "", f"{rem}/3" if rem else "") if p)
-    return ("+" if thirds > 0 else "-") + text
+    """Push/pull stops as a photographer writes them: None or 0 → "0", 1.667 → "+1 2/3"."""
+    return format_push(push) or "0"
 
 
 def _push_sort_key(label: str) -> float:
@@ -335,49 +328,25 @@ def year_stats(db: sqlite_utils.Database, year: int | None) -> YearStats:
 
 # --- the year's picks, for a contact sheet ---------------------------------------------
 
-_PICKS_SQL = """
-SELECT f.id, r.code AS roll, f.frame, f.path, f.thumbnail, f.sha256, f.rating, f.pick, f.caption,
-       r.format, r.stock, r.stock_key, r.shot_from, r.developed
-FROM frames f JOIN rolls r ON r.id = f.roll_id
-WHERE f.pick = 'yes' {year}
-ORDER BY coalesce(r.shot_from, r.developed, r.scanned), r.code, f.frame_num, f.frame
-"""
-
-
-def _edge_print(lib: Library, stock_key: str | None, stock: str | None) -> str | None:
-    """The stock's edge print ("KODAK PORTRA 400"), else its name in capitals."""
-    if not stock:
-        return None
-    try:
-        found = lib.stocks.find(stock_key or stock) or lib.stocks.find(stock)
-        if found is not None and getattr(found, "edge_print", None):
-            return str(found.edge_print)
-    except Exception as e:  # noqa: BLE001 - a broken stock catalog must not stop a sheet
-        log.debug("no edge print for %s: %s", stock, e)
-    return stock.upper()
-
-
 def year_pick_frames(lib: Library, db: sqlite_utils.Database, year: int | None) -> list[dict[str, Any]]:
-    """The year's picked frames in shooting order, with absolute paths, for a contact sheet.
+    """The year's picked frames in shooting order, for a contact sheet.
 
-    Each row: id, ref, roll, frame, path (absolute), thumbnail (absolute; the cache path
-    by content hash when none is stored), rating, pick, caption, format, stock, edge_print.
+    Each row has outputs.frame_rows' keys plus ref, and path / thumbnail made absolute
+    (the thumbnail is the cache path by content hash when none is stored) and edge_print.
     """
-    sql = _PICKS_SQL.format(year="AND r.year = ?" if year is not None else "")
-    out = []
-    edge: dict[tuple[str | None, str | None], str | None] = {}
-    for row in _rows(db, sql, [year] if year is not None else []):
-        k = (row["stock_key"], row["stock"])
-        if k not in edge:
-            edge[k] = _edge_print(lib, *k)
-        thumb = row["thumbnail"] or lib.thumbnail_rel(row["sha256"])
-        out.append({
-            "id": row["id"], "ref": f"{row['roll']}/{row['frame']}", "roll": row["roll"], "frame": row["frame"],
-            "path": lib.resolve(row["path"]), "thumbnail": lib.resolve(thumb), "rating": row["rating"],
-            "pick": row["pick"], "caption": row["caption"], "format": row["format"], "stock": row["stock"],
-            "edge_print": edge[k],
-        })
-    return out
+    from filmflow.outputs import edge_print, frame_rows
+
+    where = "f.pick = 'yes'" + (" AND r.year = ?" if year is not None else "")
+    rows = frame_rows(db, where, [year] if year is not None else [],
+                      "coalesce(r.shot_from, r.developed, r.scanned), r.code, f.frame_num, f.frame")
+    edges: dict[tuple[str | None, str | None], str | None] = {}
+    for r in rows:
+        k = (r["stock_key"], r["stock"])
+        if k not in edges:
+            edges[k] = edge_print(lib, *k)
+        r.update(ref=f"{r['roll']}/{r['frame']}", path=lib.resolve(r["path"]), edge_print=edges[k],
+                 thumbnail=lib.resolve(r["thumbnail"] or lib.thumbnail_rel(r["sha256"])))
+    return rows
 
 
 # --- chart --------------------------------------------------------------------------

@@ -480,3 +480,21 @@ def stock_matches(stock: Stock, text: str) -> bool:
                 if len(run) >= len(folded):
                     break
     return False
+
+
+def format_push(push: float | None) -> str | None:
+    """Push/pull stops as a photographer writes them.
+
+    Examples: 1 → '+1', -1 → '-1', 0.33 → '+1/3', 0.67 → '+2/3', 1.33 → '+1 1/3', 0 → None.
+    """
+    if not push:
+        return None
+    thirds = round(abs(push) * 3)
+    if thirds == 0:
+        return None
+    whole, rest = divmod(thirds, 3)
+    sign = "+" if push > 0 else "-"
+    frac = f"{rest}/3" if rest else ""
+    if whole and frac:
+        return f"{sign}{whole} {frac}"
+    return f"{sign}{whole or frac}"

@@ -191,7 +191,8 @@ class Watcher:
     def _ingest(self, ingester: Ingester, src: Path) -> IngestReport | None:
         sig_before = signature(src)
         try:
-            reports, _ = ingest_sources(self.lib, [src], mode=self.mode, options={}, ingester=ingester)
+            reports, _ = ingest_sources(self.lib, [src], mode=self.mode, options={}, ingester=ingester,
+                                        neighbours=scan_inbox(self.inbox).sources)
         except IngestInterrupted:
             log.info("stopped while ingesting %s; nothing of it was committed", src.name)
             return None

@@ -71,11 +71,13 @@ class Roll:
     mode: str | None = None
     year: int | None = None
     sources: dict[str, str] = field(default_factory=dict)
+    source_key: str | None = None
 
     def to_json(self, *, with_sources: bool = False) -> dict[str, Any]:
         """SPEC's roll shape (`sources` only in `roll show`)."""
         d = asdict(self)
         d.pop("id")
+        d.pop("source_key")
         d["tags"] = list(self.tags)
         if not with_sources:
             d.pop("sources")

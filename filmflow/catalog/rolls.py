@@ -54,6 +54,7 @@ def roll_from_row(row: dict[str, Any], root: Path | None = None) -> Roll:
         notes=row["notes"], tags=tuple(sorted(json.loads(row.get("tag_list") or "[]"))),
         frames=row.get("n_frames") or 0, source=row["source"], path=_abs(root, row["path"]),
         mode=row["mode"], year=row["year"], sources=json.loads(row["sources"] or "{}"),
+        source_key=row["source_key"],
     )
 
 
@@ -97,8 +98,8 @@ def iter_rolls(db: sqlite_utils.Database, where: str = "", params: Sequence[Any]
         yield roll_from_row(row, root)
 
 
-def next_code(conn: sqlite3.Connection, template: str) -> str:
-    """The next free roll code for a template such as "R{n:03d}"."""
+def next_code(conn: sqlite3.Connection, template: str, reserved: frozenset[str] = frozenset()) -> str:
+    """The next free roll code for a template such as "R{n:03d}" (skipping `reserved` ones)."""
     prefix = template.split("{", 1)[0]
     best = 0
     pat = re.compile(re.escape(prefix) + r"(\d+)$")
@@ -109,7 +110,7 @@ def next_code(conn: sqlite3.Connection, template: str) -> str:
     n = best + 1
     while True:
         code = template.format(n=n)
-        if conn.execute("SELECT 1 FROM rolls WHERE code = ? COLLATE NOCASE", (code,)).fetchone() is None:
+        if code.casefold() not in {r.casefold() for r in reserved} and conn.execute("SELECT 1 FROM rolls WHERE code = ? COLLATE NOCASE", (code,)).fetchone() is None:
             return code
         n += 1
 

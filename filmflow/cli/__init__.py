@@ -130,9 +130,9 @@ def cli(ctx: click.Context, library: Path | None, verbose: int, debug: bool) -> 
 
 
 def _register() -> None:
-    from filmflow.cli import admin, ingest, listing, projects, rolls, stats
+    from filmflow.cli import admin, ingest, listing, projects, rolls, sheets, stats
 
-    for mod in (admin, ingest, rolls, listing, projects, stats):
+    for mod in (admin, ingest, rolls, listing, projects, stats, sheets):
         mod.register(cli)
 
 

@@ -41,6 +41,19 @@ def report_lines(reports) -> None:
             click.echo(f"    failed: {f['error']}", err=True)
 
 
+def show_reports(reports, as_json: bool, name_failures: bool = True) -> None:
+    """JSON on stdout (failures still named on stderr) or lines for people; exit 1 on failures."""
+    if as_json:
+        output.emit_json([r.to_json() for r in reports])
+        for r in reports if name_failures else ():
+            for f in r.failed:
+                click.echo(f"filmflow: {f['error']}", err=True)
+    else:
+        report_lines(reports)
+    if any(r.failed for r in reports):
+        sys.exit(ExitStatus.FAILED)
+
+
 @click.command("ingest")
 @click.argument("paths", nargs=-1, required=True, type=click.Path(exists=True, path_type=Path))
 @click.option("--mode", type=MODES, default=None, help="copy (default), move (verified) or in-place.")
@@ -76,12 +89,7 @@ def ingest(app, paths, mode, code, stock, ei, developed, dry_run, as_json) -> No
 
     reports, plans = ingest_sources(lib, list(paths), mode=mode_enum, options=options, dry_run=dry_run,
                                     progress=progress)
-    if as_json:
-        output.emit_json([r.to_json() for r in reports])
-    else:
-        report_lines(reports)
-    if any(r.failed for r in reports):
-        sys.exit(ExitStatus.FAILED)
+    show_reports(reports, as_json)
 
 
 
@@ -117,12 +125,7 @@ def watch(app, inbox, once, settle, polling, mode, as_json) -> None:
                              IngestMode(mode or lib.settings.mode), polling=polling)
         if once:
             reports = w.run_once()
-            if as_json:
-                output.emit_json([r.to_json() for r in reports])
-            else:
-                report_lines(reports)
-            if any(r.failed for r in reports):
-                sys.exit(ExitStatus.FAILED)
+            show_reports(reports, as_json, name_failures=False)  # the watcher logged them
             return
         prev = {s: signal.signal(s, lambda *_: w.stop()) for s in (signal.SIGINT, signal.SIGTERM)}
         logging.getLogger("filmflow.watch").info("watching %s (settle %gs, %s, %s mode); Ctrl-C stops",

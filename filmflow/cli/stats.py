@@ -141,40 +141,19 @@ def _print_stats(s: st.YearStats) -> None:
 
 
 def _render_sheet(lib: Library, figures: st.YearStats, picks: list[dict[str, Any]], out: Path) -> Any:
-    """The year's picks as a contact sheet through filmflow.sheet."""
-    try:
-        from filmflow import sheet as sheet_mod
-    except ImportError:
-        raise OperationError("contact sheets are not available yet (filmflow.sheet is missing); "
-                             "run `filmflow stats` without --sheet.") from None
+    """The year's picks as a contact sheet (outputs.render_frames → filmflow.sheet)."""
+    from filmflow.outputs import render_frames
+
     if not picks:
         raise InputError(f"{figures.label} has no picked frames to put on a sheet; "
                          "mark some with `filmflow pick QUERY` first.")
-    frames = [
-        sheet_mod.SheetFrame(
-            thumbnail=p["thumbnail"], source=p["path"], label=p["frame"], roll=p["roll"], format=p["format"],
-            edge_print=p["edge_print"], pick=p["pick"], rating=p["rating"], caption=p["caption"],
-        )
-        for p in picks
-    ]
     rolls = len({p["roll"] for p in picks})
     stocks = sorted({p["stock"] for p in picks if p["stock"]})
     lines = [f"{len(picks)} picks from {rolls} roll{'s' * (rolls != 1)}",
              f"{figures.rolls} rolls · {figures.frames} frames shot"]
     if stocks:
         lines.append(" · ".join(stocks[:6]) + (f" and {len(stocks) - 6} more" if len(stocks) > 6 else ""))
-    header = sheet_mod.SheetHeader(title=f"{figures.label} · picks", lines=tuple(lines), strip_labels=True)
-
-    def thumbnailer(source: Path, thumb: Path) -> object:
-        from filmflow.imaging import make_thumbnail
-
-        thumb.parent.mkdir(parents=True, exist_ok=True)
-        return make_thumbnail(source, thumb, lib.settings.thumbnail_size)
-
-    s = lib.settings
-    font = Path(s.font).expanduser() if s.font else None
-    return sheet_mod.render_sheet(frames, header, out, paper=s.paper, dpi=s.dpi, style=s.style,
-                                  font=font, formats=lib.formats, thumbnailer=thumbnailer)
+    return render_frames(lib, picks, f"{figures.label} · picks", lines, out, strip_labels=True)
 
 
 # --- verify ---------------------------------------------------------------------------

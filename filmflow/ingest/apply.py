@@ -116,7 +116,10 @@ def process_file(src: str, dest: str | None, thumb: str, thumb_size: int) -> dic
                 tmp.unlink()
         if isinstance(e, KeyboardInterrupt):
             raise
-        return {"ok": False, "error": _error_text(s, e)}
+        text = _error_text(s, e)
+        if tmp is not None:  # the image was read from our verified copy: name the user's file
+            text = text.replace(str(tmp), str(s))
+        return {"ok": False, "error": text}
 
 
 class IngestInterrupted(Exception):

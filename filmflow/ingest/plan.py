@@ -111,7 +111,8 @@ def archive_dir_for(lib: Library, fields: dict[str, Any], code: str) -> Path:
     return _template_dir(lib, fields, code)
 
 
-def build_plan(lib: Library, db, source: Path, *, mode: IngestMode, options: dict[str, Any]) -> IngestPlan:
+def build_plan(lib: Library, db, source: Path, *, mode: IngestMode, options: dict[str, Any],
+               reserved: frozenset[str] = frozenset()) -> IngestPlan:
     """Plan the ingest of one scan folder or lab zip (extracting a zip into cache/)."""
     source = Path(source)
     if not source.exists():
@@ -153,6 +154,14 @@ def build_plan(lib: Library, db, source: Path, *, mode: IngestMode, options: dic
     code = resolved.fields.get("code")
     if code:
         roll = find_roll(db, code, lib.root)
+        origin = resolved.sources.get("code")
+        if roll is not None and origin != Origin.OPTION.value and roll.source_key not in (None, key):
+            # a code written in a sidecar or folder name joins a roll only from the same
+            # source; merging two different folders silently would mix up two films
+            raise InputError(
+                f"{source}: roll code {roll.code} (from {'its roll.toml' if origin == 'sidecar' else 'the folder name'}) "
+                f"is already used by "
+                f"{roll.source!r}; change the code there, or pass --roll {roll.code} to add these scans to it.")
     if roll is None and not options.get("code"):
         by_source = find_roll_by_source(db, key, lib.root)
         if by_source is not None and (not code or resolved.sources.get("code") == Origin.FOLDER.value):
@@ -160,7 +169,7 @@ def build_plan(lib: Library, db, source: Path, *, mode: IngestMode, options: dic
     if roll is not None:
         code = roll.code
     elif not code:
-        code = next_code(db.conn, lib.settings.code_template)
+        code = next_code(db.conn, lib.settings.code_template, reserved)
         resolved.fields["code"] = code
         resolved.sources["code"] = Origin.DEFAULT.value
 
@@ -239,9 +248,19 @@ def _unique(frame: str, used: set[str]) -> str:
     return f"{frame}-{i}"
 
 
-def plan_or_error(lib: Library, db, source: Path, *, mode: IngestMode, options: dict[str, Any]) -> IngestPlan | FilmflowError:
-    """build_plan, returning the error instead of raising it (one bad folder must not stop the rest)."""
+def claimed_code(lib: Library, source: Path) -> str | None:
+    """The roll code a source names itself (sidecar, else folder name), read cheaply.
+
+    Sources ingested together reserve their own codes first, so a roll that gets the
+    next free code never takes the code another folder's roll.toml asks for.
+    """
     try:
-        return build_plan(lib, db, source, mode=mode, options=options)
-    except FilmflowError as e:
-        return e
+        side = Path(source) / SIDECAR_NAME
+        if side.is_file():
+            code = load_sidecar(side).get("code")
+            if code:
+                return str(code)
+        return parse_folder_name(fsutil.nfc(Path(source).stem if Path(source).is_file() else Path(source).name),
+                                 lib.stocks, lib.formats).code
+    except FilmflowError:
+        return None

@@ -14,7 +14,7 @@ from typing import Any
 from filmflow.catalog.models import IngestMode
 from filmflow.errors import FilmflowError, InputError
 from filmflow.ingest.apply import IngestReport, Ingester
-from filmflow.ingest.plan import IngestPlan, build_plan
+from filmflow.ingest.plan import IngestPlan, build_plan, claimed_code
 from filmflow.library import Library
 
 log = logging.getLogger(__name__)
@@ -24,23 +24,28 @@ ProgressFactory = Callable[[IngestPlan], Callable[[int], None] | None]
 
 def ingest_sources(lib: Library, sources: Sequence[Path], *, mode: IngestMode, options: dict[str, Any],
                    dry_run: bool = False, progress: ProgressFactory | None = None,
-                   ingester: Ingester | None = None) -> tuple[list[IngestReport], list[IngestPlan]]:
-    """Ingest each source as one roll; returns (reports, plans)."""
+                   ingester: Ingester | None = None, neighbours: Sequence[Path] = ()
+                   ) -> tuple[list[IngestReport], list[IngestPlan]]:
+    """Ingest each source as one roll; returns (reports, plans).
+
+    Codes that the sources (and `neighbours`, e.g. the rest of the inbox) name for
+    themselves are reserved, so a roll given the next free code never takes one of them.
+    """
     if options.get("stock"):
         lib.stocks.get(options["stock"])  # an unknown --stock is bad input for every source: fail early
     reports: list[IngestReport] = []
     plans: list[IngestPlan] = []
     own = ingester is None
     ing = ingester or Ingester(lib)
+    reserved = frozenset(c for c in (claimed_code(lib, Path(s)) for s in [*sources, *neighbours]) if c)
     try:
         for src in sources:
             db = lib.db()
             try:
-                plan = build_plan(lib, db, Path(src), mode=mode, options=options)
+                plan = build_plan(lib, db, Path(src), mode=mode, options=options, reserved=reserved)
             except FilmflowError as e:
                 if isinstance(e, InputError) and not Path(src).exists():
                     raise
-                log.error("%s", e.message)
                 reports.append(IngestReport(source=Path(src).name, roll=None,
                                             failed=[{"file": Path(src).name, "error": e.message}]))
                 continue
@@ -56,12 +61,7 @@ def ingest_sources(lib: Library, sources: Sequence[Path], *, mode: IngestMode, o
 
                     shutil.rmtree(plan.extracted, ignore_errors=True)
                 continue
-            report = ing.apply(plan, progress(plan) if progress else None)
-            for fail in report.failed:
-                log.error("%s", fail["error"])
-            log.info("%s → %s: %d added, %d duplicates, %d failed", plan.source_name, plan.code,
-                     len(report.added), len(report.duplicates), len(report.failed))
-            reports.append(report)
+            reports.append(ing.apply(plan, progress(plan) if progress else None))
     finally:
         if own:
             ing.close()

@@ -1,0 +1,112 @@
+"""`roll sheet`, `project sheet` and `project export`: what leaves the archive."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+import click
+
+from filmflow.cli import output
+from filmflow.errors import ExitStatus, InputError
+
+PAPER = click.Choice(["A4", "letter", "A3"], case_sensitive=False)
+STYLE = click.Choice(["dark", "light"])
+
+
+def sheet_options(f):
+    """-o/--paper/--dpi/--style, shared by both sheet commands."""
+    f = click.option("--style", type=STYLE, default=None, help="dark (default) or light (paper proof).")(f)
+    f = click.option("--dpi", type=click.IntRange(72, 1200), default=None, help="Resolution (default 300).")(f)
+    f = click.option("--paper", type=PAPER, default=None, help="Paper size (default A4).")(f)
+    f = click.option("-o", "--output", "out", type=click.Path(path_type=Path, dir_okay=False), default=None,
+                     help="Output file: .jpg, .png or .pdf (default exports/sheets/NAME.pdf).")(f)
+    return f
+
+
+def _paper(p: str | None) -> str | None:
+    return {"a4": "A4", "a3": "A3", "letter": "letter"}.get(p.lower()) if p else None
+
+
+def _done(result, as_json: bool = False) -> None:
+    pages = f", {result.pages} pages" if result.pages > 1 else ""
+    click.echo(f"{result.path} ({result.frames} frames{pages})")
+
+
+@click.command("sheet")
+@click.argument("code")
+@sheet_options
+@click.pass_obj
+def roll_sheet(app, code, out, paper, dpi, style) -> None:
+    """A darkroom-style contact sheet of one roll."""
+    from filmflow.outputs import roll_sheet as render
+
+    _done(render(app.library(), code, out, paper=_paper(paper), dpi=dpi, style=style))
+
+
+@click.command("sheet")
+@click.argument("name")
+@sheet_options
+@click.pass_obj
+def project_sheet(app, name, out, paper, dpi, style) -> None:
+    """A contact sheet of a project's frames, in project order."""
+    from filmflow.outputs import project_sheet as render
+
+    _done(render(app.library(), name, out, paper=_paper(paper), dpi=dpi, style=style))
+
+
+@click.command("export")
+@click.argument("name")
+@click.option("--to", type=click.Path(path_type=Path, file_okay=False), default=None,
+              help="Output folder (default exports/<project-slug>/).")
+@click.option("--long-edge", type=int, default=None, help="Long edge in pixels (default 2048; never upscales).")
+@click.option("--quality", type=int, default=None, help="JPEG quality 1-100 (default 90).")
+@click.option("--picks-only", is_flag=True, help="Only frames marked as picks.")
+@click.option("--min-rating", type=int, default=0, help="Only frames rated at least N stars.")
+@click.option("--gallery/--no-gallery", default=True, help="Write a self-contained index.html (default on).")
+@click.option("--keep-gps", is_flag=True, help="Keep GPS tags (device serial numbers are always removed).")
+@click.option("--json", "as_json", is_flag=True, help="Print the export report as JSON.")
+@click.pass_obj
+def project_export(app, name, to, long_edge, quality, picks_only, min_rating, gallery, keep_gps, as_json) -> None:
+    """Export a project: sRGB JPEGs in order, manifest.json, index.html, post.md, contact sheet."""
+    from filmflow.export import ExportSettings
+    from filmflow.outputs import export
+
+    lib = app.library()
+    s = lib.settings
+    long_edge = s.long_edge if long_edge is None else long_edge
+    quality = s.quality if quality is None else quality
+    if long_edge <= 0:
+        raise InputError(f"--long-edge {long_edge} must be a positive number of pixels, e.g. 2048.")
+    if not 1 <= quality <= 100:
+        raise InputError(f"--quality {quality} must be between 1 and 100.")
+    if not 0 <= min_rating <= 5:
+        raise InputError(f"--min-rating {min_rating} must be between 0 and 5.")
+    settings = ExportSettings(long_edge=long_edge, quality=quality, picks_only=picks_only, min_rating=min_rating,
+                              gallery=gallery, keep_gps=keep_gps, artist=s.artist or None,
+                              copyright=s.copyright or None, workers=s.workers or 2)
+    report = export(lib, name, to, settings)
+    if as_json:
+        output.emit_json({
+            "project": name, "to": str(report.out_dir), "written": report.written, "unchanged": report.unchanged,
+            "renamed": report.renamed, "removed": report.removed, "failed": report.failed,
+            "manifest": str(report.manifest), "gallery": str(report.gallery) if report.gallery else None,
+            "post": str(report.post) if report.post else None, "sheet": str(report.sheet) if report.sheet else None,
+        })
+    else:
+        click.echo(f"{report.out_dir}: {len(report.written)} written, {len(report.unchanged)} unchanged, "
+                   f"{len(report.removed)} removed, {len(report.failed)} failed")
+        for f in report.failed:
+            click.echo(f"    failed: {f['file']}: {f['error']}", err=True)
+        for extra in (report.gallery, report.post, report.sheet):
+            if extra:
+                click.echo(f"  {extra}")
+    if report.failed:
+        sys.exit(ExitStatus.FAILED)
+
+
+def register(root: click.Group) -> None:
+    """Attach the sheet and export commands to the `roll` and `project` groups."""
+    root.commands["roll"].add_command(roll_sheet)
+    root.commands["project"].add_command(project_sheet)
+    root.commands["project"].add_command(project_export)

@@ -1,0 +1,167 @@
+"""From the catalog to what leaves it: contact sheets of a roll, a project or a year's
+picks, and project exports. Builds the sheet/export inputs from catalog rows, so sheet.py
+and export.py never read the catalog themselves."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+import sqlite_utils
+
+from filmflow import fsutil
+from filmflow.catalog.projects import get_project_info
+from filmflow.catalog.rolls import get_roll
+from filmflow.errors import InputError
+from filmflow.library import Library
+from filmflow.stocks import format_push
+
+log = logging.getLogger(__name__)
+
+FRAME_SQL = """
+SELECT f.id, r.code AS roll, f.frame, f.path, f.thumbnail, f.sha256, f.rating, f.pick, f.caption, f.scanner,
+       r.format, r.stock, r.stock_key, r.ei, r.push, r.camera, r.lens, r.title AS roll_title,
+       r.developed, r.shot_from, r.scanned {extra}
+FROM frames f JOIN rolls r ON r.id = f.roll_id {join}
+WHERE {where}
+ORDER BY {order}
+"""
+
+
+def frame_rows(db: sqlite_utils.Database, where: str, params: Sequence[Any], order: str,
+               extra: str = "", join: str = "") -> list[dict[str, Any]]:
+    """Rows with what a sheet or an export needs about each frame and its roll."""
+    cur = db.conn.execute(FRAME_SQL.format(where=where, order=order, extra=extra, join=join), params)
+    cols = [c[0] for c in cur.description]
+    return [dict(zip(cols, r)) for r in cur]
+
+
+def edge_print(lib: Library, stock_key: str | None, stock: str | None) -> str | None:
+    """The stock's edge print ("KODAK PORTRA 400"), else its name in capitals."""
+    if not stock:
+        return None
+    found = lib.stocks.find(stock_key or stock) or lib.stocks.find(stock)
+    return found.edge_print if found is not None and found.edge_print else stock.upper()
+
+
+def film_summary(stock: str | None, ei: int | None, push: float | None) -> str | None:
+    """'Kodak Portra 400 · EI 800 (+1)'."""
+    if not stock:
+        return None
+    if ei:
+        return f"{stock} · EI {ei}" + (f" ({format_push(push)})" if push else "")
+    return stock
+
+
+def render_frames(lib: Library, rows: list[dict[str, Any]], title: str, lines: Sequence[str], out: Path, *,
+                  strip_labels: bool, paper: str | None = None, dpi: int | None = None,
+                  style: str | None = None):
+    """Render catalog rows as a contact sheet (from cached thumbnails, rebuilt when missing)."""
+    from filmflow import imaging, sheet
+
+    s = lib.settings
+    edges: dict[tuple, str | None] = {}
+    frames = []
+    for r in rows:
+        key = (r["stock_key"], r["stock"])
+        if key not in edges:
+            edges[key] = edge_print(lib, *key)
+        thumb = lib.resolve(r["thumbnail"] or lib.thumbnail_rel(r["sha256"]))
+        frames.append(sheet.SheetFrame(
+            thumbnail=thumb, source=lib.resolve(r["path"]), label=r["frame"], roll=r["roll"], format=r["format"],
+            edge_print=edges[key], pick=r["pick"], rating=r["rating"], caption=r.get("project_caption") or r["caption"]))
+
+    def thumbnailer(source: Path, thumb: Path) -> object:
+        return imaging.make_thumbnail(source, thumb, s.thumbnail_size)
+
+    header = sheet.SheetHeader(title=title, lines=tuple(x for x in lines if x), strip_labels=strip_labels)
+    font = Path(s.font).expanduser() if s.font else None
+    return sheet.render_sheet(frames, header, Path(out), paper=paper or s.paper, dpi=dpi or s.dpi,
+                              style=style or s.style, font=font, formats=lib.formats, thumbnailer=thumbnailer)
+
+
+def default_sheet_path(lib: Library, name: str) -> Path:
+    """exports/sheets/<slug>.pdf (created)."""
+    d = lib.exports / "sheets"
+    d.mkdir(parents=True, exist_ok=True)
+    return d / f"{fsutil.slugify(name)}.pdf"
+
+
+def roll_sheet(lib: Library, code: str, out: Path | None, **opts: Any):
+    """A roll's contact sheet; the header says what the roll is."""
+    db = lib.db()
+    try:
+        roll = get_roll(db, code, lib.root)
+        rows = frame_rows(db, "f.roll_id = ?", (roll.id,), "f.frame_num, f.frame")
+    finally:
+        db.conn.close()
+    if not rows:
+        raise InputError(f"roll {roll.code} has no frames to print; ingest its scans first.")
+    title = f"{roll.code} · {roll.title}" if roll.title else roll.code
+    dates = " · ".join(x for x in (roll.format, f"developed {roll.developed}" if roll.developed else None,
+                                   f"shot {roll.shot_from}" + (f"..{roll.shot_to}" if roll.shot_to != roll.shot_from else "")
+                                   if roll.shot_from else None) if x)
+    lines = [film_summary(roll.stock, roll.ei, roll.push), dates,
+             " · ".join(x for x in (roll.camera, roll.lens) if x),
+             " · ".join(x for x in (f"Lab: {roll.lab}" if roll.lab else None, roll.developer,
+                                    f"Scanner: {roll.scanner}" if roll.scanner else None) if x)]
+    return render_frames(lib, rows, title, lines, out or default_sheet_path(lib, roll.code), strip_labels=False, **opts)
+
+
+def project_rows(db: sqlite_utils.Database, name: str) -> tuple[Any, list[dict[str, Any]]]:
+    """A project's info and its frames in project order."""
+    info = get_project_info(db.conn, name)
+    rows = frame_rows(db, "pf.project_id = ?", (info.id,), "pf.position",
+                      extra=", pf.position, pf.caption AS project_caption",
+                      join="JOIN project_frames pf ON pf.frame_id = f.id")
+    return info, rows
+
+
+def project_sheet(lib: Library, name: str, out: Path | None, **opts: Any):
+    """A project's contact sheet, a strip per roll run, in project order."""
+    db = lib.db()
+    try:
+        info, rows = project_rows(db, name)
+    finally:
+        db.conn.close()
+    if not rows:
+        raise InputError(f"project {info.name!r} has no frames; add some with `filmflow project add {info.name} QUERY`.")
+    rolls = sorted({r["roll"] for r in rows})
+    lines = [info.description, f"{len(rows)} frames from {len(rolls)} roll{'s' * (len(rolls) != 1)}: "
+             + ", ".join(rolls[:12]) + (" ..." if len(rolls) > 12 else "")]
+    return render_frames(lib, rows, info.title or info.name, lines, out or default_sheet_path(lib, info.name),
+                         strip_labels=True, **opts)
+
+
+def export(lib: Library, name: str, to: Path | None, settings: Any):
+    """Export a project (export.py does the work; this feeds it catalog rows)."""
+    from filmflow import export as exp
+
+    db = lib.db()
+    try:
+        info, rows = project_rows(db, name)
+        tags: dict[int, tuple[str, ...]] = {}
+        for fid, tag in db.conn.execute(
+                "SELECT ft.frame_id, t.name FROM frame_tags ft JOIN tags t ON t.id = ft.tag_id "
+                "JOIN project_frames pf ON pf.frame_id = ft.frame_id WHERE pf.project_id = ?", (info.id,)):
+            tags[fid] = tags.get(fid, ()) + (tag,)
+    finally:
+        db.conn.close()
+    items = [exp.ExportItem(
+        position=r["position"], ref=f"{r['roll']}/{r['frame']}", roll=r["roll"], frame=r["frame"],
+        source=lib.resolve(r["path"]), sha256=r["sha256"], caption=r["project_caption"] or r["caption"],
+        stock=r["stock"], ei=r["ei"], push=r["push"], format=r["format"], camera=r["camera"], lens=r["lens"],
+        roll_title=r["roll_title"], developed=r["developed"], shot=r["shot_from"], scanner=r["scanner"],
+        rating=r["rating"], pick=r["pick"], tags=tuple(sorted(tags.get(r["id"], ()))),
+    ) for r in rows]
+    out_dir = Path(to) if to else exp.export_dir_for(lib.exports, info.name)
+
+    def make_sheet(path: Path) -> object:
+        picked = {i.ref for i in items if (not settings.picks_only or i.pick == "yes") and i.rating >= settings.min_rating}
+        chosen = [r for r in rows if f"{r['roll']}/{r['frame']}" in picked]
+        return render_frames(lib, chosen, info.title or info.name, [info.description], path, strip_labels=True)
+
+    return exp.export_project(info.name, info.title, info.description, items, out_dir, settings,
+                              forbidden_roots=[lib.archive, lib.cache], make_sheet=make_sheet)
