@@ -130,9 +130,9 @@ def cli(ctx: click.Context, library: Path | None, verbose: int, debug: bool) -> 
 
 
 def _register() -> None:
-    from filmflow.cli import admin, ingest, listing, projects, rolls, sheets, stats
+    from filmflow.cli import admin, ingest, listing, projects, rolls, sheets, stats, stocks
 
-    for mod in (admin, ingest, rolls, listing, projects, stats, sheets):
+    for mod in (admin, ingest, rolls, listing, projects, stats, sheets, stocks):
         mod.register(cli)
 
 
