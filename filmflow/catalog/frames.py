@@ -13,6 +13,7 @@ import sqlite_utils
 
 from filmflow.catalog.models import Frame
 from filmflow.errors import NotFoundError, QueryError
+from filmflow.query.parse import frame_key
 
 FRAME_SELECT = """
 SELECT f.*, r.code AS roll_code,
@@ -70,17 +71,6 @@ def parse_ref(ref: str) -> tuple[str, str]:
     return m.group("roll"), m.group("frame")
 
 
-def frame_key(frame: str) -> str:
-    """Canonical spelling of a frame number for lookup: '012' → '12', '00' stays, '12a' → '12A'."""
-    m = re.match(r"^0*(\d+)(.*)$", frame)
-    if not m:
-        return frame.upper()
-    digits = m.group(1)
-    if frame.startswith("00") and set(frame) == {"0"}:
-        return "00"
-    return digits + m.group(2).upper()
-
-
 def get_frame(db: sqlite_utils.Database, ref: str, root: Path | None = None) -> Frame:
     """The frame at ROLL/FRAME, or NotFoundError."""
     roll, frame = parse_ref(ref)
@@ -90,18 +80,25 @@ def get_frame(db: sqlite_utils.Database, ref: str, root: Path | None = None) -> 
     raise NotFoundError(f"no frame {ref}; `filmflow frames roll:{roll}` lists that roll's frames.")
 
 
+def lookup_frames(conn: sqlite3.Connection, column: str, values: Iterable[str]) -> Iterator[dict[str, Any]]:
+    """Frames whose `column` (sha256 or source_path, both indexed) is one of `values`, 500 at a time."""
+    if column not in ("sha256", "source_path"):
+        raise ValueError(column)
+    values = list(values)
+    for i in range(0, len(values), 500):
+        chunk = values[i:i + 500]
+        cur = conn.execute(
+            f"SELECT f.{column}, f.sha256, r.code || '/' || f.frame, f.frame, f.path, f.source_path, f.bytes, "
+            f"f.roll_id FROM frames f JOIN rolls r ON r.id = f.roll_id "
+            f"WHERE f.{column} IN ({','.join('?' * len(chunk))})", chunk)
+        for key, sha, ref, frame, path, src, size, roll_id in cur:
+            yield {"key": key, "sha256": sha, "ref": ref, "frame": frame, "path": path, "source_path": src,
+                   "bytes": size, "roll_id": roll_id}
+
+
 def known_hashes(conn: sqlite3.Connection, shas: Iterable[str]) -> dict[str, dict[str, Any]]:
     """For each given SHA-256 already catalogued: its ref, path and source_path."""
-    out: dict[str, dict[str, Any]] = {}
-    shas = list(shas)
-    for i in range(0, len(shas), 500):
-        chunk = shas[i:i + 500]
-        cur = conn.execute(
-            "SELECT f.sha256, r.code || '/' || f.frame, f.path, f.source_path, f.roll_id FROM frames f "
-            f"JOIN rolls r ON r.id = f.roll_id WHERE f.sha256 IN ({','.join('?' * len(chunk))})", chunk)
-        for sha, ref, path, src, roll_id in cur:
-            out[sha] = {"ref": ref, "path": path, "source_path": src, "roll_id": roll_id}
-    return out
+    return {r["key"]: r for r in lookup_frames(conn, "sha256", shas)}
 
 
 def insert_frames(conn: sqlite3.Connection, rows: Sequence[dict[str, Any]]) -> None:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass, field
+from dataclasses import dataclass, field, fields
 from enum import Enum
 from typing import Any
 
@@ -75,12 +75,10 @@ class Roll:
 
     def to_json(self, *, with_sources: bool = False) -> dict[str, Any]:
         """SPEC's roll shape (`sources` only in `roll show`)."""
-        d = asdict(self)
-        d.pop("id")
-        d.pop("source_key")
+        d = {f: getattr(self, f) for f in _ROLL_JSON}  # not asdict(): it deep-copies, 5x slower
         d["tags"] = list(self.tags)
-        if not with_sources:
-            d.pop("sources")
+        if with_sources:
+            d["sources"] = dict(self.sources)
         return d
 
 
@@ -111,8 +109,11 @@ class Frame:
 
     def to_json(self) -> dict[str, Any]:
         """SPEC's frame shape."""
-        d = asdict(self)
-        d.pop("id")
+        d = {f: getattr(self, f) for f in _FRAME_JSON}
         d["tags"] = list(self.tags)
         d["projects"] = list(self.projects)
         return d
+
+
+_ROLL_JSON = tuple(f.name for f in fields(Roll) if f.name not in ("id", "source_key", "sources"))
+_FRAME_JSON = tuple(f.name for f in fields(Frame) if f.name != "id")

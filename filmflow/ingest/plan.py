@@ -14,7 +14,7 @@ from pathlib import Path
 from typing import Any
 
 from filmflow import fsutil
-from filmflow.catalog.frames import frame_key, frames_in_roll
+from filmflow.catalog.frames import frame_key, frames_in_roll, lookup_frames
 from filmflow.catalog.models import IngestMode, Origin, Roll
 from filmflow.catalog.rolls import find_roll, find_roll_by_source, next_code
 from filmflow.errors import ConfigError, FilmflowError, InputError
@@ -221,15 +221,9 @@ def catalogued_sources(conn, files: list[Path]) -> dict[str, dict[str, Any]]:
             sizes[str(f)] = f.stat().st_size
         except OSError:
             continue
-    names = list(sizes)
-    for i in range(0, len(names), 500):
-        chunk = names[i:i + 500]
-        cur = conn.execute(
-            "SELECT f.source_path, f.sha256, f.path, f.bytes, r.code || '/' || f.frame FROM frames f "
-            f"JOIN rolls r ON r.id = f.roll_id WHERE f.source_path IN ({','.join('?' * len(chunk))})", chunk)
-        for src, sha, path, size, ref in cur:
-            if sizes.get(src) == size:
-                out[src] = {"sha256": sha, "path": path, "ref": ref, "frame": ref.split("/", 1)[1]}
+    for r in lookup_frames(conn, "source_path", sizes):
+        if sizes.get(r["key"]) == r["bytes"]:
+            out[r["key"]] = r
     return out
 
 
