@@ -281,3 +281,31 @@ def test_sample_scans_ingest(cli, library, tmp_path):
     assert out["포트라400 서울 산책 2023-07-02"]["added"] == 9  # nested extra/ included, junk ignored
     assert [f["file"] for f in out["2023-11-20 Ultramax400 bad"]["failed"]] == ["000003.jpg"]
     assert sum(o["added"] for o in out.values()) == sum(1 for _ in library.archive.rglob("*.[jJt][pPi]*[gGf]"))
+
+
+def test_progress_bar_only_on_a_terminal(library, lab_roll):
+    import pty
+    import subprocess
+    import sys
+
+    cmd = [sys.executable, "-m", "filmflow", "--library", str(library.root), "ingest"]
+    piped = subprocess.run([*cmd, lab_roll], capture_output=True, text=True)
+    assert piped.returncode == 0 and "6/6" not in piped.stderr and "R042" in piped.stdout
+    # on a terminal: the bar is drawn on stderr (re-ingest a second roll through a pty)
+    other = lab_roll.parent / "2023-05-02 Portra400 R043"
+    imagegen.make_roll(other, 4, seed=61)
+    master, slave = pty.openpty()
+    p = subprocess.Popen([*cmd, other], stdout=subprocess.PIPE, stderr=slave)
+    os.close(slave)
+    chunks = []
+    while True:
+        try:
+            data = os.read(master, 4096)
+        except OSError:
+            break
+        if not data:
+            break
+        chunks.append(data)
+    assert p.wait(timeout=60) == 0
+    assert b"4/4" in b"".join(chunks)
+    os.close(master)

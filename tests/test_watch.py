@@ -195,6 +195,10 @@ def test_one_watcher_per_library_and_graceful_stop(library, cli):
         wait_until(lambda: count(library) == 2, timeout=15)
         st = cli.json("status")
         assert st["watcher"]["pid"] == p.pid and st["last_roll"].startswith("R001")
+        waiting = library.inbox / "2023-08-09 Gold200"
+        imagegen.make_scan(waiting / "000001.jpg.part", fmt="JPEG", seed=15)
+        wait_until(lambda: cli.json("status")["waiting"] == ["2023-08-09 Gold200"], timeout=15)
+        assert "2023-08-09 Gold200" in cli("status").stdout
         p.send_signal(signal.SIGTERM)
         assert p.wait(timeout=15) == 0
     finally:
@@ -209,8 +213,11 @@ def test_commands_work_while_the_watcher_writes(tmp_path):
     p = spawn(lib, "watch", "--settle", "0")
     try:
         errors = []
+        subprocess.run([sys.executable, "-m", "filmflow", "--library", str(lib.root), "project", "create", "p"],
+                       check=True, capture_output=True)
         while count(lib) < 40 and p.poll() is None:
-            for cmd in (["rolls"], ["frames", "--limit", "5"], ["status"]):
+            for cmd in (["rolls"], ["frames", "--limit", "5"], ["status"], ["rate", "3", "--all"],
+                        ["project", "add", "p", "--all"], ["tag", "add", "busy", "--all"]):
                 r = subprocess.run([sys.executable, "-m", "filmflow", "--library", str(lib.root), *cmd],
                                    capture_output=True, text=True)
                 if r.returncode != 0:
