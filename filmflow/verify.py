@@ -377,6 +377,10 @@ def _walk_files(top: Path) -> Iterable[tuple[str, str]]:
             yield dirpath, name
 
 
+# ingest files a roll's roll.toml beside its scans (roll-<sha8>.toml when a newer one differs)
+ARCHIVED_SIDECAR_RE = re.compile(r"^roll(-[0-9a-f]{8})?\.toml$")
+
+
 def find_unknown(lib: Library, conn: sqlite3.Connection) -> tuple[list[Path], list[Path]]:
     """Files under archive/ the catalog does not know, and the `.corrupt-*` files verify set aside."""
     root = Path(lib.root)
@@ -396,7 +400,7 @@ def find_unknown(lib: Library, conn: sqlite3.Connection) -> tuple[list[Path], li
     for dirpath, name in _walk_files(archive):
         full = os.path.join(dirpath, name)
         rel = fsutil.nfc(Path(full).relative_to(root).as_posix())
-        if rel in known:
+        if rel in known or ARCHIVED_SIDECAR_RE.match(name):
             continue
         (quarantined if CORRUPT_RE.search(name) else unknown).append(Path(full))
     return sorted(unknown), sorted(quarantined)

@@ -312,3 +312,15 @@ def test_repair_from_library_relative_source(library, cli):
     paths[0].unlink()
     doc = cli.json("verify", "--repair")
     assert [r["ref"] for r in doc["repaired"]] == ["R001/1"] and paths[0].read_bytes() == want
+
+
+def test_archived_sidecar_is_not_unknown(cli, library, tmp_path):
+    import shutil
+
+    from conftest import SAMPLES
+
+    shutil.copytree(SAMPLES / "HP5 Plus 120 Mamiya", tmp_path / "in" / "HP5 Plus 120 Mamiya")
+    cli("ingest", tmp_path / "in" / "HP5 Plus 120 Mamiya")
+    assert list(library.archive.rglob("roll.toml"))
+    doc = cli.json("verify")
+    assert doc["unknown"] == [] and doc["ok"] == 10
