@@ -70,3 +70,20 @@ def transaction(db: sqlite_utils.Database) -> Iterator[sqlite3.Connection]:
         conn.execute("ROLLBACK")
         raise
     conn.execute("COMMIT")
+
+
+def refresh_statistics(conn: sqlite3.Connection) -> bool:
+    """ANALYZE when the catalog has doubled since the last time (returns whether it ran).
+
+    Without statistics SQLite walks every frame in roll order for `pick:yes rating:5`
+    (~40 ms at 200k frames); with them it reads the matching rows (~2 ms). ANALYZE of
+    200k frames takes a fraction of a second, and doubling keeps it rare.
+    """
+    frames = conn.execute("SELECT max(id) FROM frames").fetchone()[0] or 0
+    row = conn.execute("SELECT value FROM meta WHERE key = 'analyzed_frames'").fetchone()
+    last = int(row[0]) if row else 0
+    if frames < 1000 or frames < 2 * last:
+        return False
+    conn.execute("ANALYZE")
+    conn.execute("INSERT OR REPLACE INTO meta (key, value) VALUES ('analyzed_frames', ?)", (str(frames),))
+    return True

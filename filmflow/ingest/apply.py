@@ -26,7 +26,7 @@ from pathlib import Path
 from typing import Any
 
 from filmflow import fsutil, imaging
-from filmflow.catalog.db import transaction
+from filmflow.catalog.db import refresh_statistics, transaction
 from filmflow.catalog.frames import insert_frames, known_hashes
 from filmflow.catalog.models import IngestMode
 from filmflow.catalog.rolls import insert_roll, now, set_roll_tags, update_roll
@@ -234,6 +234,8 @@ class Ingester:
             rows, finish_move = self._link(plan, todo, results, report, db)
             finish_move += self._already(plan, report)
             self._commit(plan, rows, report, db)
+            if rows:
+                refresh_statistics(db.conn)
         finally:
             db.conn.close()
         if rows or plan.roll is not None:

@@ -27,7 +27,7 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
 
 from filmflow.catalog import curation  # noqa: E402
-from filmflow.catalog.db import transaction  # noqa: E402
+from filmflow.catalog.db import refresh_statistics, transaction  # noqa: E402
 from filmflow.catalog.rolls import now  # noqa: E402
 from filmflow.library import Library  # noqa: E402
 from filmflow.query import CatalogResolver, Compiled, compile_args  # noqa: E402
@@ -106,7 +106,7 @@ def build(lib: Library, n_frames: int, seed: int = 7) -> None:
             pos[p] += 1
             conn.execute("INSERT INTO project_frames (project_id, frame_id, position, caption) VALUES (?,?,?,?)",
                          (p, f, pos[p], "서울의 밤" if rnd.random() < 0.1 else None))
-    conn.execute("ANALYZE")
+    refresh_statistics(conn)  # what an ingest does after its commit
     conn.close()
 
 
