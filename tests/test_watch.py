@@ -228,13 +228,15 @@ def test_commands_work_while_the_watcher_writes(tmp_path):
         p.wait(timeout=15)
 
 
-def test_kill_9_at_random_instants_then_restart(tmp_path):
+@pytest.mark.parametrize("mode", ["move", "copy"])
+def test_kill_9_at_random_instants_then_restart(tmp_path, mode):
     lib = make_library(tmp_path / "lib", workers="2")
     folders = []
     for r in range(6):
         folders += imagegen.make_roll(lib.inbox / f"2023-10-1{r} Portra400 R2{r}", 10, seed=200 + r,
                                       size=(900, 600))
     expected = {hashlib.sha256(p.read_bytes()).hexdigest() for p in folders}
+    sources = {p: p.read_bytes() for p in folders}
     assert len(expected) == 60
     rng = random.Random(1234)
     kills = 0
@@ -244,9 +246,9 @@ def test_kill_9_at_random_instants_then_restart(tmp_path):
         return [p for p in lib.archive.rglob("*") if p.is_file()]
 
     for _ in range(14):
-        if count(lib) == 60 and not any(lib.inbox.rglob("*.jpg")):
+        if count(lib) == 60 and (mode == "copy" or not any(lib.inbox.rglob("*.jpg"))):
             break
-        p = spawn(lib, "watch", "--mode", "move", "--settle", "0")
+        p = spawn(lib, "watch", "--mode", mode, "--settle", "0")
         # wait until this run is copying (a temp or new archive file appears), then kill at random
         start_files = len(archive_files())
         wait_until(lambda: p.poll() is not None or len(archive_files()) > start_files
@@ -260,7 +262,7 @@ def test_kill_9_at_random_instants_then_restart(tmp_path):
             kills += 1
         p.wait()
     assert kills >= 10 and mid >= 5
-    final = spawn(lib, "watch", "--once", "--mode", "move", "--settle", "0", "--json")
+    final = spawn(lib, "watch", "--once", "--mode", mode, "--settle", "0", "--json")
     out, err = final.communicate(timeout=120)
     assert final.returncode == 0, err
     db = lib.db()
@@ -269,5 +271,8 @@ def test_kill_9_at_random_instants_then_restart(tmp_path):
     for sha, path in got:                                               # present and verified
         assert hashlib.sha256((lib.root / path).read_bytes()).hexdigest() == sha
     assert not [p for p in lib.root.rglob("*") if ".filmflow-tmp-" in p.name]
-    assert not [p for p in lib.inbox.rglob("*") if p.is_file()]         # the inbox emptied
+    if mode == "move":
+        assert not [p for p in lib.inbox.rglob("*") if p.is_file()]     # the inbox emptied
+    else:
+        assert {p: p.read_bytes() for p in folders} == sources          # sources untouched
     assert db.conn.execute("SELECT count(*) FROM rolls").fetchone()[0] == 6
