@@ -79,7 +79,9 @@ _JS = """
   cur=i;var f=figs[i];f.classList.add('current');f.setAttribute('aria-current','true');
   figs.forEach(function(g,k){if(k!==i)g.removeAttribute('aria-current');});
   if(pos)pos.textContent=(i+1)+' / '+figs.length;
-  if(scroll!==false){f.scrollIntoView({block:'center'});}
+  if(scroll===false)return;
+  f.scrollIntoView({block:'center'});
+  // only after a move: a #fragment set while the page loads makes the browser jump past the title
   try{history.replaceState(null,'','#'+f.id);}catch(e){}
  }
  var start=figs.findIndex(function(f){return '#'+f.id===location.hash;});

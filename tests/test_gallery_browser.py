@@ -58,6 +58,9 @@ def test_gallery_offline_images_load_and_arrow_keys_navigate(tmp_path):
             assert page.title() == "Seoul at night"
             assert page.locator("figure.frame").count() == 5
             assert page.evaluate("document.querySelector('figure.current').id") == "f1"
+            # opened without a #fragment the page stays at its title (no jump past the header)
+            page.wait_for_load_state("load")
+            assert page.evaluate("location.hash") == "" and page.evaluate("window.scrollY") == 0
             # Step with the arrow keys; each frame in turn is current and its image has loaded.
             for i in range(1, 6):
                 assert page.evaluate("document.querySelector('figure.current').id") == f"f{i}"
