@@ -6,6 +6,7 @@ Commands live in the sibling modules; each has `register(root)`. Nothing outside
 
 from __future__ import annotations
 
+import importlib
 import logging
 import sys
 import traceback
@@ -52,8 +53,26 @@ class FilmflowClickError(click.ClickException):
         click.echo(f"filmflow: {self.format_message()}", err=True)
 
 
+# command -> the module that registers it; imported only when that command runs, so
+# `filmflow stocks` does not pay for Pillow and `filmflow rolls` not for the ingest pipeline
+LAZY_COMMANDS = {
+    "init": "admin", "status": "admin", "ingest": "ingest", "watch": "ingest", "roll": "rolls",
+    "rolls": "listing", "frames": "listing", "rate": "listing", "pick": "listing", "reject": "listing",
+    "unflag": "listing", "tag": "listing", "project": "projects", "stats": "stats", "verify": "stats",
+    "stocks": "stocks",
+}
+
+
 class FilmflowGroup(click.Group):
-    """Root group that turns expected errors into one line and an exit code."""
+    """Root group: loads command modules on demand; turns expected errors into one line and an exit code."""
+
+    def list_commands(self, ctx: click.Context) -> list[str]:  # noqa: D102 - click API
+        return sorted(set(self.commands) | set(LAZY_COMMANDS))
+
+    def get_command(self, ctx: click.Context, name: str) -> click.Command | None:  # noqa: D102 - click API
+        if name not in self.commands and name in LAZY_COMMANDS:
+            importlib.import_module(f"filmflow.cli.{LAZY_COMMANDS[name]}").register(self)
+        return self.commands.get(name)
 
     def invoke(self, ctx: click.Context):  # noqa: D102 - click API
         try:
@@ -127,16 +146,6 @@ def cli(ctx: click.Context, library: Path | None, verbose: int, debug: bool) -> 
     """filmflow: ingest film scans, catalog rolls, curate projects, export portfolios."""
     setup_logging(verbose, debug)
     ctx.obj = AppContext(library_arg=library, debug=debug)
-
-
-def _register() -> None:
-    from filmflow.cli import admin, ingest, listing, projects, rolls, sheets, stats, stocks
-
-    for mod in (admin, ingest, rolls, listing, projects, stats, sheets, stocks):
-        mod.register(cli)
-
-
-_register()
 
 
 def main() -> None:

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import datetime as dt
 import sys
 from pathlib import Path
 
@@ -10,20 +9,11 @@ import click
 
 from filmflow.catalog.models import IngestMode
 from filmflow.cli import output
-from filmflow.errors import ExitStatus, InputError
+from filmflow.cli.options import parse_date_option
+from filmflow.errors import ExitStatus
 from filmflow.ingest.run import ingest_sources
 
 MODES = click.Choice([m.value for m in IngestMode])
-
-
-def parse_date_option(value: str | None, name: str = "--developed") -> str | None:
-    """A YYYY-MM-DD option value, or InputError naming it."""
-    if value is None:
-        return None
-    try:
-        return dt.date.fromisoformat(value.strip()).isoformat()
-    except ValueError:
-        raise InputError(f"{name} {value!r} is not a date; write it as YYYY-MM-DD.") from None
 
 
 def report_lines(reports) -> None:

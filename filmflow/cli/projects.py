@@ -11,6 +11,7 @@ import click
 
 from filmflow.catalog import projects as core
 from filmflow.cli import output
+from filmflow.cli.sheets import project_export, project_sheet
 from filmflow.cli.listing import QUERY_HELP, all_option, compile_for, json_option, require_query
 
 log = logging.getLogger(__name__)
@@ -157,6 +158,10 @@ def project_delete(ctx: click.Context, name: str) -> None:
     """Delete project NAME (its frames, files and tags are not touched)."""
     info = core.delete_project(_db(ctx), name)
     click.echo(f"deleted project {info.name} ({info.size} frame{'s' * (info.size != 1)} left in the catalog)")
+
+
+project_group.add_command(project_sheet)
+project_group.add_command(project_export)
 
 
 def register(root: click.Group) -> None:

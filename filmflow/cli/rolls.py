@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import click
 
-from filmflow.cli import output
-from filmflow.cli.ingest import parse_date_option
-from filmflow.rolledit import edit_roll
 from filmflow.catalog.rolls import get_roll
+from filmflow.cli import output
+from filmflow.cli.options import parse_date_option
+from filmflow.cli.sheets import roll_sheet
 
 SHOW_FIELDS = ("code", "title", "stock", "stock_iso", "ei", "push", "process", "format", "camera", "lens",
                "developed", "shot_from", "shot_to", "scanned", "lab", "developer", "scanner", "notes")
@@ -71,11 +71,16 @@ def roll_edit(app, code, new_code, stock, ei, fmt, camera, lens, developed, shot
     changes = {k: v for k, v in changes.items() if v is not None}
     if not changes:
         raise click.UsageError("nothing to change; give at least one option such as --stock or --camera.")
+    from filmflow.rolledit import edit_roll
+
     roll, moved = edit_roll(lib, code, changes)
     if as_json:
         output.emit_json(roll.to_json(with_sources=True))
     else:
         click.echo(f"{roll.code}: updated {', '.join(changes)}" + (f"; {moved} files re-filed to {roll.path}" if moved else ""))
+
+
+roll_group.add_command(roll_sheet)
 
 
 def register(root: click.Group) -> None:

@@ -1,4 +1,7 @@
-"""`roll sheet`, `project sheet` and `project export`: what leaves the archive."""
+"""`roll sheet`, `project sheet` and `project export`: what leaves the archive.
+
+The `roll` and `project` groups (cli/rolls.py, cli/projects.py) add these commands.
+"""
 
 from __future__ import annotations
 
@@ -103,10 +106,3 @@ def project_export(app, name, to, long_edge, quality, picks_only, min_rating, ga
                 click.echo(f"  {extra}")
     if report.failed:
         sys.exit(ExitStatus.FAILED)
-
-
-def register(root: click.Group) -> None:
-    """Attach the sheet and export commands to the `roll` and `project` groups."""
-    root.commands["roll"].add_command(roll_sheet)
-    root.commands["project"].add_command(project_sheet)
-    root.commands["project"].add_command(project_export)
