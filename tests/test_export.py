@@ -5,7 +5,6 @@ from __future__ import annotations
 import dataclasses
 import io
 import json
-import os
 import subprocess
 import sys
 from html.parser import HTMLParser
@@ -14,8 +13,7 @@ from pathlib import Path
 import pytest
 from PIL import Image, ImageCms
 
-from filmflow import export as ex
-from filmflow.errors import ArchiveError, InputError
+from filmflow.errors import InputError
 from filmflow.export import ExportItem, ExportSettings, export_dir_for, export_project, film_line, format_push
 from filmflow.gallery import render_gallery, render_post
 from tests import imagegen

@@ -7,7 +7,6 @@ to also save the screenshot for the README.
 
 from __future__ import annotations
 
-import dataclasses
 import os
 import shutil
 from pathlib import Path

@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import errno
 import hashlib
-import json
 import logging
 import os
 import random
@@ -16,12 +15,11 @@ import signal
 import subprocess
 import sys
 import threading
-from pathlib import Path
 
 import pytest
 
 import imagegen
-from conftest import Cli, make_library, wait_until
+from conftest import make_library, wait_until
 from filmflow.catalog.models import IngestMode
 from filmflow.watch import Watcher
 

@@ -17,7 +17,7 @@ import click
 from filmflow import stats as st
 from filmflow import verify as vf
 from filmflow.cli import output
-from filmflow.errors import InputError, OperationError
+from filmflow.errors import InputError
 from filmflow.library import Library
 
 SHOW_MAX = 50  # problem lines printed per kind before "... and N more" (--json has them all)

@@ -287,7 +287,7 @@ def _predicate(term: Term, res: Resolver) -> _Pred:
         assert isinstance(v, str)
         if "*" in v or "?" in v:
             pat, words, _ = _pattern(v)
-            return _Pred(f"r.code LIKE ? ESCAPE '\\'", f"r.code LIKE ? ESCAPE '\\'", (pat,), None, f"roll {words}")
+            return _Pred("r.code LIKE ? ESCAPE '\\'", "r.code LIKE ? ESCAPE '\\'", (pat,), None, f"roll {words}")
         roll_id, code = res.roll(v)
         return _Pred("f.roll_id = ?", "r.id = ?", (roll_id,), None, f"roll is {code}")
     if key == "frame":
