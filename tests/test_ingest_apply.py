@@ -269,6 +269,8 @@ def test_roll_edit_refiles_by_verified_move(cli, library, lab_roll):
     assert all(sha(Path(f["path"])) == f["sha256"] and "R100 Kodak Ektar 100" in f["path"] for f in frames)
     assert not old_dir.exists()
     cli("roll", "show", "R042", code=2)
+    # the path index follows the move (path: substrings search it)
+    assert len(cli.json("frames", "path:R100 Kodak")) == 6 and cli.json("frames", "path:R042 Kodak") == []
 
 
 def test_sample_scans_ingest(cli, library, tmp_path):

@@ -13,6 +13,7 @@ import os
 import random
 import signal
 import subprocess
+from pathlib import Path
 import sys
 import threading
 
@@ -226,8 +227,21 @@ def test_commands_work_while_the_watcher_writes(tmp_path):
         p.wait(timeout=15)
 
 
+def pool_processes() -> int:
+    """Processes of multiprocessing's forkserver (a killed watcher's pool must not linger)."""
+    n = 0
+    for pid in os.listdir("/proc"):
+        if pid.isdigit():
+            try:
+                n += b"forkserver" in Path(f"/proc/{pid}/cmdline").read_bytes()
+            except OSError:
+                pass
+    return n
+
+
 @pytest.mark.parametrize("mode", ["move", "copy"])
 def test_kill_9_at_random_instants_then_restart(tmp_path, mode):
+    baseline = pool_processes()
     lib = make_library(tmp_path / "lib", workers="2")
     folders = []
     for r in range(6):
@@ -269,6 +283,7 @@ def test_kill_9_at_random_instants_then_restart(tmp_path, mode):
     for sha, path in got:                                               # present and verified
         assert hashlib.sha256((lib.root / path).read_bytes()).hexdigest() == sha
     assert not [p for p in lib.root.rglob("*") if ".filmflow-tmp-" in p.name]
+    wait_until(lambda: pool_processes() <= baseline, timeout=15)        # no orphaned pool workers
     if mode == "move":
         assert not [p for p in lib.inbox.rglob("*") if p.is_file()]     # the inbox emptied
     else:

@@ -19,7 +19,9 @@ import logging
 import multiprocessing
 import os
 import shutil
+import signal
 import threading
+import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -127,15 +129,29 @@ class IngestInterrupted(Exception):
     """A stop was requested mid-folder: nothing of it was committed, our temp files are gone."""
 
 
-def _die_with_parent() -> None:
-    """Pool initializer: a worker must not outlive a killed ingest and leave temp files behind."""
+def _worker_init(owner: int) -> None:
+    """Pool initializer: a worker must not outlive a killed ingest (and leave temp files behind).
+
+    PR_SET_PDEATHSIG covers a forked worker whose parent is the ingest; a forkserver's
+    worker has the forkserver as parent, which can outlive a SIGKILLed owner, so a daemon
+    thread also checks once a second that the owning process still exists.
+    """
     try:
         import ctypes
-        import signal
 
         ctypes.CDLL("libc.so.6", use_errno=True).prctl(1, signal.SIGKILL)  # PR_SET_PDEATHSIG
     except (OSError, AttributeError):
         pass
+
+    def watch_owner() -> None:
+        while True:
+            time.sleep(1.0)
+            try:
+                os.kill(owner, 0)
+            except ProcessLookupError:
+                os.kill(os.getpid(), signal.SIGKILL)
+
+    threading.Thread(target=watch_owner, name="owner-watch", daemon=True).start()
 
 
 def _pool_context() -> multiprocessing.context.BaseContext:
@@ -183,7 +199,7 @@ class Ingester:
             return
         if self._pool is None:
             self._pool = cf.ProcessPoolExecutor(self.workers, mp_context=_pool_context(),
-                                                initializer=_die_with_parent)
+                                                initializer=_worker_init, initargs=(os.getpid(),))
         futs = {self._pool.submit(process_file, *job): i for i, job in enumerate(jobs)}
         try:
             for fut in cf.as_completed(futs):
@@ -340,6 +356,8 @@ class Ingester:
                 if missing:
                     update_roll(conn, roll_id, missing, {k: plan.resolved.sources[k] for k in missing})
             if roll_id is not None:
+                # a frame whose EXIF has no scan date takes its roll's (scanned together)
+                roll_scanned = fields.get("scanned") or (plan.roll.scanned if plan.roll else None)
                 set_roll_tags(conn, roll_id, plan.resolved.tags)
                 insert_frames(conn, [{
                     "roll_id": roll_id, "frame": f.frame, "frame_num": f.frame_num,
@@ -347,7 +365,8 @@ class Ingester:
                     "source_path": None if plan.extracted else str(f.src),
                     "sha256": r["sha"], "bytes": r["bytes"], "width": r["width"], "height": r["height"],
                     "bits": r["bits"], "format": r["format"], "mode": r["mode"], "scanner": r["scanner"],
-                    "scanned": r["scanned"], "thumbnail": lib.rel(Path(r["thumbnail"])), "added_at": ts,
+                    "scanned": r["scanned"] or roll_scanned, "thumbnail": lib.rel(Path(r["thumbnail"])),
+                    "added_at": ts,
                 } for f, r in rows])
                 if plan.resolved.project and rows:
                     _add_to_project(conn, plan.resolved.project, [r["sha"] for _, r in rows])

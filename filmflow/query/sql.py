@@ -325,8 +325,16 @@ def _predicate(term: Term, res: Resolver) -> _Pred:
         return _Pred(sql, sql, tuple(p), None, f"{key} {v.describe()}")
     if key == "scanned":
         assert isinstance(v, DateSpan)
-        sql, p = _date_sql("coalesce(f.scanned, r.scanned)", v)
-        return _Pred(sql, None, tuple(p), None, f"scanned {v.describe()}")
+        # a plain range on f.scanned (full EXIF date-times; ingest gives a frame without one its
+        # roll's scan date) so SQLite can use frames_scanned instead of walking every frame
+        parts, p = ["f.scanned IS NOT NULL"], []
+        if v.hi is not None:
+            parts.append("f.scanned < ?")
+            p.append(v.hi)
+        if v.lo is not None:
+            parts.append("f.scanned >= ?")
+            p.append(v.lo)
+        return _Pred(" AND ".join(parts), None, tuple(p), None, f"scanned {v.describe()}")
     if key == "rating":
         assert isinstance(v, Interval)
         sql, p = _interval_sql("f.rating", v)
@@ -352,6 +360,10 @@ def _predicate(term: Term, res: Resolver) -> _Pred:
             (*ids, *ids), None, f"tagged {v!r}", 1)
     if key == "path":
         pat, words, is_glob = _pattern(str(v))
+        if not is_glob and len(str(v)) >= 3:  # a substring: the trigram index (m004) finds it
+            phrase = '"' + str(v).replace('"', '""') + '"'
+            return _Pred("f.id IN (SELECT rowid FROM path_text WHERE path_text MATCH ?)", None, (phrase,), None,
+                         f"path {words}", 1)
         # the subquery reads only the (path, id) index, not the wide frames table
         if is_glob and not pat.startswith("%"):
             return _Pred("f.id IN (SELECT id FROM frames WHERE path LIKE ? ESCAPE '\\' OR path LIKE ? ESCAPE '\\')",
@@ -415,7 +427,7 @@ FRAME_SORTS: dict[str, tuple[str, ...]] = {
     "pick": ("CASE f.pick WHEN 'yes' THEN 0 WHEN 'no' THEN 1 ELSE 2 END",),
     "developed": ("r.developed IS NULL", "r.developed"),
     "shot": ("r.shot_from IS NULL", "r.shot_from"),
-    "scanned": ("coalesce(f.scanned, r.scanned) IS NULL", "coalesce(f.scanned, r.scanned)"),
+    "scanned": ("f.scanned IS NULL", "f.scanned"),
     "added": ("f.added_at",),
     "stock": ("r.stock IS NULL", "r.stock"),
     "bytes": ("f.bytes",),

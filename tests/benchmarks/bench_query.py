@@ -82,6 +82,7 @@ def build(lib: Library, n_frames: int, seed: int = 7) -> None:
                      None, y, rnd.choice(LABS), "notes " + rnd.choice(WORDS) if rnd.random() < 0.2 else None,
                      source, f"archive/{y}/R{code_n:05d}", "copy", "{}", ts, ts))
                 rid = cur.lastrowid
+                scanned = f"{dev}T{rnd.randint(9, 18):02d}:{rnd.randint(0, 59):02d}:00"  # EXIF DateTime, as ingest stores it
                 rows = []
                 for k in range(1, n + 1):
                     fid += 1
@@ -89,10 +90,10 @@ def build(lib: Library, n_frames: int, seed: int = 7) -> None:
                                  f"{fid:064x}", 3_900_000 + k, 3089, 2048, 8, "JPEG",
                                  rnd.choices(range(6), (60, 10, 10, 10, 6, 4))[0],
                                  rnd.choices(("no", "yes", "reject"), (85, 8, 7))[0],
-                                 ("caption " + rnd.choice(WORDS)) if rnd.random() < 0.03 else None, ts))
+                                 ("caption " + rnd.choice(WORDS)) if rnd.random() < 0.03 else None, scanned, ts))
                 conn.executemany(
                     "INSERT INTO frames (roll_id, frame, frame_num, path, file, sha256, bytes, width, height, bits, "
-                    "format, rating, pick, caption, added_at) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)", rows)
+                    "format, rating, pick, caption, scanned, added_at) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)", rows)
                 first = fid - n + 1
                 for f in range(first, fid + 1):
                     if rnd.random() < 0.05:
