@@ -24,7 +24,6 @@ WRITABLE = (
 
 ROLL_SELECT = """
 SELECT r.*,
-  (SELECT count(*) FROM frames f WHERE f.roll_id = r.id) AS n_frames,
   (SELECT json_group_array(t.name) FROM roll_tags rt JOIN tags t ON t.id = rt.tag_id
     WHERE rt.roll_id = r.id) AS tag_list
 FROM rolls r

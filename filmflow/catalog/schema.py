@@ -13,7 +13,7 @@ from sqlite_utils.migrations import Migrations
 
 migrations = Migrations("filmflow")
 
-SCHEMA_VERSION = 4  # bump with each migration; `filmflow status` shows it
+SCHEMA_VERSION = 5  # bump with each migration; `filmflow status` shows it
 
 
 def _run_each(db: sqlite_utils.Database, script: str) -> None:
@@ -260,6 +260,26 @@ def m004_path_search(db: sqlite_utils.Database) -> None:
              DELETE FROM path_text WHERE rowid = old.id;
            END""",
         "INSERT INTO path_text (rowid, path) SELECT id, path FROM frames",
+    ):
+        db.execute(sql)
+
+
+@migrations()
+def m005_roll_frame_count(db: sqlite_utils.Database) -> None:
+    """rolls.n_frames, kept by triggers: a listing of 1,000 rolls no longer counts 30k frames."""
+    for sql in (
+        "ALTER TABLE rolls ADD COLUMN n_frames INTEGER NOT NULL DEFAULT 0",
+        "UPDATE rolls SET n_frames = (SELECT count(*) FROM frames f WHERE f.roll_id = rolls.id)",
+        """CREATE TRIGGER frames_count_ai AFTER INSERT ON frames BEGIN
+             UPDATE rolls SET n_frames = n_frames + 1 WHERE id = new.roll_id;
+           END""",
+        """CREATE TRIGGER frames_count_ad AFTER DELETE ON frames BEGIN
+             UPDATE rolls SET n_frames = n_frames - 1 WHERE id = old.roll_id;
+           END""",
+        """CREATE TRIGGER frames_count_au AFTER UPDATE OF roll_id ON frames WHEN new.roll_id != old.roll_id BEGIN
+             UPDATE rolls SET n_frames = n_frames - 1 WHERE id = old.roll_id;
+             UPDATE rolls SET n_frames = n_frames + 1 WHERE id = new.roll_id;
+           END""",
     ):
         db.execute(sql)
 
