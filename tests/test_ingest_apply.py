@@ -311,3 +311,17 @@ def test_progress_bar_only_on_a_terminal(library, lab_roll):
     assert p.wait(timeout=60) == 0
     assert b"4/4" in b"".join(chunks)
     os.close(master)
+
+
+def test_move_mode_zip_is_removed_only_when_all_of_it_is_ours(cli, library, tmp_path, lab_roll):
+    cli("ingest", lab_roll)  # R042 catalogued from its folder (copy mode)
+    fresh = imagegen.make_roll(tmp_path / "z", 2, seed=71)
+    mine = imagegen.make_zip(tmp_path / "in" / "2023-09-09_Gold200.zip", {p.name: p for p in fresh})
+    assert cli.json("ingest", "--mode", "move", mine)[0]["added"] == 2
+    assert not mine.exists()  # every entry is now in the archive under its own roll
+    mixed = imagegen.make_zip(tmp_path / "in" / "2023-09-10_Gold200.zip",
+                              {"new.jpg": imagegen.make_scan(tmp_path / "n.jpg", seed=72),
+                               "dup.jpg": lab_roll / "R042_0001.jpg"})
+    out = cli.json("ingest", "--mode", "move", mixed)[0]
+    assert out["added"] == 1 and out["duplicates"] == 1
+    assert mixed.exists()  # holds a scan catalogued as R042/1: not ours to delete

@@ -398,7 +398,13 @@ class Ingester:
     def _remove_sources(self, plan: IngestPlan, done: list[FilePlan], report: IngestReport) -> None:
         """Move mode: the rows are durable; remove the sources and the folders they empty."""
         if plan.extracted is not None:
-            if not report.failed and plan.source.is_file():
+            # the zip goes only when every entry is now this roll's: a scan that duplicates
+            # another roll's frame makes the delivery not ours to delete
+            foreign = [d for d in report.duplicates if not d["of"].startswith(f"{plan.code}/")]
+            if foreign:
+                log.warning("%s stays in place: %d of its scans are already catalogued elsewhere (%s)",
+                            plan.source.name, len(foreign), ", ".join(d["of"] for d in foreign[:3]))
+            if not report.failed and not foreign and plan.source.is_file():
                 with contextlib.suppress(OSError):
                     plan.source.unlink()
                     fsutil.fsync_dir(plan.source.parent)
