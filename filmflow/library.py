@@ -18,8 +18,7 @@ from filmflow.config import CONFIG_NAME, DB_NAME, DEFAULT_TOML, Settings, load_s
 from filmflow.errors import ConfigError, LibraryLockedError
 
 if TYPE_CHECKING:
-    import sqlite_utils
-
+    from filmflow.catalog.db import Catalog
     from filmflow.stocks import FilmFormat, StockCatalog
 
 SUBDIRS = ("inbox", "archive", "exports", "cache", "logs")
@@ -87,7 +86,7 @@ class Library:
     def db_path(self) -> Path:
         return self.root / DB_NAME
 
-    def db(self, *, durable: bool = False) -> "sqlite_utils.Database":
+    def db(self, *, durable: bool = False) -> "Catalog":
         """Open the catalog (migrating it when needed)."""
         from filmflow.catalog.db import connect
 

@@ -9,8 +9,8 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
-import sqlite_utils
 
+from filmflow.catalog.db import Catalog
 from filmflow import fsutil
 from filmflow.catalog.projects import get_project_info
 from filmflow.catalog.rolls import get_roll
@@ -30,7 +30,7 @@ ORDER BY {order}
 """
 
 
-def frame_rows(db: sqlite_utils.Database, where: str, params: Sequence[Any], order: str,
+def frame_rows(db: Catalog, where: str, params: Sequence[Any], order: str,
                extra: str = "", join: str = "") -> list[dict[str, Any]]:
     """Rows with what a sheet or an export needs about each frame and its roll."""
     cur = db.conn.execute(FRAME_SQL.format(where=where, order=order, extra=extra, join=join), params)
@@ -110,7 +110,7 @@ def roll_sheet(lib: Library, code: str, out: Path | None, **opts: Any):
     return render_frames(lib, rows, title, lines, out or default_sheet_path(lib, roll.code), strip_labels=False, **opts)
 
 
-def project_rows(db: sqlite_utils.Database, name: str) -> tuple[Any, list[dict[str, Any]]]:
+def project_rows(db: Catalog, name: str) -> tuple[Any, list[dict[str, Any]]]:
     """A project's info and its frames in project order."""
     info = get_project_info(db.conn, name)
     rows = frame_rows(db, "pf.project_id = ?", (info.id,), "pf.position",

@@ -22,8 +22,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-import sqlite_utils
 
+from filmflow.catalog.db import Catalog
 from filmflow import fsutil
 from filmflow.errors import InputError, MissingExtraError
 from filmflow.stocks import format_push
@@ -214,7 +214,7 @@ ORDER BY n_in_year DESC, p.name
 """
 
 
-def _rows(db: sqlite_utils.Database, sql: str, params: Sequence[Any] = ()) -> Iterator[dict[str, Any]]:
+def _rows(db: Catalog, sql: str, params: Sequence[Any] = ()) -> Iterator[dict[str, Any]]:
     cur = db.conn.execute(sql, params)
     cols = [c[0] for c in cur.description]
     for r in cur:
@@ -283,7 +283,7 @@ def _turnaround(rolls: list[dict[str, Any]]) -> Turnaround | None:
     )
 
 
-def year_stats(db: sqlite_utils.Database, year: int | None) -> YearStats:
+def year_stats(db: Catalog, year: int | None) -> YearStats:
     """The figures for one year's rolls (`None`: every roll in the catalog)."""
     where, params = ("WHERE r.year = ?", [year]) if year is not None else ("", [])
     rolls = list(_rows(db, _ROLL_SQL.format(where=where), params))
@@ -328,7 +328,7 @@ def year_stats(db: sqlite_utils.Database, year: int | None) -> YearStats:
 
 # --- the year's picks, for a contact sheet ---------------------------------------------
 
-def year_pick_frames(lib: Library, db: sqlite_utils.Database, year: int | None) -> list[dict[str, Any]]:
+def year_pick_frames(lib: Library, db: Catalog, year: int | None) -> list[dict[str, Any]]:
     """The year's picked frames in shooting order, for a contact sheet.
 
     Each row has outputs.frame_rows' keys plus ref, and path / thumbnail made absolute

@@ -29,11 +29,10 @@ def library_status(lib: Library) -> dict[str, Any]:
             "bytes": one("SELECT coalesce(sum(bytes), 0) FROM frames"),
             "failures": one("SELECT count(*) FROM failures"),
             "failed": failures,
-            "schema": [m.name for m in __import__("filmflow.catalog.schema", fromlist=["migrations"]).migrations.applied(db)][-1:] or ["-"],
+            "schema": one("PRAGMA user_version"),
         }
     finally:
         c.close()
-    st["schema"] = st["schema"][0]
     if last:
         code, at = (last[0].split("\t") + [""])[:2]
         st["last_roll"] = f"{code} at {at}"

@@ -15,8 +15,8 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
-import sqlite_utils
 
+from filmflow.catalog.db import Catalog
 from filmflow.catalog.db import transaction
 from filmflow.catalog.models import Frame, Pick, Roll
 from filmflow.catalog.rolls import ensure_tag
@@ -47,7 +47,7 @@ def _ids(compiled: Compiled) -> str:
 
 # --- listings ------------------------------------------------------------------------------------
 
-def count_frames(db: sqlite_utils.Database, compiled: Compiled) -> int:
+def count_frames(db: Catalog, compiled: Compiled) -> int:
     """How many frames match."""
     return int(db.conn.execute(f"SELECT count(*) {FRAMES_FROM}{_where(compiled)}", compiled.params).fetchone()[0])
 
@@ -62,7 +62,7 @@ WHERE pf.frame_id IN (SELECT value FROM json_each(?))"""
 BATCH = 500
 
 
-def frames_by_id(db: sqlite_utils.Database, ids: list[int], root: Path | None = None) -> list[Frame]:
+def frames_by_id(db: Catalog, ids: list[int], root: Path | None = None) -> list[Frame]:
     """Full Frame objects for these ids, in the same order (set-based queries)."""
     if not ids:
         return []
@@ -70,7 +70,7 @@ def frames_by_id(db: sqlite_utils.Database, ids: list[int], root: Path | None = 
     return [by_id[i] for i in ids if i in by_id]
 
 
-def _build_frames(db: sqlite_utils.Database, rows: list[tuple], root: Path | None) -> list[Frame]:
+def _build_frames(db: Catalog, rows: list[tuple], root: Path | None) -> list[Frame]:
     """Frames from _COLUMNS rows; tags and projects fetched for the whole batch at once.
 
     Same values as catalog.frames.frame_from_row, built without per-row subqueries,
@@ -98,7 +98,7 @@ def _build_frames(db: sqlite_utils.Database, rows: list[tuple], root: Path | Non
     return out
 
 
-def frame_ids(db: sqlite_utils.Database, compiled: Compiled, sort: str | None = None,
+def frame_ids(db: Catalog, compiled: Compiled, sort: str | None = None,
               limit: int | None = None) -> Iterator[int]:
     """Stream the ids of matching frames in `sort` order (see query.sql.FRAME_SORTS)."""
     sql = f"SELECT f.id {FRAMES_FROM}{_where(compiled)} ORDER BY {order_by(sort, 'frames')}"
@@ -110,7 +110,7 @@ def frame_ids(db: sqlite_utils.Database, compiled: Compiled, sort: str | None = 
         yield fid
 
 
-def list_frames(db: sqlite_utils.Database, compiled: Compiled, sort: str | None = None,
+def list_frames(db: Catalog, compiled: Compiled, sort: str | None = None,
                 limit: int | None = None, root: Path | None = None) -> Iterator[Frame]:
     """Stream matching frames in `sort` order, at most `limit`, in batches (memory stays flat).
 
@@ -126,7 +126,7 @@ def list_frames(db: sqlite_utils.Database, compiled: Compiled, sort: str | None 
         yield from _build_frames(db, rows, root)
 
 
-def frame_paths(db: sqlite_utils.Database, compiled: Compiled, sort: str | None = None,
+def frame_paths(db: Catalog, compiled: Compiled, sort: str | None = None,
                 limit: int | None = None, root: Path | None = None) -> Iterator[str]:
     """Stream the file path of each matching frame (absolute under `root`)."""
     sql = f"SELECT f.path {FRAMES_FROM}{_where(compiled)} ORDER BY {order_by(sort, 'frames')}"
@@ -145,7 +145,7 @@ _ROLLS_SQL = """SELECT id, code, title, stock, stock_key, stock_iso, ei, push, p
   sources, source_key FROM rolls WHERE id IN (SELECT value FROM json_each(?))"""
 
 
-def rolls_by_id(db: sqlite_utils.Database, ids: list[int], root: Path | None = None) -> list[Roll]:
+def rolls_by_id(db: Catalog, ids: list[int], root: Path | None = None) -> list[Roll]:
     """Full Roll objects for these ids, in the same order (set-based, like frames_by_id)."""
     if not ids:
         return []
@@ -166,7 +166,7 @@ def rolls_by_id(db: sqlite_utils.Database, ids: list[int], root: Path | None = N
     return [by_id[i] for i in ids if i in by_id]
 
 
-def list_rolls(db: sqlite_utils.Database, compiled: Compiled, sort: str | None = None,
+def list_rolls(db: Catalog, compiled: Compiled, sort: str | None = None,
                limit: int | None = None, root: Path | None = None) -> Iterator[Roll]:
     """Stream matching rolls in `sort` order (see query.sql.ROLL_SORTS), in batches."""
     order = order_by(sort, "rolls")
@@ -181,7 +181,7 @@ def list_rolls(db: sqlite_utils.Database, compiled: Compiled, sort: str | None =
         yield from rolls_by_id(db, ids[i:i + BATCH], root)
 
 
-def roll_paths(db: sqlite_utils.Database, compiled: Compiled, sort: str | None = None,
+def roll_paths(db: Catalog, compiled: Compiled, sort: str | None = None,
                limit: int | None = None, root: Path | None = None) -> Iterator[str]:
     """Stream the folder of each matching roll (absolute under `root`); rolls without one are skipped."""
     for roll in list_rolls(db, compiled, sort, limit, root):
@@ -195,7 +195,7 @@ def _matched(conn, compiled: Compiled) -> int:  # noqa: ANN001 - sqlite3.Connect
     return int(conn.execute(f"SELECT count(*) {FRAMES_FROM}{_where(compiled)}", compiled.params).fetchone()[0])
 
 
-def rate_frames(db: sqlite_utils.Database, compiled: Compiled, stars: int) -> Change:
+def rate_frames(db: Catalog, compiled: Compiled, stars: int) -> Change:
     """Set the rating (0-5) of every matching frame."""
     if not isinstance(stars, int) or not 0 <= stars <= 5:
         raise InputError(f"rating {stars!r} is out of range; give 0 to 5 stars.")
@@ -206,7 +206,7 @@ def rate_frames(db: sqlite_utils.Database, compiled: Compiled, stars: int) -> Ch
     return Change(matched, cur.rowcount)
 
 
-def pick_frames(db: sqlite_utils.Database, compiled: Compiled, state: Pick | str) -> Change:
+def pick_frames(db: Catalog, compiled: Compiled, state: Pick | str) -> Change:
     """Set the pick state (yes / no / reject) of every matching frame."""
     try:
         value = Pick(state).value
@@ -239,7 +239,7 @@ def _tag_id(conn, name: str) -> int | None:  # noqa: ANN001
     return None
 
 
-def tag_frames(db: sqlite_utils.Database, compiled: Compiled, tag: str) -> Change:
+def tag_frames(db: Catalog, compiled: Compiled, tag: str) -> Change:
     """Add a tag to every matching frame (frames that have it already are left alone)."""
     name = parse_tag_name(tag)
     with transaction(db) as conn:
@@ -254,7 +254,7 @@ def tag_frames(db: sqlite_utils.Database, compiled: Compiled, tag: str) -> Chang
     return Change(matched, cur.rowcount)
 
 
-def untag_frames(db: sqlite_utils.Database, compiled: Compiled, tag: str) -> Change:
+def untag_frames(db: Catalog, compiled: Compiled, tag: str) -> Change:
     """Remove a tag from every matching frame; the note says when their rolls still carry it."""
     name = parse_tag_name(tag)
     with transaction(db) as conn:

@@ -9,17 +9,34 @@ from __future__ import annotations
 
 import contextlib
 import sqlite3
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from pathlib import Path
+from typing import Any
 
-import sqlite_utils
-
+from filmflow.catalog.version import SCHEMA_VERSION
 from filmflow.errors import ConfigError
 
 BUSY_TIMEOUT_MS = 30_000
 
 
-def connect(path: Path, *, migrate: bool = True, durable: bool = False) -> sqlite_utils.Database:
+class Catalog:
+    """An open catalog: the sqlite3 connection (`conn`) and sqlite-utils' `execute`.
+
+    Not a sqlite_utils.Database: importing sqlite-utils costs ~0.16 s per command, so it
+    is imported only to apply a pending migration (catalog/schema.py).
+    """
+
+    __slots__ = ("conn",)
+
+    def __init__(self, conn: sqlite3.Connection) -> None:
+        self.conn = conn
+
+    def execute(self, sql: str, params: Sequence[Any] | dict[str, Any] = ()) -> sqlite3.Cursor:
+        """Run one statement on the connection."""
+        return self.conn.execute(sql, params)
+
+
+def connect(path: Path, *, migrate: bool = True, durable: bool = False) -> Catalog:
     """Open (and migrate) the catalog at `path`.
 
     `durable=True` sets synchronous=FULL: a commit is on disk when it returns, which a
@@ -37,16 +54,17 @@ def connect(path: Path, *, migrate: bool = True, durable: bool = False) -> sqlit
         raise ConfigError(f"{path} is not a filmflow catalog ({e}); move it aside or pick another library.") from None
     conn.execute("PRAGMA synchronous = FULL" if durable else "PRAGMA synchronous = NORMAL")
     conn.execute("PRAGMA foreign_keys = ON")
-    db = sqlite_utils.Database(conn)
-    if migrate:
+    if migrate and conn.execute("PRAGMA user_version").fetchone()[0] != SCHEMA_VERSION:
+        import sqlite_utils
+
         from filmflow.catalog.schema import migrate as run_migrations
 
-        run_migrations(db)
-    return db
+        run_migrations(sqlite_utils.Database(conn))
+    return Catalog(conn)
 
 
 @contextlib.contextmanager
-def transaction(db: sqlite_utils.Database) -> Iterator[sqlite3.Connection]:
+def transaction(db: Catalog) -> Iterator[sqlite3.Connection]:
     """BEGIN IMMEDIATE ... COMMIT (ROLLBACK on error); takes the write lock up front.
 
     Taking the lock at BEGIN (not at the first write) avoids the deadlock-style

@@ -9,8 +9,8 @@ from collections.abc import Iterable, Iterator, Sequence
 from pathlib import Path
 from typing import Any
 
-import sqlite_utils
 
+from filmflow.catalog.db import Catalog
 from filmflow.catalog.models import Frame
 from filmflow.errors import NotFoundError, QueryError
 from filmflow.query.parse import frame_key
@@ -50,7 +50,7 @@ def frame_from_row(row: dict[str, Any], root: Path | None = None) -> Frame:
     )
 
 
-def iter_frames(db: sqlite_utils.Database, where: str = "", params: Sequence[Any] = (),
+def iter_frames(db: Catalog, where: str = "", params: Sequence[Any] = (),
                 order: str = "r.code, f.frame_num, f.frame", limit: int | None = None,
                 root: Path | None = None) -> Iterator[Frame]:
     """Stream frames matching a WHERE clause (parameterised), in `order`."""
@@ -71,7 +71,7 @@ def parse_ref(ref: str) -> tuple[str, str]:
     return m.group("roll"), m.group("frame")
 
 
-def get_frame(db: sqlite_utils.Database, ref: str, root: Path | None = None) -> Frame:
+def get_frame(db: Catalog, ref: str, root: Path | None = None) -> Frame:
     """The frame at ROLL/FRAME, or NotFoundError."""
     roll, frame = parse_ref(ref)
     for f in iter_frames(db, "r.code = ? COLLATE NOCASE AND f.frame = ? COLLATE NOCASE",

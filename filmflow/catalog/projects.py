@@ -16,8 +16,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-import sqlite_utils
 
+from filmflow.catalog.db import Catalog
 from filmflow.catalog.curation import FRAMES_FROM, Change, frames_by_id
 from filmflow.catalog.db import transaction
 from filmflow.catalog.frames import frame_key, parse_ref
@@ -143,13 +143,13 @@ def get_project_info(conn: sqlite3.Connection, name: str) -> ProjectInfo:
     return info
 
 
-def list_projects(db: sqlite_utils.Database) -> list[ProjectInfo]:
+def list_projects(db: Catalog) -> list[ProjectInfo]:
     """All projects by name."""
     rows = db.conn.execute(_INFO_SQL).fetchall()
     return sorted((_info(r) for r in rows), key=lambda p: _fold(p.name))
 
 
-def get_project(db: sqlite_utils.Database, name: str, root: Path | None = None) -> Project:
+def get_project(db: Catalog, name: str, root: Path | None = None) -> Project:
     """A project with its frames in order (NotFoundError when unknown)."""
     info = get_project_info(db.conn, name)
     rows = db.conn.execute("SELECT frame_id, position, caption FROM project_frames WHERE project_id = ? "
@@ -160,7 +160,7 @@ def get_project(db: sqlite_utils.Database, name: str, root: Path | None = None) 
     return Project(info, entries)
 
 
-def create_project(db: sqlite_utils.Database, name: str, title: str | None = None,
+def create_project(db: Catalog, name: str, title: str | None = None,
                    description: str | None = None) -> ProjectInfo:
     """Create an empty project; InputError when the name is taken."""
     name = parse_project_name(name)
@@ -189,7 +189,7 @@ def _renumber(conn: sqlite3.Connection, pid: int) -> None:
                      [(i, pid, fid) for i, fid in enumerate(fids, 1)])
 
 
-def add_frames(db: sqlite_utils.Database, name: str, compiled: Compiled) -> Change:
+def add_frames(db: Catalog, name: str, compiled: Compiled) -> Change:
     """Append the matching frames (in roll/frame order) to the end; frames already there stay put."""
     with transaction(db) as conn:
         info = get_project_info(conn, name)
@@ -208,7 +208,7 @@ def add_frames(db: sqlite_utils.Database, name: str, compiled: Compiled) -> Chan
     return Change(matched, cur.rowcount)
 
 
-def remove_frames(db: sqlite_utils.Database, name: str, compiled: Compiled) -> Change:
+def remove_frames(db: Catalog, name: str, compiled: Compiled) -> Change:
     """Take the matching frames out of the project (the frames themselves stay in the catalog)."""
     with transaction(db) as conn:
         info = get_project_info(conn, name)
@@ -246,7 +246,7 @@ def _position(conn: sqlite3.Connection, info: ProjectInfo, ref: str) -> tuple[in
     return fid, canon, int(row[0])
 
 
-def move_frame(db: sqlite_utils.Database, name: str, ref: str, position: int) -> tuple[int, int]:
+def move_frame(db: Catalog, name: str, ref: str, position: int) -> tuple[int, int]:
     """Move one frame to a 1-based position, shifting the frames between; returns (old, new)."""
     with transaction(db) as conn:
         info = get_project_info(conn, name)
@@ -266,7 +266,7 @@ def move_frame(db: sqlite_utils.Database, name: str, ref: str, position: int) ->
     return old, position
 
 
-def set_caption(db: sqlite_utils.Database, name: str, ref: str, text: str) -> str | None:
+def set_caption(db: Catalog, name: str, ref: str, text: str) -> str | None:
     """Set (or, with empty text, clear) the project's caption for one frame; returns what was stored."""
     caption = _clean_text(text, "caption")
     with transaction(db) as conn:
@@ -278,7 +278,7 @@ def set_caption(db: sqlite_utils.Database, name: str, ref: str, text: str) -> st
     return caption
 
 
-def rename_project(db: sqlite_utils.Database, name: str, new: str) -> ProjectInfo:
+def rename_project(db: Catalog, name: str, new: str) -> ProjectInfo:
     """Rename a project (a change of case only is allowed); InputError when the new name is taken."""
     new = parse_project_name(new)
     with transaction(db) as conn:
@@ -292,7 +292,7 @@ def rename_project(db: sqlite_utils.Database, name: str, new: str) -> ProjectInf
     return renamed
 
 
-def delete_project(db: sqlite_utils.Database, name: str) -> ProjectInfo:
+def delete_project(db: Catalog, name: str) -> ProjectInfo:
     """Delete a project and its membership rows only; returns what it was."""
     with transaction(db) as conn:
         info = get_project_info(conn, name)

@@ -10,8 +10,8 @@ from collections.abc import Iterator, Sequence
 from pathlib import Path
 from typing import Any
 
-import sqlite_utils
 
+from filmflow.catalog.db import Catalog
 from filmflow.catalog.models import Roll
 from filmflow.errors import NotFoundError
 
@@ -57,21 +57,21 @@ def roll_from_row(row: dict[str, Any], root: Path | None = None) -> Roll:
     )
 
 
-def _rows(db: sqlite_utils.Database, sql: str, params: Sequence[Any] = ()) -> Iterator[dict[str, Any]]:
+def _rows(db: Catalog, sql: str, params: Sequence[Any] = ()) -> Iterator[dict[str, Any]]:
     cur = db.conn.execute(sql, params)
     cols = [c[0] for c in cur.description]
     for r in cur:
         yield dict(zip(cols, r))
 
 
-def find_roll(db: sqlite_utils.Database, code: str, root: Path | None = None) -> Roll | None:
+def find_roll(db: Catalog, code: str, root: Path | None = None) -> Roll | None:
     """The roll with this code (case-insensitive), or None."""
     for row in _rows(db, ROLL_SELECT + " WHERE r.code = ? COLLATE NOCASE", (code,)):
         return roll_from_row(row, root)
     return None
 
 
-def get_roll(db: sqlite_utils.Database, code: str, root: Path | None = None) -> Roll:
+def get_roll(db: Catalog, code: str, root: Path | None = None) -> Roll:
     """The roll with this code, or NotFoundError naming it."""
     roll = find_roll(db, code, root)
     if roll is None:
@@ -79,14 +79,14 @@ def get_roll(db: sqlite_utils.Database, code: str, root: Path | None = None) -> 
     return roll
 
 
-def find_roll_by_source(db: sqlite_utils.Database, source_key: str, root: Path | None = None) -> Roll | None:
+def find_roll_by_source(db: Catalog, source_key: str, root: Path | None = None) -> Roll | None:
     """The roll ingested from this source folder or zip, or None."""
     for row in _rows(db, ROLL_SELECT + " WHERE r.source_key = ? ORDER BY r.id LIMIT 1", (source_key,)):
         return roll_from_row(row, root)
     return None
 
 
-def iter_rolls(db: sqlite_utils.Database, where: str = "", params: Sequence[Any] = (),
+def iter_rolls(db: Catalog, where: str = "", params: Sequence[Any] = (),
                order: str = "r.developed, r.code", limit: int | None = None,
                root: Path | None = None) -> Iterator[Roll]:
     """Rolls matching a WHERE clause (built only from parameterised query SQL)."""

@@ -11,9 +11,10 @@ from __future__ import annotations
 import sqlite_utils
 from sqlite_utils.migrations import Migrations
 
+from filmflow.catalog.version import SCHEMA_VERSION  # noqa: F401 - bump it with each migration
+
 migrations = Migrations("filmflow")
 
-SCHEMA_VERSION = 5  # bump with each migration; `filmflow status` shows it
 
 
 def _run_each(db: sqlite_utils.Database, script: str) -> None:
@@ -285,6 +286,7 @@ def m005_roll_frame_count(db: sqlite_utils.Database) -> None:
 
 
 def migrate(db: sqlite_utils.Database) -> None:
-    """Apply any pending migration (cheap when none is pending)."""
+    """Apply any pending migration, then record the schema version in PRAGMA user_version."""
     if migrations.pending(db):
         migrations.apply(db)
+    db.conn.execute(f"PRAGMA user_version = {int(SCHEMA_VERSION)}")

@@ -22,7 +22,7 @@ def project_group() -> None:
     """Named, ordered sets of frames with captions."""
 
 
-def _db(ctx: click.Context):  # noqa: ANN202 - sqlite_utils.Database
+def _db(ctx: click.Context):  # noqa: ANN202 - Catalog
     return ctx.obj.library().db()
 
 
