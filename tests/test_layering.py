@@ -51,3 +51,4 @@ def test_only_stocks_locates_config():
     users = [p.relative_to(PKG).as_posix() for p in PKG.rglob("*.py")
              if "config_dir" in p.read_text(encoding="utf-8") and p.name != "stocks.py"]
     assert users == []
+

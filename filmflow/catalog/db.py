@@ -54,7 +54,12 @@ def connect(path: Path, *, migrate: bool = True, durable: bool = False) -> Catal
         raise ConfigError(f"{path} is not a filmflow catalog ({e}); move it aside or pick another library.") from None
     conn.execute("PRAGMA synchronous = FULL" if durable else "PRAGMA synchronous = NORMAL")
     conn.execute("PRAGMA foreign_keys = ON")
-    if migrate and conn.execute("PRAGMA user_version").fetchone()[0] != SCHEMA_VERSION:
+    version = conn.execute("PRAGMA user_version").fetchone()[0]
+    if version > SCHEMA_VERSION:
+        conn.close()
+        raise ConfigError(f"{path} was written by a newer filmflow (schema {version}, this one knows {SCHEMA_VERSION}); "
+                          "upgrade filmflow (pip install -U filmflow) before using this library.")
+    if migrate and version != SCHEMA_VERSION:
         import sqlite_utils
 
         from filmflow.catalog.schema import migrate as run_migrations
