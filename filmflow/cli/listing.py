@@ -68,6 +68,35 @@ def _roll_row(r: Roll) -> list[Any]:
             r.frames, r.title]
 
 
+# per listing target: paths, objects, table row, table headers, right-aligned columns
+_LISTINGS = {
+    "frames": (curation.frame_paths, curation.list_frames, _frame_row,
+               ["REF", "RATING", "PICK", "SIZE", "TAGS", "PROJECTS", "CAPTION/FILE"], ()),
+    "rolls": (curation.roll_paths, curation.list_rolls, _roll_row,
+              ["CODE", "DATE", "STOCK", "EI", "PUSH", "FORMAT", "CAMERA", "FRAMES", "TITLE"], (3, 7)),
+}
+
+
+def _listing(ctx: click.Context, target: str, query: tuple[str, ...], sort: str | None, limit: int | None,
+             as_json: bool, paths: bool) -> None:
+    """`frames` and `rolls`: --paths lines, streamed --json, or an aligned table."""
+    list_paths, list_items, row, headers, right = _LISTINGS[target]
+    _check_sort(sort, target)
+    lib, db, compiled = compile_for(ctx, query, target)
+    if paths:
+        _echo_lines(list_paths(db, compiled, sort, limit, lib.root))
+        return
+    items = list_items(db, compiled, sort, limit, lib.root)
+    if as_json:
+        output.emit_json_stream(i.to_json() for i in items)
+        return
+    rows = [row(i) for i in items]
+    if not rows:
+        click.echo(f"no {target} match ({compiled.description}).", err=True)
+        return
+    output.table(rows, headers, right=right)
+
+
 sort_option = click.option("--sort", "sort", metavar="FIELD", help="Sort field; prefix '-' for descending.")
 limit_option = click.option("--limit", type=click.IntRange(min=0), metavar="N", help="At most N results.")
 json_option = click.option("--json", "as_json", is_flag=True, help="JSON (SPEC shapes), streamed.")
@@ -84,20 +113,7 @@ paths_option = click.option("--paths", is_flag=True, help="One file path per lin
 def frames_list(ctx: click.Context, query: tuple[str, ...], sort: str | None, limit: int | None,
                 as_json: bool, paths: bool) -> None:
     """List frames matching QUERY (all frames without one)."""
-    _check_sort(sort, "frames")
-    lib, db, compiled = compile_for(ctx, query, "frames")
-    if paths:
-        _echo_lines(curation.frame_paths(db, compiled, sort, limit, lib.root))
-        return
-    frames = curation.list_frames(db, compiled, sort, limit, lib.root)
-    if as_json:
-        output.emit_json_stream(f.to_json() for f in frames)
-        return
-    rows = [_frame_row(f) for f in frames]
-    if not rows:
-        click.echo(f"no frames match ({compiled.description}).", err=True)
-        return
-    output.table(rows, ["REF", "RATING", "PICK", "SIZE", "TAGS", "PROJECTS", "CAPTION/FILE"])
+    _listing(ctx, "frames", query, sort, limit, as_json, paths)
 
 
 frames_list.help = (f"List frames matching QUERY (all frames without one).\n\n"
@@ -114,21 +130,7 @@ frames_list.help = (f"List frames matching QUERY (all frames without one).\n\n"
 def rolls_list(ctx: click.Context, query: tuple[str, ...], sort: str | None, limit: int | None,
                as_json: bool, paths: bool) -> None:
     """List rolls matching QUERY."""
-    _check_sort(sort, "rolls")
-    lib, db, compiled = compile_for(ctx, query, "rolls")
-    if paths:
-        _echo_lines(curation.roll_paths(db, compiled, sort, limit, lib.root))
-        return
-    rolls = curation.list_rolls(db, compiled, sort, limit, lib.root)
-    if as_json:
-        output.emit_json_stream(r.to_json() for r in rolls)
-        return
-    rows = [_roll_row(r) for r in rolls]
-    if not rows:
-        click.echo(f"no rolls match ({compiled.description}).", err=True)
-        return
-    output.table(rows, ["CODE", "DATE", "STOCK", "EI", "PUSH", "FORMAT", "CAMERA", "FRAMES", "TITLE"],
-                 right=(3, 7))
+    _listing(ctx, "rolls", query, sort, limit, as_json, paths)
 
 
 rolls_list.help = (f"List rolls matching QUERY; a frame key (rating:5) means rolls having such a frame.\n\n"
