@@ -57,6 +57,18 @@ class LibraryLockedError(InputError):
     """Another watcher holds the library lock (exit 2, as a second watcher is bad usage)."""
 
 
+class CatalogMissingError(ConfigError):
+    """A library whose filmflow.db vanished or is empty (only `init` creates a catalog)."""
+
+
+class CatalogDamagedError(OperationError):
+    """The catalog file is damaged (SQLite reports corruption); the archive is untouched."""
+
+
+class ReadOnlyLibraryError(OperationError):
+    """A command that must change the catalog was given a library it cannot write."""
+
+
 class ArchiveError(OperationError):
     """A copy, move or verification in the archive failed."""
 

@@ -48,17 +48,18 @@ class Library:
     def init(cls, root: Path) -> tuple["Library", bool]:
         """Create the folder layout and a commented filmflow.toml; returns (library, created)."""
         root = Path(root).expanduser().absolute()
-        created = not (root / CONFIG_NAME).exists()
+        db = root / DB_NAME
+        created = not (root / CONFIG_NAME).exists() or not db.exists() or db.stat().st_size == 0
         try:
             root.mkdir(parents=True, exist_ok=True)
             for sub in SUBDIRS:
                 (root / sub).mkdir(exist_ok=True)
-            if created:
+            if not (root / CONFIG_NAME).exists():
                 fsutil.atomic_write_text(root / CONFIG_NAME, DEFAULT_TOML)
         except OSError as e:
             raise ConfigError(f"cannot create a library in {root} ({e.strerror}); pick a writable folder.") from None
         lib = cls.open(root)
-        lib.db().conn.close()
+        lib.db(create=True).conn.close()
         return lib, created
 
     # folders
@@ -86,11 +87,11 @@ class Library:
     def db_path(self) -> Path:
         return self.root / DB_NAME
 
-    def db(self, *, durable: bool = False) -> "Catalog":
-        """Open the catalog (migrating it when needed)."""
+    def db(self, *, durable: bool = False, create: bool = False) -> "Catalog":
+        """Open the catalog (migrating it when needed; only `init` passes `create`)."""
         from filmflow.catalog.db import connect
 
-        return connect(self.db_path, durable=durable)
+        return connect(self.db_path, durable=durable, create=create)
 
     @property
     def stocks(self) -> "StockCatalog":
