@@ -88,10 +88,23 @@ class Library:
         return self.root / DB_NAME
 
     def db(self, *, durable: bool = False, create: bool = False) -> "Catalog":
-        """Open the catalog (migrating it when needed; only `init` passes `create`)."""
+        """Open the catalog (migrating it when needed; only `init` passes `create`).
+
+        A writable catalog first finishes or undoes any roll re-filing that a killed
+        `roll edit` left half-done (filmflow.refile).
+        """
         from filmflow.catalog.db import connect
 
-        return connect(self.db_path, durable=durable, create=create)
+        db = connect(self.db_path, durable=durable, create=create)
+        if not db.readonly:
+            from filmflow.refile import recover_refiles
+
+            try:
+                recover_refiles(self, db)
+            except BaseException:
+                db.conn.close()
+                raise
+        return db
 
     @property
     def stocks(self) -> "StockCatalog":

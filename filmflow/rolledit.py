@@ -1,28 +1,28 @@
-"""Editing a roll: new metadata with origin `option`; a new code or stock re-files its files.
+"""Editing a roll: new metadata with origin `option`; an edit that changes the roll's archive
+folder (its code, stock, year, ... as the archive template uses them) re-files its files.
 
-Re-filing is a verified move: every file is copied to the new folder and verified, the
-catalog paths are updated in one transaction, and only then are the old files removed.
-In-place rolls are never moved (their files are the user's to place).
+Re-filing is a verified move through a recorded intent (filmflow/refile.py): safe to kill
+at any instant, finished or undone by the next command. Edits of one roll are serialised
+by the roll's lock. In-place rolls are never moved (their files are the user's to place).
 """
 
 from __future__ import annotations
 
-import contextlib
 import logging
-import os
 from pathlib import Path
 from typing import Any
 
-from filmflow import fsutil
-from filmflow.catalog.db import transaction
+from filmflow.catalog.db import Catalog, read_only_message, transaction
 from filmflow.catalog.models import Roll
-from filmflow.catalog.rolls import get_roll, update_roll
-from filmflow.errors import InputError
+from filmflow.catalog.refiles import refile_conflict
+from filmflow.catalog.rolls import find_roll, get_roll, update_roll
+from filmflow.errors import InputError, NotFoundError, ReadOnlyLibraryError
 from filmflow.ingest.plan import archive_dir_for
 from filmflow.ingest.resolve import match_format
-from filmflow.stocks import push_stops
 from filmflow.ingest.sidecar import parse_shot
 from filmflow.library import Library
+from filmflow.refile import recover_roll, refile_roll, roll_lock
+from filmflow.stocks import push_stops
 
 log = logging.getLogger(__name__)
 
@@ -31,81 +31,80 @@ def edit_roll(lib: Library, code: str, changes: dict[str, Any]) -> tuple[Roll, i
     """Apply `changes` to roll `code`; returns (updated roll, number of files re-filed)."""
     db = lib.db(durable=True)
     try:
+        if db.readonly:
+            raise ReadOnlyLibraryError(read_only_message(lib.db_path))
         roll = get_roll(db, code, lib.root)
-        fields: dict[str, Any] = {}
-        for k in ("camera", "lens", "developed", "lab", "developer", "notes", "title", "ei"):
-            if k in changes:
-                fields[k] = changes[k]
-        if "code" in changes:
-            new = changes["code"].strip()
-            if not new or "/" in new or any(c.isspace() for c in new):
-                raise InputError(f"roll code {new!r} is not valid; use letters, digits and dashes, e.g. R042.")
-            other = db.conn.execute("SELECT 1 FROM rolls WHERE code = ? COLLATE NOCASE AND id != ?",
-                                    (new, roll.id)).fetchone()
-            if other:
-                raise InputError(f"roll code {new} is already taken; pick another.")
-            fields["code"] = new
-        iso = roll.stock_iso
-        if "stock" in changes:
-            stock = lib.stocks.get(changes["stock"])
-            fields.update(stock=stock.name, stock_key=stock.key, stock_iso=stock.iso, process=stock.process)
-            iso = stock.iso
-        if "format" in changes:
-            f = match_format(changes["format"], lib.formats)
-            if f is None:
-                raise InputError(f"format {changes['format']!r} is unknown; use one of {', '.join(lib.formats)}.")
-            fields.update(format=f.name, format_family=f.family)
-        if "shot" in changes:
-            fields["shot_from"], fields["shot_to"] = parse_shot(changes["shot"], "--shot")
-        ei = fields.get("ei", roll.ei)
-        if iso and ei and ("ei" in fields or "stock" in changes):
-            fields["push"] = push_stops(int(ei), int(iso))
-        shot_from = fields.get("shot_from", roll.shot_from)
-        developed = fields.get("developed", roll.developed)
-        for d in (shot_from, developed, roll.scanned):
-            if d:
-                fields["year"] = int(d[:4])
-                break
-        sources = {k: "option" for k in fields if k not in ("stock_key", "format_family", "year")}
-        moved = 0
-        refile = ("code" in fields or "stock" in fields) and roll.mode != "in-place" and roll.path
-        if refile:
-            merged = {**roll.to_json(), **fields}
-            new_dir = archive_dir_for(lib, merged, merged["code"])
-            if new_dir != Path(roll.path):
-                moved = _refile(lib, db, roll, new_dir, fields, sources)
-                fields = {}
-        if fields:
-            with transaction(db) as conn:
-                update_roll(conn, roll.id, fields, sources)
-        return get_roll(db, fields.get("code") or changes.get("code") or roll.code, lib.root), moved
+        with roll_lock(lib, roll.id):
+            # another edit may have run (or died) while we waited for the lock: work on what it left
+            recover_roll(lib, db, roll.id)
+            roll = find_roll(db, code, lib.root)
+            if roll is None:
+                raise NotFoundError(f"no roll with code {code!r} any more (another edit changed it); "
+                                    "`filmflow rolls` lists the codes.")
+            fields, sources = _fields(lib, db, roll, changes)
+            moved = 0
+            new_dir = _new_archive_dir(lib, roll, fields)
+            if new_dir is not None:
+                moved = refile_roll(lib, db, roll, new_dir, fields, sources)
+            elif fields:
+                with transaction(db) as conn:
+                    update_roll(conn, roll.id, fields, sources)
+            return get_roll(db, fields.get("code", roll.code), lib.root), moved
     finally:
         db.conn.close()
 
 
-def _refile(lib: Library, db, roll: Roll, new_dir: Path, fields: dict[str, Any], sources: dict[str, str]) -> int:
-    old_dir = Path(roll.path)
-    rows = db.conn.execute("SELECT id, path, sha256 FROM frames WHERE roll_id = ?", (roll.id,)).fetchall()
-    moves: list[tuple[int, Path, Path]] = []
-    for fid, stored, sha in rows:
-        src = lib.resolve(stored)
-        try:
-            rel = src.relative_to(old_dir)
-        except ValueError:
-            rel = Path(src.name)
-        dst = fsutil.safe_join(new_dir, *rel.parts)
-        fsutil.copy_verified(src, dst, expect_sha=sha)
-        moves.append((fid, src, dst))
-    extra = [p for p in old_dir.glob("roll*.toml")] if old_dir.exists() else []
-    for p in extra:
-        fsutil.copy_verified(p, new_dir / p.name)
-    with transaction(db) as conn:
-        update_roll(conn, roll.id, {**fields, "path": lib.rel(new_dir)}, sources)
-        conn.executemany("UPDATE frames SET path = ? WHERE id = ?", [(lib.rel(d), fid) for fid, _, d in moves])
-    for _, src, _ in moves + [(0, p, p) for p in extra]:
-        with contextlib.suppress(FileNotFoundError):
-            src.unlink()
-    for dirpath, _d, _f in sorted(os.walk(old_dir), key=lambda t: -len(t[0])):
-        with contextlib.suppress(OSError):
-            os.rmdir(dirpath)
-    return len(moves)
+def _fields(lib: Library, db: Catalog, roll: Roll, changes: dict[str, Any]) -> tuple[dict[str, Any], dict[str, str]]:
+    """The roll columns `changes` set, and their origins."""
+    fields: dict[str, Any] = {}
+    for k in ("camera", "lens", "developed", "lab", "developer", "notes", "title", "ei"):
+        if k in changes:
+            fields[k] = changes[k]
+    if "code" in changes:
+        new = changes["code"].strip()
+        if not new or "/" in new or any(c.isspace() for c in new):
+            raise InputError(f"roll code {new!r} is not valid; use letters, digits and dashes, e.g. R042.")
+        why = refile_conflict(db.conn, roll.id, new, "")
+        if why:
+            raise InputError(why)
+        fields["code"] = new
+    iso = roll.stock_iso
+    if "stock" in changes:
+        stock = lib.stocks.get(changes["stock"])
+        fields.update(stock=stock.name, stock_key=stock.key, stock_iso=stock.iso, process=stock.process)
+        iso = stock.iso
+    if "format" in changes:
+        f = match_format(changes["format"], lib.formats)
+        if f is None:
+            raise InputError(f"format {changes['format']!r} is unknown; use one of {', '.join(lib.formats)}.")
+        fields.update(format=f.name, format_family=f.family)
+    if "shot" in changes:
+        fields["shot_from"], fields["shot_to"] = parse_shot(changes["shot"], "--shot")
+    ei = fields.get("ei", roll.ei)
+    if iso and ei and ("ei" in fields or "stock" in changes):
+        fields["push"] = push_stops(int(ei), int(iso))
+    shot_from = fields.get("shot_from", roll.shot_from)
+    developed = fields.get("developed", roll.developed)
+    for d in (shot_from, developed, roll.scanned):
+        if d:
+            fields["year"] = int(d[:4])
+            break
+    sources = {k: "option" for k in fields if k not in ("stock_key", "format_family", "year")}
+    return fields, sources
+
+
+def _new_archive_dir(lib: Library, roll: Roll, fields: dict[str, Any]) -> Path | None:
+    """The folder the roll must move to, or None when the edit changes nothing the archive template uses.
+
+    Comparing the template's folder before and after the edit (not the roll's current
+    folder) keeps a roll filed under an older template where it is until a field the
+    template uses changes.
+    """
+    if roll.mode == "in-place" or not roll.path:
+        return None
+    before = {**roll.to_json(), "year": roll.year}
+    after = {**before, **fields}
+    new_dir = archive_dir_for(lib, after, after["code"])
+    if new_dir == archive_dir_for(lib, before, roll.code) or new_dir == Path(roll.path).resolve():
+        return None
+    return new_dir

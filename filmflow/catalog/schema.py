@@ -285,6 +285,26 @@ def m005_roll_frame_count(db: sqlite_utils.Database) -> None:
         db.execute(sql)
 
 
+@migrations()
+def m006_refile_intents(db: sqlite_utils.Database) -> None:
+    """A roll re-filing (`roll edit`) recorded before it copies anything, so the next command
+    can finish it (state 'committed': remove the old files) or undo it (state 'copying':
+    remove the new copies) after a kill; catalog/refiles.py reads and writes it."""
+    db.execute("""CREATE TABLE refile_intents (
+        roll_id INTEGER PRIMARY KEY REFERENCES rolls(id) ON DELETE CASCADE,
+        code TEXT NOT NULL,          -- the roll's code once re-filed
+        old_dir TEXT NOT NULL,
+        new_dir TEXT NOT NULL UNIQUE,
+        moves TEXT NOT NULL,         -- JSON [[frame_id or null, old path, new path, sha256, bytes], ...]
+        preexisting TEXT NOT NULL,   -- JSON [new path, ...]: files already there, never removed by an undo
+        fields TEXT NOT NULL,        -- JSON: the roll columns the edit sets
+        sources TEXT NOT NULL,       -- JSON: their origins
+        state TEXT NOT NULL CHECK (state IN ('copying', 'committed')),
+        pid INTEGER,
+        created_at TEXT NOT NULL
+    )""")
+
+
 def migrate(db: sqlite_utils.Database) -> None:
     """Apply any pending migration, then record the schema version in PRAGMA user_version."""
     if migrations.pending(db):
