@@ -11,7 +11,8 @@ walks frames oldest-verified first and records each good frame's time in batched
 UPDATEs on a second connection (the reading SELECT keeps its WAL snapshot, so rows it
 has not reached yet do not move under it). An archive folder that is missing or empty
 while the catalog holds frames in it is reported once (an unmounted disk), not as
-100,000 missing files.
+100,000 missing files. Our temp files (`.NAME.filmflow-tmp-*`) that a killed filmflow left
+are reported, and `--repair` removes those no live process owns (filmflow/tempfiles.py).
 """
 
 from __future__ import annotations
@@ -31,7 +32,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from filmflow import fsutil
+from filmflow import fsutil, tempfiles
 from filmflow.catalog.db import transaction
 from filmflow.catalog.rolls import now
 from filmflow.errors import FilmflowError, InputError
@@ -122,6 +123,8 @@ class VerifyReport:
     budget_reached: bool = False
     rehash: bool = False
     elapsed: float = 0.0
+    temp_files: tuple[Path, ...] = ()          # leftovers of a killed filmflow (still there)
+    removed_temp_files: tuple[Path, ...] = ()  # ... that --repair removed
 
     @property
     def failed(self) -> bool:
@@ -153,6 +156,8 @@ class VerifyReport:
             "not_checked": self.not_checked,
             "budget_reached": self.budget_reached,
             "archive": str(self.archive),
+            "temp_files": [str(p) for p in self.temp_files],
+            "removed_temp_files": [str(p) for p in self.removed_temp_files],
         }
 
 
@@ -175,7 +180,7 @@ def check_options(limit: int | None, max_time: float | None, from_dirs: Sequence
     """InputError for a bad --limit, --max-time or --from."""
     if limit is not None and limit < 1:
         raise InputError(f"--limit {limit} must be 1 or more.")
-    if max_time is not None and max_time <= 0:
+    if max_time is not None and not max_time > 0:  # nan too
         raise InputError(f"--max-time {max_time:g} must be a positive number of seconds.")
     for d in from_dirs:
         if not Path(d).is_dir():
@@ -191,7 +196,7 @@ def verify_totals(lib: Library, *, limit: int | None = None) -> tuple[int, int]:
         else:
             n, b = db.conn.execute(
                 "SELECT count(*), coalesce(sum(bytes), 0) FROM (SELECT bytes FROM frames "
-                "ORDER BY verified_at NULLS FIRST, id LIMIT ?)", (int(limit),)).fetchone()
+                "ORDER BY verified_at NULLS FIRST, id LIMIT ?)", (min(int(limit), 2**63 - 1),)).fetchone()
         return int(n), int(b)
     finally:
         db.conn.close()
@@ -313,7 +318,9 @@ def verify_library(
         if run.budget_reached and not rehash:
             total = db.conn.execute("SELECT count(*) FROM frames").fetchone()[0]
             not_checked = max(0, total - run.checked - run.skipped)
-        unknown, quarantined = ((), ()) if archive_missing else find_unknown(lib, db.conn)
+        temps: list[Path] = []
+        unknown, quarantined = ((), ()) if archive_missing else find_unknown(lib, db.conn, temps)
+        removed = tempfiles.remove_files(tempfiles.stale_temp_files(temps, lib.db_path)) if repair else []
         repaired: list[Repair] = []
         unrepaired: list[Unrepaired] = []
         if repair and run.to_repair:
@@ -332,6 +339,7 @@ def verify_library(
         unreadable=tuple(run.unreadable), unknown=tuple(unknown), quarantined=tuple(quarantined),
         repaired=tuple(repaired), unrepaired=tuple(unrepaired), archive_missing=archive_missing,
         not_checked=not_checked + run.skipped, budget_reached=run.budget_reached, rehash=rehash,
+        temp_files=tuple(sorted(set(temps) - set(removed))), removed_temp_files=tuple(sorted(removed)),
         elapsed=clock() - start,
     )
 
@@ -367,12 +375,17 @@ def _check_one(run: _Run, fid: int, ref: str, path: Path, size: int, sha: str, s
     return hashed
 
 
-def _walk_files(top: Path) -> Iterable[tuple[str, str]]:
-    """(folder, name) of every regular file below `top`, skipping dotfiles, dot-folders and our temp files."""
+def _walk_files(top: Path, temps: list[Path] | None = None) -> Iterable[tuple[str, str]]:
+    """(folder, name) of every regular file below `top`, skipping dotfiles, dot-folders and our
+    temp files (collected in `temps` when given)."""
     for dirpath, dirs, files in os.walk(top):
         dirs[:] = [d for d in dirs if not d.startswith(".")]
         for name in files:
-            if name.startswith(".") or fsutil.is_temp_name(name):
+            if fsutil.is_temp_name(name):
+                if temps is not None:
+                    temps.append(Path(dirpath) / name)
+                continue
+            if name.startswith("."):
                 continue
             yield dirpath, name
 
@@ -381,8 +394,10 @@ def _walk_files(top: Path) -> Iterable[tuple[str, str]]:
 ARCHIVED_SIDECAR_RE = re.compile(r"^roll(-[0-9a-f]{8})?\.toml$")
 
 
-def find_unknown(lib: Library, conn: sqlite3.Connection) -> tuple[list[Path], list[Path]]:
-    """Files under archive/ the catalog does not know, and the `.corrupt-*` files verify set aside."""
+def find_unknown(lib: Library, conn: sqlite3.Connection,
+                 temps: list[Path] | None = None) -> tuple[list[Path], list[Path]]:
+    """Files under archive/ the catalog does not know, and the `.corrupt-*` files verify set aside
+    (our leftover temp files go to `temps` when given)."""
     root = Path(lib.root)
     archive = Path(lib.archive)
     if not archive.is_dir():
@@ -397,7 +412,7 @@ def find_unknown(lib: Library, conn: sqlite3.Connection) -> tuple[list[Path], li
         known.add(fsutil.nfc(stored))
     unknown: list[Path] = []
     quarantined: list[Path] = []
-    for dirpath, name in _walk_files(archive):
+    for dirpath, name in _walk_files(archive, temps):
         full = os.path.join(dirpath, name)
         rel = fsutil.nfc(Path(full).relative_to(root).as_posix())
         if rel in known or ARCHIVED_SIDECAR_RE.match(name):

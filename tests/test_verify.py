@@ -284,13 +284,14 @@ def test_repair_without_a_copy_reports_and_fails(library, cli, tmp_path):
     assert doc["repaired"] == [] and [u["ref"] for u in doc["unrepaired"]] == ["R001/1"]
     assert not paths[0].exists()
     r = cli("verify", "--repair", code=1)
-    assert "NOT FIXED" in r.stdout and "--from" in r.stdout
+    assert "NOT FIXED R001/1" in r.stdout and "--from" in r.stdout
 
 
 def test_bad_options_exit_2(library, cli, tmp_path):
     assert "--repair" in cli("verify", "--from", str(tmp_path), code=2).stderr
     assert "--limit" in cli("verify", "--limit", "0", code=2).stderr
     assert "--max-time" in cli("verify", "--max-time", "-5", code=2).stderr
+    assert "--max-time" in cli("verify", "--max-time", "nan", code=2).stderr
     cli("verify", "--repair", "--from", str(tmp_path / "nope"), code=2)
 
 
@@ -324,3 +325,36 @@ def test_archived_sidecar_is_not_unknown(cli, library, tmp_path):
     assert list(library.archive.rglob("roll.toml"))
     doc = cli.json("verify")
     assert doc["unknown"] == [] and doc["ok"] == 10
+
+
+def test_leftover_temp_files_are_reported_and_repair_removes_unowned_ones(library, cli, tmp_path):
+    """What a killed `verify --repair` (or ingest) leaves: hidden temp copies named by fsutil."""
+    import subprocess
+    import sys
+
+    from filmflow import fsutil
+
+    paths = make_roll(library, "R001", 2)
+    left = fsutil.temp_path_for(paths[0])
+    left.write_bytes(paths[0].read_bytes()[:1000])
+    held = fsutil.temp_path_for(paths[1])
+    held.write_bytes(b"being written")
+    holder = subprocess.Popen([sys.executable, "-c", "import sys, time; f = open(sys.argv[1], 'ab'); "
+                               "print('open', flush=True); time.sleep(600)", str(held)],
+                              stdout=subprocess.PIPE, text=True)
+    try:
+        assert holder.stdout.readline().strip() == "open"
+        doc = cli.json("verify")  # reported, not a failure, nothing removed
+        assert sorted(doc["temp_files"]) == sorted([str(left), str(held)]) and doc["unknown"] == []
+        assert left.exists() and held.exists()
+        text = cli("verify").stdout
+        assert f"TEMP      {left}" in text and "verify --repair` removes" in text
+        doc = cli.json("verify", "--repair")
+        assert doc["removed_temp_files"] == [str(left)] and doc["temp_files"] == [str(held)]
+        assert not left.exists() and held.read_bytes() == b"being written"  # a live process owns it
+    finally:
+        holder.kill()
+        holder.wait()
+    assert cli.json("verify", "--repair")["removed_temp_files"] == [str(held)]
+    assert not held.exists() and all(p.exists() for p in paths)
+    assert cli.json("verify")["temp_files"] == []

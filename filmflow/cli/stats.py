@@ -234,9 +234,9 @@ def _print_verify(r: vf.VerifyReport) -> None:
 
     def show(kind: str, lines: list[str]) -> None:
         for line in lines[:SHOW_MAX]:
-            click.echo(f"{kind:<9}{line}")
+            click.echo(f"{kind:<10}{line}")
         if len(lines) > SHOW_MAX:
-            click.echo(f"{'':<9}... and {len(lines) - SHOW_MAX:,} more (--json lists them all)")
+            click.echo(f"{'':<10}... and {len(lines) - SHOW_MAX:,} more (--json lists them all)")
 
     show("MISSING", [f"{m.ref}  {m.path}" + ("  (repaired)" if m.ref in fixed else "") for m in r.missing])
     show("CHANGED", [f"{c.ref}  {c.path}  sha256 {(c.actual or '?')[:12]}… ≠ catalogued {c.expected[:12]}…"
@@ -247,6 +247,11 @@ def _print_verify(r: vf.VerifyReport) -> None:
     show("REPAIRED", [f"{x.ref}  from {x.source}" + (f"; the changed file is kept as {x.moved_aside.name}"
                                                      if x.moved_aside else "") for x in r.repaired])
     show("NOT FIXED", [f"{u.ref}  {u.reason}" for u in r.unrepaired])
+    show("TEMP", [f"{p}  (left by an interrupted filmflow)" for p in r.temp_files])
+    show("REMOVED", [f"{p}  (a leftover temporary file)" for p in r.removed_temp_files])
+    if r.temp_files:
+        click.echo(f"{len(r.temp_files):,} temporary file(s) of an interrupted filmflow are in the archive; "
+                   "`filmflow verify --repair` removes those no running filmflow still writes.")
     if r.quarantined:
         click.echo(f"{len(r.quarantined):,} file(s) set aside by an earlier --repair (*.corrupt-*) are in the "
                    "archive; delete them once you have looked at them.")
