@@ -79,3 +79,22 @@ class UnreadableImageError(OperationError):
 
 class MissingExtraError(InputError):
     """An optional dependency is not installed."""
+
+
+def input_error(e: BaseException) -> InputError | None:
+    """The InputError (exit 2) that a low-level error raised by bad input means, or None.
+
+    Text from the command line that is not valid UTF-8 reaches SQLite or a file name as
+    surrogate escapes (UnicodeEncodeError); a number beyond 64 bits reaches SQLite as
+    OverflowError. Both are the user's input, not a bug.
+    """
+    if isinstance(e, UnicodeEncodeError) and "surrogates not allowed" in str(e):
+        text = e.object if isinstance(e.object, str) else ""
+        raw = text[e.start:e.end].encode("utf-8", "surrogateescape")
+        shown = text.encode("utf-8", "surrogateescape").decode("utf-8", "replace")
+        return InputError(f"{shown!r} holds bytes that are not valid UTF-8 text ({raw.hex(' ')}); "
+                          "retype it in UTF-8 (or set a UTF-8 locale).")
+    if isinstance(e, OverflowError) and ("too large" in str(e) or "out of range" in str(e)):
+        return InputError(f"a number is too large ({e}); numbers must fit in 64 bits (at most "
+                          "9223372036854775807).")
+    return None

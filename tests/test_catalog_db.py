@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import pytest
+
 
 def test_a_catalog_from_a_newer_filmflow_is_refused(cli, library):
     import sqlite3
@@ -91,27 +93,31 @@ def test_a_deleted_or_emptied_catalog_is_an_error_naming_the_fix(cli, library):
     assert cli.json("rolls") == []
 
 
-def _corrupt_pages(path):
+def _corrupt_pages(path, table=None):
+    """Scribble over every page but the header page, or over the pages of one table only."""
     import sqlite3
 
     conn = sqlite3.connect(path)
     conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
     page = conn.execute("PRAGMA page_size").fetchone()[0]
+    pages = [n for (n,) in conn.execute("SELECT pageno FROM dbstat WHERE name = ?", (table,))] if table else None
     conn.close()
     data = bytearray(path.read_bytes())
-    for off in range(2 * page, len(data), page):  # keep the header page, scribble over the rest
-        data[off:off + page] = bytes((i * 37 + 11) % 256 for i in range(page))
+    for off in range(2 * page, len(data), page):
+        if pages is None or off // page + 1 in pages:
+            data[off:off + page] = bytes((i * 37 + 11) % 256 for i in range(page))
     path.write_bytes(bytes(data))
 
 
-def test_a_damaged_catalog_says_so_and_how_to_check_it(cli, library):
+@pytest.mark.parametrize("table", [None, "frames"])  # the whole file, or pages read only mid-command
+def test_a_damaged_catalog_says_so_and_how_to_check_it(cli, library, table):
     from conftest import add_roll
 
     for i in range(1, 40):
         add_roll(library, f"R{i:03d}", n_frames=20, title="x" * 200)
     scan = _archive_file(library)
-    _corrupt_pages(library.db_path)
-    for args in (("rolls",), ("frames",), ("rate", "3", "R001/1")):
+    _corrupt_pages(library.db_path, table)
+    for args in (("frames",), ("rate", "3", "R001/1")):
         r = cli(*args, code=1)
         assert "damaged" in r.stderr and "PRAGMA integrity_check" in r.stderr, r.stderr
         assert "untouched" in r.stderr and "internal error" not in r.stderr and "Traceback" not in r.stderr

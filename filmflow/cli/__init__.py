@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import importlib
 import logging
+import sqlite3
 import sys
 import traceback
 from dataclasses import dataclass, field
@@ -16,8 +17,9 @@ from pathlib import Path
 import click
 
 from filmflow import __version__
-from filmflow.config import find_library
-from filmflow.errors import ExitStatus, FilmflowError
+from filmflow.catalog.db import catalog_error
+from filmflow.config import DB_NAME, find_library
+from filmflow.errors import ExitStatus, FilmflowError, input_error
 from filmflow.library import Library
 
 log = logging.getLogger("filmflow")
@@ -90,12 +92,25 @@ class FilmflowGroup(click.Group):
             sys.stderr.close()
             ctx.exit(0)
         except Exception as e:  # the one place an unexpected error is caught
+            known = _known_error(ctx, e)
+            if known is not None:
+                if _debug(ctx):
+                    traceback.print_exc()
+                raise FilmflowClickError(known) from None
             if _debug(ctx):
                 raise
             _log_internal(ctx, e)
             click.echo(f"filmflow: internal error ({type(e).__name__}: {e}); rerun with --debug "
                        "and report it.", err=True)
             ctx.exit(ExitStatus.FAILED)
+
+
+def _known_error(ctx: click.Context, e: Exception) -> FilmflowError | None:
+    """An exception that is not a bug: the catalog's state (damaged, read-only, disk full) or bad input."""
+    if isinstance(e, sqlite3.Error):
+        obj = ctx.find_object(AppContext)
+        return catalog_error(e, obj.library_path / DB_NAME) if obj else None
+    return input_error(e)
 
 
 def _debug(ctx: click.Context) -> bool:
