@@ -34,6 +34,7 @@ from typing import TYPE_CHECKING, Any
 
 from filmflow import fsutil, tempfiles
 from filmflow.catalog.db import transaction
+from filmflow.catalog.refiles import refile_paths
 from filmflow.catalog.rolls import now
 from filmflow.errors import FilmflowError, InputError
 
@@ -410,6 +411,7 @@ def find_unknown(lib: Library, conn: sqlite3.Connection,
                 continue
             stored = Path(stored).relative_to(root).as_posix()
         known.add(fsutil.nfc(stored))
+    known |= {fsutil.nfc(p) for p in refile_paths(conn)}  # copies of a roll edit still running
     unknown: list[Path] = []
     quarantined: list[Path] = []
     for dirpath, name in _walk_files(archive, temps):

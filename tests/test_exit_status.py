@@ -19,7 +19,6 @@ import pytest
 
 from conftest import add_roll, wait_until
 from filmflow.errors import ExitStatus
-from filmflow.library import watcher_running
 
 
 def _missing_frame_file(lib) -> None:
@@ -105,11 +104,21 @@ def test_a_library_that_was_never_initialised_is_bad_input(tmp_path):
     assert r.exit_code == ExitStatus.BAD_INPUT and "filmflow init" in r.stderr
 
 
-def test_sigint_exits_130(library):
-    p = subprocess.Popen([sys.executable, "-m", "filmflow", "--library", str(library.root), "watch", "--polling"],
-                         stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+def test_sigint_exits_130_and_undoes_the_half_done_work(cli, library, tmp_path):
+    """Ctrl-C of a `roll edit` paused mid-re-filing (tests/test_refile.py's hook): 130, roll unmoved."""
+    add_roll(library, "R001", 0, stock="Kodak Portra 400", year=2023)
+    folder = library.archive / "2023" / "R001"
+    folder.mkdir(parents=True)
+    (folder / "roll.toml").write_text("camera = 'FM2'\n", encoding="utf-8")
+    db = library.db()
+    db.conn.execute("UPDATE rolls SET path = 'archive/2023/R001', mode = 'copy'")
+    db.conn.close()
+    marker = tmp_path / "paused"
+    env = {**os.environ, "FILMFLOW_TEST_PAUSE_AT": f"copied:{marker}"}
+    p = subprocess.Popen([sys.executable, "-m", "filmflow", "--library", str(library.root), "roll", "edit", "R001",
+                          "--code", "R002"], env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
     try:
-        wait_until(lambda: (watcher_running(library.logs / "watch.lock") or {}).get("pid") == p.pid, timeout=60)
+        wait_until(marker.exists, timeout=60)
         p.send_signal(signal.SIGINT)
         _, err = p.communicate(timeout=60)
     finally:
@@ -117,4 +126,7 @@ def test_sigint_exits_130(library):
             p.kill()
             p.wait()
     assert p.returncode == ExitStatus.INTERRUPTED, err
-    assert "Traceback" not in err
+    assert "interrupted" in err and "Traceback" not in err
+    assert cli.json("roll", "show", "R001")["path"].endswith("archive/2023/R001")
+    assert sorted(p.relative_to(library.archive).as_posix() for p in library.archive.rglob("*") if p.is_file()) \
+        == ["2023/R001/roll.toml"]

@@ -88,38 +88,43 @@ def test_kill_9_during_refile_then_any_command_leaves_one_copy(cli, library, ing
     assert_one_clean_copy(cli, library, ingested, "R200", "R200 Kodak Portra 400")
 
 
+def edits_at_once(library, tmp_path, first_args, pause, second_args, then) -> str:
+    """Run `first_args` paused at `pause`, start `second_args` and wait until it waits for the roll's
+    lock, then call then(first, marker); returns the second edit's stderr once it exited 0."""
+    marker, err = tmp_path / "paused", tmp_path / "second.err"
+    first = edit(library, *first_args, pause=pause, marker=marker)
+    procs = [first]
+    try:
+        wait_until(marker.exists, timeout=60)
+        with open(err, "w") as f:
+            procs.append(edit(library, *second_args, stderr=f))
+        wait_until(lambda: "waiting" in err.read_text(), timeout=60)
+        assert procs[1].poll() is None
+        then(first, marker)
+        assert procs[1].wait(timeout=120) == 0, err.read_text()
+        return err.read_text()
+    finally:
+        for p in procs:
+            if p.poll() is None:
+                p.kill()
+            p.wait()
+
+
 def test_two_edits_of_one_roll_run_one_after_the_other(cli, library, ingested, tmp_path):
-    marker = tmp_path / "paused"
-    first = edit(library, "R042", "--stock", "ektar100", pause="copied-1", marker=marker)
-    wait_until(marker.exists, timeout=60)
-    err = tmp_path / "second.err"
-    with open(err, "w") as f:
-        second = edit(library, "R042", "--code", "R200", stderr=f)
-        try:
-            wait_until(lambda: "waiting" in err.read_text(), timeout=60)  # it waits for the roll's lock
-            assert second.poll() is None
-            marker.unlink()  # let the first edit go on
-            assert first.wait(timeout=120) == 0
-            assert second.wait(timeout=120) == 0, err.read_text()
-        finally:
-            for p in (first, second):
-                if p.poll() is None:
-                    p.kill()
-                    p.wait()
+    def let_go(first, marker):
+        marker.unlink()
+        assert first.wait(timeout=120) == 0
+
+    edits_at_once(library, tmp_path, ("R042", "--stock", "ektar100"), "copied-1", ("R042", "--code", "R200"), let_go)
     assert_one_clean_copy(cli, library, ingested, "R200", "R200 Kodak Ektar 100")
 
 
 def test_an_edit_waiting_for_a_killed_edit_undoes_it_first(cli, library, ingested, tmp_path):
-    marker = tmp_path / "paused"
-    first = edit(library, "R042", "--code", "R100", pause="copied-2", marker=marker)
-    wait_until(marker.exists, timeout=60)
-    err = tmp_path / "second.err"
-    with open(err, "w") as f:
-        second = edit(library, "R042", "--stock", "hp5", stderr=f)
-        wait_until(lambda: "waiting" in err.read_text(), timeout=60)
+    def kill(first, _marker):
         first.kill()
         first.wait(timeout=60)
-        assert second.wait(timeout=120) == 0, err.read_text()
+
+    edits_at_once(library, tmp_path, ("R042", "--code", "R100"), "copied-2", ("R042", "--stock", "hp5"), kill)
     assert_one_clean_copy(cli, library, ingested, "R042", "R042 Ilford HP5 Plus")
 
 

@@ -56,6 +56,11 @@ def pending_refiles(conn: sqlite3.Connection) -> list[RefileIntent]:
     return [_intent(r) for r in conn.execute(f"SELECT {_COLS} FROM refile_intents ORDER BY created_at, roll_id")]
 
 
+def refile_paths(conn: sqlite3.Connection) -> set[str]:
+    """Every old and new path of the unfinished re-filings (verify counts them as known)."""
+    return {p for intent in pending_refiles(conn) for m in intent.moves for p in (m.old, m.new)}
+
+
 def find_refile(conn: sqlite3.Connection, roll_id: int) -> RefileIntent | None:
     """The unfinished re-filing of one roll, or None."""
     row = conn.execute(f"SELECT {_COLS} FROM refile_intents WHERE roll_id = ?", (roll_id,)).fetchone()

@@ -17,7 +17,6 @@ from pathlib import Path
 import click
 
 from filmflow import __version__
-from filmflow.catalog.db import catalog_error
 from filmflow.config import DB_NAME, find_library
 from filmflow.errors import ExitStatus, FilmflowError, input_error
 from filmflow.library import Library
@@ -108,6 +107,8 @@ class FilmflowGroup(click.Group):
 def _known_error(ctx: click.Context, e: Exception) -> FilmflowError | None:
     """An exception that is not a bug: the catalog's state (damaged, read-only, disk full) or bad input."""
     if isinstance(e, sqlite3.Error):
+        from filmflow.catalog.db import catalog_error
+
         obj = ctx.find_object(AppContext)
         return catalog_error(e, obj.library_path / DB_NAME) if obj else None
     return input_error(e)
