@@ -100,8 +100,11 @@ def plan_moves(lib: Library, db: Catalog, roll: Roll, new_dir: Path) -> list[Ref
             rel = Path(src.name)
         return fsutil.safe_join(new_dir, *rel.parts)
 
-    def side(src: Path) -> None:
-        if src.is_file() and not src.is_symlink():
+    seen: set[Path] = set()
+
+    def side(src: Path) -> None:  # a sidecar (IMG.xmp may serve IMG.jpg and IMG.tif): once
+        if src not in seen and src.is_file() and not src.is_symlink():
+            seen.add(src)
             moves.append(RefileMove(None, lib.rel(src), lib.rel(target(src)), fsutil.sha256_file(src),
                                     src.stat().st_size))
 

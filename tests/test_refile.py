@@ -157,3 +157,14 @@ def test_a_refile_refused_midway_removes_its_copies(cli, library, ingested):
     assert cli.json("roll", "show", "R042")["path"] == roll["path"]
     assert sorted(p.name for p in target.iterdir()) == [stranger.name]  # our copies gone, theirs kept
     assert stranger.read_bytes() == b"the user's own, different file"
+
+
+def test_xmp_sidecars_beside_scans_move_with_them(cli, library, ingested):
+    frames = cli.json("frames")
+    first = Path(frames[0]["path"])
+    sidecar = first.with_name(first.name + ".xmp")
+    sidecar.write_text("<x:xmpmeta/>", encoding="utf-8")
+    cli("roll", "edit", "R042", "--code", "R300")
+    new = Path(cli.json("roll", "show", "R300")["path"])
+    assert (new / sidecar.name).read_text(encoding="utf-8") == "<x:xmpmeta/>"
+    assert not first.parent.exists()
