@@ -162,7 +162,30 @@ def _pool_context() -> multiprocessing.context.BaseContext:
         return multiprocessing.get_context("fork")
     ctx = multiprocessing.get_context("forkserver")
     ctx.set_forkserver_preload(["filmflow.ingest.apply"])
+    _start_forkserver_with_safe_path()
     return ctx
+
+
+def _start_forkserver_with_safe_path() -> None:
+    """Start the forkserver so that it never imports from the working folder.
+
+    The forkserver runs `python -c ...`, which puts the working folder first on sys.path
+    (Python 3.11 ignores the parent's sys.path it is handed). Run from ~/Pictures, whose
+    library folder is `filmflow/`, it imported that folder as the package and every worker
+    died. PYTHONSAFEPATH (-P) keeps the working folder off sys.path in the forkserver and
+    so in every worker it forks; the parent's environment is restored at once.
+    """
+    from multiprocessing import forkserver
+
+    old = os.environ.get("PYTHONSAFEPATH")
+    os.environ["PYTHONSAFEPATH"] = "1"
+    try:
+        forkserver.ensure_running()
+    finally:
+        if old is None:
+            os.environ.pop("PYTHONSAFEPATH", None)
+        else:
+            os.environ["PYTHONSAFEPATH"] = old
 
 
 class Ingester:
