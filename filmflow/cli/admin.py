@@ -44,13 +44,19 @@ def status(app, as_json: bool) -> None:
         ("archive", f"{st['bytes'] / 1e9:.2f} GB"),
         ("watcher", f"running (pid {w['pid']}, since {w.get('since', '?')})" if w["running"] else "not running"),
         ("last roll", st["last_roll"] or "-"),
-        ("waiting", ", ".join(st["waiting"]) or "-"),
+        ("waiting", ", ".join(_waiting(st)) or "-"),
         ("failed files", st["failures"]),
         ("schema", st["schema"]),
     ]
     output.kv(pairs)
     for f in st["failed"][:10]:
         click.echo(f"  {f['error']}")  # the error names the file
+
+
+def _waiting(st: dict) -> list[str]:
+    """Sources waiting to settle; one held back by a partial file names the file."""
+    held = {h["source"]: h["waits_for"] for h in st.get("held_back", [])}
+    return [f"{name} (waits for {held[name]})" if name in held else name for name in st["waiting"]]
 
 
 def register(root: click.Group) -> None:

@@ -29,6 +29,7 @@ from typing import Any
 
 from filmflow import fsutil, imaging
 from filmflow.catalog.db import refresh_statistics, transaction
+from filmflow.catalog.failures import clear_failures, failure_key, record_failures
 from filmflow.catalog.frames import insert_frames, known_hashes
 from filmflow.catalog.models import IngestMode
 from filmflow.catalog.rolls import insert_roll, now, set_roll_tags, update_roll
@@ -123,6 +124,11 @@ def process_file(src: str, dest: str | None, thumb: str, thumb_size: int) -> dic
         if tmp is not None:  # the image was read from our verified copy: name the user's file
             text = text.replace(str(tmp), str(s))
         return {"ok": False, "error": text}
+
+
+def source_file_key(plan: IngestPlan, rel: str) -> str:
+    """The failure key of one file of a plan: its path in the user's folder, or zip path + entry."""
+    return failure_key((plan.source if plan.extracted is not None else plan.folder) / rel)
 
 
 class IngestInterrupted(Exception):
@@ -395,11 +401,10 @@ class Ingester:
                     _add_to_project(conn, plan.resolved.project, [r["sha"] for _, r in rows])
                 conn.execute("INSERT OR REPLACE INTO meta (key, value) VALUES ('last_roll', ?)",
                              (f"{plan.code}\t{ts}",))
-            for f, _ in rows:
-                conn.execute("DELETE FROM failures WHERE source_path = ?", (str(f.src),))
-            for fail in report.failed:
-                conn.execute("INSERT OR REPLACE INTO failures (source_path, roll_code, error, at) VALUES (?, ?, ?, ?)",
-                             (str(plan.folder / fail["file"]), plan.code, fail["error"], ts))
+            ok = [f.rel for f, _ in rows] + [d["file"] for d in report.duplicates]
+            clear_failures(conn, [failure_key(plan.source), *(source_file_key(plan, rel) for rel in ok)])
+            record_failures(conn, [(source_file_key(plan, x["file"]), x["error"]) for x in report.failed],
+                            plan.code, ts)
         report.added = [f"{plan.code}/{f.frame}" for f, _ in rows]
         if roll_id is None:
             report.roll = None
