@@ -48,12 +48,14 @@ def status(app, as_json: bool) -> None:
         ("watcher", f"running (pid {w['pid']}, since {w.get('since', '?')})" if w["running"] else "not running"),
         ("last roll", st["last_roll"] or "-"),
         ("waiting", ", ".join(_waiting(st)) or "-"),
-        ("failed files", st["failures"]),
+        ("failed", f"{st['failures']} (files and folders; each below with what to do)" if st["failures"] else "0"),
         ("schema", st["schema"]),
     ]
     output.kv(pairs)
     for f in st["failed"][:10]:
-        click.echo(f"  {f['error']}")  # the error names the file
+        click.echo(f"  {f['error']}")  # the error names the file or folder and the fix
+    if st["failures"] > 10:
+        click.echo(f"  ... and {st['failures'] - 10} more (`filmflow status --json` lists the newest 20)")
 
 
 def _waiting(st: dict) -> list[str]:
