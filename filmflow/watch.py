@@ -188,7 +188,8 @@ class Watcher:
                 settled_by_compare = False
             else:
                 settled_by_compare = now_mono - p.checked_at >= self.settle
-            if not (settled_by_mtime or settled_by_compare) or self._held_back(src, sig, wall):
+            held = self._held_back(src, sig, wall)  # first: a folder still downloading says what it waits for
+            if held or not (settled_by_mtime or settled_by_compare):
                 continue
             if sig.files == 0 and src.is_dir():
                 self._drop(src)

@@ -75,6 +75,16 @@ def test_changing_partial_holds_the_folder_back_and_says_which_file(tmp_path, ca
     assert frames(lib) == 2 and w.held() == {}
 
 
+def test_folder_still_arriving_names_its_partial_before_it_settles(library):
+    folder = library.inbox / "2023-02-04 HP5"
+    imagegen.make_roll(folder, 2, seed=63)             # just written: the folder has not settled
+    (folder / "000003.jpg.crdownload").write_bytes(b"arriving")
+    w = Watcher(library, library.inbox, 1000, IngestMode.COPY)
+    w.run_once()
+    assert frames(library) == 0
+    assert w.held() == {"2023-02-04 HP5": "000003.jpg.crdownload"}
+
+
 def test_default_abandon_partial_is_600_seconds(tmp_path):
     lib = make_library(tmp_path / "lib")
     assert lib.settings.abandon_partial == 600
