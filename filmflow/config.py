@@ -43,6 +43,9 @@ zip_max_bytes = 68719476736
 [watch]
 # Seconds a scan folder must stay quiet (no new or growing files) before ingest.
 settle = 10
+# Seconds a partial download (.part, .crdownload, ...) may stay unchanged before it is left
+# out with a warning and the rest of its folder is ingested; a changing one holds the folder back.
+abandon_partial = 600
 
 [export]
 artist = ""
@@ -79,6 +82,7 @@ class Settings:
     workers: int = 0
     zip_max_bytes: int = 64 << 30
     settle: float = 10.0
+    abandon_partial: float = 600.0
     artist: str = ""
     copyright: str = ""
     long_edge: int = 2048
@@ -118,6 +122,7 @@ def load_settings(path: Path) -> Settings:
         workers=_get(data, "ingest", "workers", d.workers, int, path),
         zip_max_bytes=_get(data, "ingest", "zip_max_bytes", d.zip_max_bytes, int, path),
         settle=_get(data, "watch", "settle", d.settle, float, path),
+        abandon_partial=_get(data, "watch", "abandon_partial", d.abandon_partial, float, path),
         artist=_get(data, "export", "artist", d.artist, str, path),
         copyright=_get(data, "export", "copyright", d.copyright, str, path),
         long_edge=_get(data, "export", "long_edge", d.long_edge, int, path),

@@ -27,6 +27,7 @@ from filmflow.catalog.db import Catalog
 from filmflow import fsutil
 from filmflow.errors import InputError, MissingExtraError
 from filmflow.stocks import format_push
+from filmflow.wording import count
 
 if TYPE_CHECKING:
     from filmflow.library import Library
@@ -541,15 +542,14 @@ def _push_panel(ax: Any, stats: YearStats) -> None:
 
 
 def _subtitle(stats: YearStats) -> str:
-    parts = [f"{stats.rolls:,} roll{'s' * (stats.rolls != 1)}", f"{stats.frames:,} frames",
-             f"{stats.picks:,} pick{'s' * (stats.picks != 1)}"]
+    parts = [count(stats.rolls, "roll"), count(stats.frames, "frame"), count(stats.picks, "pick")]
     if stats.keeper_rate is not None:
         parts.append(f"{stats.keeper_rate:.1%} keepers")
     cameras = len([c for c in stats.by_camera if c != UNKNOWN])
     if cameras:
-        parts.append(f"{cameras} camera{'s' * (cameras != 1)}")
+        parts.append(count(cameras, "camera"))
     if stats.turnaround is not None:
-        parts.append(f"lab turnaround {stats.turnaround.median_days:g} days (median)")
+        parts.append(f"lab turnaround {count(stats.turnaround.median_days, 'day')} (median)")
     return "  ·  ".join(parts)
 
 

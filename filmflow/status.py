@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 from typing import Any
 
+from filmflow.catalog.failures import count_failures, list_failures
 from filmflow.library import Library, watcher_running
 
 WATCH_LOCK = "watch.lock"
@@ -18,8 +19,7 @@ def library_status(lib: Library) -> dict[str, Any]:
         c = db.conn
         one = lambda sql: c.execute(sql).fetchone()[0]  # noqa: E731
         last = c.execute("SELECT value FROM meta WHERE key = 'last_roll'").fetchone()
-        failures = [{"source_path": s, "roll": r, "error": e, "at": a} for s, r, e, a in
-                    c.execute("SELECT source_path, roll_code, error, at FROM failures ORDER BY at DESC LIMIT 20")]
+        failures = list_failures(c)
         st = {
             "library": str(lib.root),
             "rolls": one("SELECT count(*) FROM rolls"),
@@ -27,7 +27,7 @@ def library_status(lib: Library) -> dict[str, Any]:
             "picks": one("SELECT count(*) FROM frames WHERE pick = 'yes'"),
             "projects": one("SELECT count(*) FROM projects"),
             "bytes": one("SELECT coalesce(sum(bytes), 0) FROM frames"),
-            "failures": one("SELECT count(*) FROM failures"),
+            "failures": count_failures(c),
             "failed": failures,
             "schema": one("PRAGMA user_version"),
         }
@@ -40,11 +40,12 @@ def library_status(lib: Library) -> dict[str, Any]:
         st["last_roll"] = None
     info = watcher_running(lib.logs / WATCH_LOCK)
     st["watcher"] = {"running": info is not None, **(info or {})}
-    waiting: list[str] = []
+    state: dict[str, Any] = {}
     if info is not None:
         try:
-            waiting = json.loads((lib.logs / WATCH_STATE).read_text()).get("waiting", [])
+            state = json.loads((lib.logs / WATCH_STATE).read_text())
         except (OSError, ValueError):
-            waiting = []
-    st["waiting"] = waiting
+            state = {}
+    st["waiting"] = list(state.get("waiting", []))
+    st["held_back"] = [{"source": src, "waits_for": name} for src, name in dict(state.get("held", {})).items()]
     return st

@@ -15,6 +15,7 @@ import logging.handlers
 import os
 import threading
 import time
+import warnings
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -23,7 +24,7 @@ from filmflow import fsutil
 from filmflow.catalog.models import IngestMode
 from filmflow.errors import InputError
 from filmflow.ingest.apply import IngestInterrupted, IngestReport, Ingester
-from filmflow.ingest.discover import is_ignored, is_partial, scan_inbox
+from filmflow.ingest.discover import IMAGE_SUFFIXES, is_ignored, is_partial, scan_inbox
 from filmflow.ingest.run import ingest_sources
 from filmflow.library import Library, WatcherLock
 from filmflow.status import WATCH_LOCK, WATCH_STATE
@@ -38,40 +39,45 @@ class Signature:
     """A cheap stat summary of a source: what changed, whether it is partial, its newest mtime."""
 
     digest: str
-    partial: bool
+    partials: tuple[tuple[str, float], ...]   # (path in the source, mtime) of each partial file
     newest: float
     files: int
+
+    @property
+    def partial(self) -> bool:
+        """Whether a partial or temporary file lies in the source."""
+        return bool(self.partials)
 
 
 def signature(source: Path) -> Signature | None:
     """Stat every file of a source (no reads); None when the source is gone."""
     h = hashlib.sha1()
-    partial = False
+    partials: list[tuple[str, float]] = []
     newest = 0.0
     n = 0
     try:
         if source.is_file():
             st = source.stat()
             h.update(f"{st.st_size}:{st.st_mtime_ns}".encode())
-            return Signature(h.hexdigest(), False, st.st_mtime, 1)
+            return Signature(h.hexdigest(), (), st.st_mtime, 1)
         newest = source.stat().st_mtime
         for dirpath, dirs, files in os.walk(source):
             dirs.sort()
             for name in sorted(files):
-                if is_partial(name) or (fsutil.is_temp_name(name)):
-                    partial = True
-                if is_ignored(name):
-                    continue
                 try:
                     st = os.stat(os.path.join(dirpath, name))
                 except FileNotFoundError:
+                    continue
+                if is_partial(name) or fsutil.is_temp_name(name):
+                    partials.append((os.path.relpath(os.path.join(dirpath, name), source), st.st_mtime))
+                if is_ignored(name):
                     continue
                 h.update(f"{dirpath}/{name}:{st.st_size}:{st.st_mtime_ns}\n".encode("utf-8", "surrogateescape"))
                 newest = max(newest, st.st_mtime)
                 n += 1
     except FileNotFoundError:
         return None
-    return Signature(h.hexdigest(), partial, newest, n)
+    return Signature(h.hexdigest(), tuple(partials), newest, n)
 
 
 @dataclass
@@ -93,17 +99,22 @@ class Watcher:
     on_report: Callable[[IngestReport], None] | None = None
     workers: int | None = None
     tick: float = 0.2
+    abandon_partial: float | None = None   # None: the library's [watch] abandon_partial
     _stop: threading.Event = field(default_factory=threading.Event)
     _lock: threading.Lock = field(default_factory=threading.Lock)
     _pending: dict[Path, _Pending] = field(default_factory=dict)
     _seen: dict[str, str] = field(default_factory=dict)
     _warned_loose: set[Path] = field(default_factory=set)
+    _held: dict[Path, str] = field(default_factory=dict)       # source -> the partial file it waits for
+    _warned_partial: set[tuple[Path, str]] = field(default_factory=set)
 
     def __post_init__(self) -> None:
         if not self.inbox.is_dir():
             raise InputError(f"inbox {self.inbox} does not exist or is not a folder; create it or pass another INBOX.")
         if not os.access(self.inbox, os.R_OK | os.X_OK):
             raise InputError(f"inbox {self.inbox} is not readable; fix its permissions.")
+        if self.abandon_partial is None:
+            self.abandon_partial = self.lib.settings.abandon_partial
         self._seen_path = self.lib.cache / SEEN_FILE
         try:
             self._seen = json.loads(self._seen_path.read_text())
@@ -136,13 +147,18 @@ class Watcher:
         """Queue every source already in the inbox (the watcher was not running when it came)."""
         scan = scan_inbox(self.inbox)
         for loose in scan.loose:
-            if loose not in self._warned_loose:
-                log.warning("%s is a loose image in the inbox root; put it in a folder named after its roll "
-                            "(e.g. '2023-05-01 Portra400') and it will be ingested", loose.name)
-                self._warned_loose.add(loose)
+            self._warn_loose(loose)
         with self._lock:
             for src in scan.sources:
                 self._pending.setdefault(src, _Pending(since=0.0))
+
+    def _warn_loose(self, path: Path) -> None:
+        """Once per file: a loose image in the inbox root is left alone; say where it should go."""
+        if path in self._warned_loose:
+            return
+        self._warned_loose.add(path)
+        log.warning("%s is a loose image in the inbox root; put it in a folder named after its roll "
+                    "(e.g. '2023-05-01 Portra400') and it will be ingested", path.name)
 
     # -- readiness -----------------------------------------------------------------------
     def _ready(self, now_mono: float) -> list[Path]:
@@ -154,6 +170,8 @@ class Watcher:
             if now_mono - p.since < self.settle:
                 continue
             if is_ignored(src.name) or not (src.is_dir() or src.suffix.lower() == ".zip"):
+                if src.is_file() and src.name.lower().endswith(IMAGE_SUFFIXES) and not is_ignored(src.name):
+                    self._warn_loose(src)
                 self._drop(src)
                 continue
             sig = signature(src)
@@ -170,7 +188,8 @@ class Watcher:
                 settled_by_compare = False
             else:
                 settled_by_compare = now_mono - p.checked_at >= self.settle
-            if sig.partial or not (settled_by_mtime or settled_by_compare):
+            held = self._held_back(src, sig, wall)  # first: a folder still downloading says what it waits for
+            if held or not (settled_by_mtime or settled_by_compare):
                 continue
             if sig.files == 0 and src.is_dir():
                 self._drop(src)
@@ -178,14 +197,44 @@ class Watcher:
             ready.append(src)
         return ready
 
+    def _held_back(self, src: Path, sig: Signature, wall: float) -> bool:
+        """A partial file still changing holds its source back; one unchanged for
+        `abandon_partial` seconds is left out (with a warning naming it) and the rest goes on."""
+        fresh = [(name, m) for name, m in sig.partials if wall - m < self.abandon_partial]
+        with self._lock:
+            if fresh:
+                self._held[src] = fresh[0][0]
+            else:
+                self._held.pop(src, None)
+        if fresh:
+            name, mtime = fresh[0]
+            if (src, name) not in self._warned_partial:
+                self._warned_partial.add((src, name))
+                log.info("%s is held back: %s is still arriving (changed %.0f s ago); it is left out if it stays "
+                         "unchanged for %g s", src.name, name, max(0.0, wall - mtime), self.abandon_partial)
+            return True
+        for name, mtime in sig.partials:
+            if (src, f"abandoned:{name}") not in self._warned_partial:
+                self._warned_partial.add((src, f"abandoned:{name}"))
+                log.warning("%s: %s has not changed for %.0f s (a download that died?); it is left out and the "
+                            "rest of the folder is ingested. Download it again, or delete it.",
+                            src.name, name, wall - mtime)
+        return False
+
     def _drop(self, src: Path) -> None:
         with self._lock:
             self._pending.pop(src, None)
+            self._held.pop(src, None)
 
     def waiting(self) -> list[str]:
         """Names of sources waiting to settle."""
         with self._lock:
             return sorted(p.name for p in self._pending)
+
+    def held(self) -> dict[str, str]:
+        """Sources held back by a partial file: name -> the file it waits for."""
+        with self._lock:
+            return {src.name: name for src, name in sorted(self._held.items())}
 
     # -- work ----------------------------------------------------------------------------
     def _ingest(self, ingester: Ingester, src: Path) -> IngestReport | None:
@@ -216,10 +265,10 @@ class Watcher:
     def _save_seen(self) -> None:
         fsutil.atomic_write_text(self._seen_path, json.dumps(self._seen, ensure_ascii=False))
 
-    def _write_state(self, last: list[str]) -> list[str]:
-        now = self.waiting()
+    def _write_state(self, last: dict) -> dict:
+        now = {"waiting": self.waiting(), "held": self.held()}
         if now != last:
-            fsutil.atomic_write_text(self.lib.logs / WATCH_STATE, json.dumps({"waiting": now}, ensure_ascii=False))
+            fsutil.atomic_write_text(self.lib.logs / WATCH_STATE, json.dumps(now, ensure_ascii=False))
         return now
 
     def run_once(self) -> list[IngestReport]:
@@ -254,10 +303,14 @@ class Watcher:
                 if dest:
                     watcher.touch(dest)
 
+        # watchdog registers a new nested folder twice (its parent's walk, then the folder's own
+        # IN_CREATE) and warns ~3 KB each time; the second registration is harmless
+        warnings.filterwarnings("ignore", message=r"Callback with id .* already exists for watch",
+                                category=RuntimeWarning, module=r"watchdog\.")
         observer = PollingObserver(timeout=max(0.5, min(self.settle / 2, 5.0))) if self.polling else Observer()
         observer.schedule(Handler(), str(self.inbox), recursive=True)
         observer.start()
-        state: list[str] = ["__unset__"]
+        state: dict = {}
         try:
             self.catch_up()
             with Ingester(self.lib, self.workers, should_stop=self._stop.is_set) as ing:

@@ -6,6 +6,7 @@ Commands live in the sibling modules; each has `register(root)`. Nothing outside
 
 from __future__ import annotations
 
+import difflib
 import importlib
 import logging
 import sqlite3
@@ -74,6 +75,14 @@ class FilmflowGroup(click.Group):
         if name not in self.commands and name in LAZY_COMMANDS:
             importlib.import_module(f"filmflow.cli.{LAZY_COMMANDS[name]}").register(self)
         return self.commands.get(name)
+
+    def resolve_command(self, ctx: click.Context, args: list[str]):  # noqa: D102 - click API
+        name = click.utils.make_str(args[0])
+        if not ctx.resilient_parsing and not name.startswith("-") and self.get_command(ctx, name) is None:
+            close = difflib.get_close_matches(name, self.list_commands(ctx), n=2)
+            hint = f" Did you mean {' or '.join(repr(c) for c in close)}?" if close else ""
+            ctx.fail(f"No such command {name!r}.{hint} `filmflow --help` lists them.")
+        return super().resolve_command(ctx, args)
 
     def invoke(self, ctx: click.Context):  # noqa: D102 - click API
         try:

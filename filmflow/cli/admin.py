@@ -8,6 +8,7 @@ import click
 
 from filmflow.cli import output
 from filmflow.library import Library
+from filmflow.wording import count
 
 
 @click.command("init")
@@ -26,7 +27,8 @@ def init(app, directory: Path | None) -> None:
 
 
 @click.command("status")
-@click.option("--json", "as_json", is_flag=True, help="Machine-readable output.")
+@click.option("--json", "as_json", is_flag=True,
+              help="Print a JSON object: rolls, frames, watcher, waiting, held_back, failures, failed...")
 @click.pass_obj
 def status(app, as_json: bool) -> None:
     """Catalog size, watcher state, last roll ingested, failures."""
@@ -40,17 +42,26 @@ def status(app, as_json: bool) -> None:
     w = st["watcher"]
     pairs = [
         ("library", st["library"]),
-        ("catalog", f"{st['rolls']} rolls, {st['frames']} frames, {st['picks']} picks, {st['projects']} projects"),
+        ("catalog", ", ".join([count(st["rolls"], "roll"), count(st["frames"], "frame"), count(st["picks"], "pick"),
+                               count(st["projects"], "project")])),
         ("archive", f"{st['bytes'] / 1e9:.2f} GB"),
         ("watcher", f"running (pid {w['pid']}, since {w.get('since', '?')})" if w["running"] else "not running"),
         ("last roll", st["last_roll"] or "-"),
-        ("waiting", ", ".join(st["waiting"]) or "-"),
-        ("failed files", st["failures"]),
+        ("waiting", ", ".join(_waiting(st)) or "-"),
+        ("failed", f"{st['failures']} (files and folders; each below with what to do)" if st["failures"] else "0"),
         ("schema", st["schema"]),
     ]
     output.kv(pairs)
     for f in st["failed"][:10]:
-        click.echo(f"  {f['error']}")  # the error names the file
+        click.echo(f"  {f['error']}")  # the error names the file or folder and the fix
+    if st["failures"] > 10:
+        click.echo(f"  ... and {st['failures'] - 10} more (`filmflow status --json` lists the newest 20)")
+
+
+def _waiting(st: dict) -> list[str]:
+    """Sources waiting to settle; one held back by a partial file names the file."""
+    held = {h["source"]: h["waits_for"] for h in st.get("held_back", [])}
+    return [f"{name} (waits for {held[name]})" if name in held else name for name in st["waiting"]]
 
 
 def register(root: click.Group) -> None:

@@ -9,6 +9,7 @@ import click
 
 from filmflow.catalog.models import IngestMode
 from filmflow.cli import output
+from filmflow.cli.completion import complete_roll_code
 from filmflow.cli.options import parse_date_option
 from filmflow.errors import ExitStatus
 from filmflow.ingest.run import ingest_sources
@@ -47,7 +48,7 @@ def show_reports(reports, as_json: bool, name_failures: bool = True) -> None:
 @click.command("ingest")
 @click.argument("paths", nargs=-1, required=True, type=click.Path(exists=True, path_type=Path))
 @click.option("--mode", type=MODES, default=None, help="copy (default), move (verified) or in-place.")
-@click.option("--roll", "code", help="Roll code for these scans (an existing code joins that roll).")
+@click.option("--roll", "code", shell_complete=complete_roll_code, help="Roll code for these scans (an existing code joins that roll).")
 @click.option("--stock", help="Film stock, by name or alias (e.g. portra400, 'HP5+', 포트라400).")
 @click.option("--ei", type=click.IntRange(1, 100_000), help="Exposure index the film was shot at.")
 @click.option("--developed", help="Development date, YYYY-MM-DD.")

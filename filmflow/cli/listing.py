@@ -17,6 +17,7 @@ from filmflow.catalog import curation
 from filmflow.catalog.curation import Change
 from filmflow.catalog.models import Frame, Roll
 from filmflow.cli import output
+from filmflow.cli.completion import complete_query, complete_sort
 from filmflow.errors import InputError
 from filmflow.query import FRAME_SORTS, ROLL_SORTS, CatalogResolver, Compiled, compile_args, order_by
 
@@ -97,14 +98,35 @@ def _listing(ctx: click.Context, target: str, query: tuple[str, ...], sort: str 
     output.table(rows, headers, right=right)
 
 
-sort_option = click.option("--sort", "sort", metavar="FIELD", help="Sort field; prefix '-' for descending.")
+sort_option = click.option("--sort", "sort", metavar="FIELD", shell_complete=complete_sort,
+                           help="Sort field; prefix '-' for descending.")
 limit_option = click.option("--limit", type=click.IntRange(min=0), metavar="N", help="At most N results.")
-json_option = click.option("--json", "as_json", is_flag=True, help="JSON (SPEC shapes), streamed.")
+# what --json prints, by the command function it decorates (one decorator for every listing and change)
+JSON_HELP = {
+    "frames_list": "Print a JSON array of frame objects (ref, roll, frame, path, sha256, rating, pick, tags...), "
+                   "streamed.",
+    "rolls_list": "Print a JSON array of roll objects (code, title, stock, ei, push, developed, frames, path...), "
+                  "streamed.",
+    "project_create": "Print the new project as JSON (name, title, description, frames: its size).",
+    "project_list": "Print a JSON array of projects (name, title, description, frames: each one's size).",
+    "project_show": "Print the project as JSON: name, title, description and its frames in order, each with "
+                    "position and caption.",
+    "project_add": 'Print {"matched", "added", "frames"} as JSON: frames the query matched, added, now in the '
+                   "project.",
+    "project_remove": 'Print {"removed", "frames"} as JSON: frames removed, left in the project.',
+}
+CHANGE_JSON_HELP = 'Print {"matched", "changed"} as JSON: frames the query matched, and changed.'
+
+
+def json_option(f: Callable) -> Callable:
+    """--json, with a help text saying what that command's JSON is."""
+    return click.option("--json", "as_json", is_flag=True,
+                        help=JSON_HELP.get(f.__name__, CHANGE_JSON_HELP))(f)
 paths_option = click.option("--paths", is_flag=True, help="One file path per line, for piping.")
 
 
 @click.command("frames", epilog=QUERY_HELP)
-@click.argument("query", nargs=-1)
+@click.argument("query", nargs=-1, shell_complete=complete_query)
 @sort_option
 @limit_option
 @json_option
@@ -121,7 +143,7 @@ frames_list.help = (f"List frames matching QUERY (all frames without one).\n\n"
 
 
 @click.command("rolls", epilog=QUERY_HELP)
-@click.argument("query", nargs=-1)
+@click.argument("query", nargs=-1, shell_complete=complete_query)
 @sort_option
 @limit_option
 @json_option
@@ -172,7 +194,7 @@ def _run(ctx: click.Context, query: Sequence[str], all_: bool, verb: str,
 
 @click.command("rate", epilog=QUERY_HELP)
 @click.argument("stars", type=click.IntRange(0, 5))
-@click.argument("query", nargs=-1)
+@click.argument("query", nargs=-1, shell_complete=complete_query)
 @all_option
 @json_option
 @click.pass_context
@@ -184,7 +206,7 @@ def rate(ctx: click.Context, stars: int, query: tuple[str, ...], all_: bool, as_
 
 def _pick_command(name: str, state: str, doc: str, done: str) -> click.Command:
     @click.command(name, epilog=QUERY_HELP, help=doc)
-    @click.argument("query", nargs=-1)
+    @click.argument("query", nargs=-1, shell_complete=complete_query)
     @all_option
     @json_option
     @click.pass_context
@@ -207,7 +229,7 @@ def tag_group() -> None:
 
 @tag_group.command("add", epilog=QUERY_HELP)
 @click.argument("tag")
-@click.argument("query", nargs=-1)
+@click.argument("query", nargs=-1, shell_complete=complete_query)
 @all_option
 @json_option
 @click.pass_context
@@ -219,7 +241,7 @@ def tag_add(ctx: click.Context, tag: str, query: tuple[str, ...], all_: bool, as
 
 @tag_group.command("remove", epilog=QUERY_HELP)
 @click.argument("tag")
-@click.argument("query", nargs=-1)
+@click.argument("query", nargs=-1, shell_complete=complete_query)
 @all_option
 @json_option
 @click.pass_context

@@ -11,8 +11,10 @@ import click
 
 from filmflow.catalog import projects as core
 from filmflow.cli import output
+from filmflow.cli.completion import complete_project, complete_query
 from filmflow.cli.sheets import project_export, project_sheet
 from filmflow.cli.listing import QUERY_HELP, all_option, compile_for, json_option, require_query
+from filmflow.wording import count
 
 log = logging.getLogger(__name__)
 
@@ -58,7 +60,7 @@ def project_list(ctx: click.Context, as_json: bool) -> None:
 
 
 @project_group.command("show")
-@click.argument("name")
+@click.argument("name", shell_complete=complete_project)
 @json_option
 @click.pass_context
 def project_show(ctx: click.Context, name: str, as_json: bool) -> None:
@@ -79,8 +81,8 @@ def project_show(ctx: click.Context, name: str, as_json: bool) -> None:
 
 
 @project_group.command("add", epilog=QUERY_HELP)
-@click.argument("name")
-@click.argument("query", nargs=-1)
+@click.argument("name", shell_complete=complete_project)
+@click.argument("query", nargs=-1, shell_complete=complete_query)
 @all_option
 @json_option
 @click.pass_context
@@ -94,15 +96,15 @@ def project_add(ctx: click.Context, name: str, query: tuple[str, ...], all_: boo
         output.emit_json({"matched": change.matched, "added": change.changed, "frames": info.size})
         return
     already = change.matched - change.changed
-    click.echo(f"added {change.changed} frame{'s' * (change.changed != 1)} to {info.name}"
+    click.echo(f"added {count(change.changed, 'frame')} to {info.name}"
                + (f" ({already} already in it)" if already else "") + f"; it holds {info.size}")
     if not change.matched:
         click.echo("no frames matched the query.", err=True)
 
 
 @project_group.command("remove", epilog=QUERY_HELP)
-@click.argument("name")
-@click.argument("query", nargs=-1)
+@click.argument("name", shell_complete=complete_project)
+@click.argument("query", nargs=-1, shell_complete=complete_query)
 @all_option
 @json_option
 @click.pass_context
@@ -115,12 +117,12 @@ def project_remove(ctx: click.Context, name: str, query: tuple[str, ...], all_: 
     if as_json:
         output.emit_json({"removed": change.changed, "frames": info.size})
         return
-    click.echo(f"removed {change.changed} frame{'s' * (change.changed != 1)} from {info.name}; "
+    click.echo(f"removed {count(change.changed, 'frame')} from {info.name}; "
                f"it holds {info.size}")
 
 
-@project_group.command("move")
-@click.argument("name")
+@project_group.command("move", short_help="Move FRAME to POSITION (1-based) in project NAME.")
+@click.argument("name", shell_complete=complete_project)
 @click.argument("frame")
 @click.argument("position", type=int)
 @click.pass_context
@@ -131,7 +133,7 @@ def project_move(ctx: click.Context, name: str, frame: str, position: int) -> No
 
 
 @project_group.command("caption")
-@click.argument("name")
+@click.argument("name", shell_complete=complete_project)
 @click.argument("frame")
 @click.argument("text")
 @click.pass_context
@@ -142,7 +144,7 @@ def project_caption(ctx: click.Context, name: str, frame: str, text: str) -> Non
 
 
 @project_group.command("rename")
-@click.argument("name")
+@click.argument("name", shell_complete=complete_project)
 @click.argument("new")
 @click.pass_context
 def project_rename(ctx: click.Context, name: str, new: str) -> None:
@@ -152,12 +154,12 @@ def project_rename(ctx: click.Context, name: str, new: str) -> None:
 
 
 @project_group.command("delete")
-@click.argument("name")
+@click.argument("name", shell_complete=complete_project)
 @click.pass_context
 def project_delete(ctx: click.Context, name: str) -> None:
     """Delete project NAME (its frames, files and tags are not touched)."""
     info = core.delete_project(_db(ctx), name)
-    click.echo(f"deleted project {info.name} ({info.size} frame{'s' * (info.size != 1)} left in the catalog)")
+    click.echo(f"deleted project {info.name} ({count(info.size, 'frame')} left in the catalog)")
 
 
 project_group.add_command(project_sheet)

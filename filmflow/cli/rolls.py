@@ -6,8 +6,10 @@ import click
 
 from filmflow.catalog.rolls import get_roll
 from filmflow.cli import output
+from filmflow.cli.completion import complete_roll_code
 from filmflow.cli.options import parse_date_option
 from filmflow.cli.sheets import roll_sheet
+from filmflow.wording import count
 
 SHOW_FIELDS = ("code", "title", "stock", "stock_iso", "ei", "push", "process", "format", "camera", "lens",
                "developed", "shot_from", "shot_to", "scanned", "lab", "developer", "scanner", "notes")
@@ -19,8 +21,8 @@ def roll_group() -> None:
 
 
 @roll_group.command("show")
-@click.argument("code")
-@click.option("--json", "as_json", is_flag=True, help="SPEC's roll object, with `sources`.")
+@click.argument("code", shell_complete=complete_roll_code)
+@click.option("--json", "as_json", is_flag=True, help="Print the roll as a JSON object (code, stock, ei, push, developed, frames, path...) with `sources`: where each field came from.")
 @click.pass_obj
 def roll_show(app, code: str, as_json: bool) -> None:
     """Show a roll and where each field came from."""
@@ -46,7 +48,7 @@ def roll_show(app, code: str, as_json: bool) -> None:
 
 
 @roll_group.command("edit")
-@click.argument("code")
+@click.argument("code", shell_complete=complete_roll_code)
 @click.option("--code", "new_code", help="New roll code (re-files the roll's files by verified move).")
 @click.option("--stock", help="Film stock by name or alias.")
 @click.option("--ei", type=click.IntRange(1, 100_000), help="Exposure index.")
@@ -77,7 +79,7 @@ def roll_edit(app, code, new_code, stock, ei, fmt, camera, lens, developed, shot
     if as_json:
         output.emit_json(roll.to_json(with_sources=True))
     else:
-        click.echo(f"{roll.code}: updated {', '.join(changes)}" + (f"; {moved} files re-filed to {roll.path}" if moved else ""))
+        click.echo(f"{roll.code}: updated {', '.join(changes)}" + (f"; {count(moved, 'file')} re-filed to {roll.path}" if moved else ""))
 
 
 roll_group.add_command(roll_sheet)

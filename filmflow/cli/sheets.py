@@ -11,6 +11,7 @@ from pathlib import Path
 import click
 
 from filmflow.cli import output
+from filmflow.cli.completion import complete_project, complete_roll_code
 from filmflow.errors import ExitStatus, InputError
 
 PAPER = click.Choice(["A4", "letter", "A3"], case_sensitive=False)
@@ -37,7 +38,7 @@ def _done(result, as_json: bool = False) -> None:
 
 
 @click.command("sheet")
-@click.argument("code")
+@click.argument("code", shell_complete=complete_roll_code)
 @sheet_options
 @click.pass_obj
 def roll_sheet(app, code, out, paper, dpi, style) -> None:
@@ -48,7 +49,7 @@ def roll_sheet(app, code, out, paper, dpi, style) -> None:
 
 
 @click.command("sheet")
-@click.argument("name")
+@click.argument("name", shell_complete=complete_project)
 @sheet_options
 @click.pass_obj
 def project_sheet(app, name, out, paper, dpi, style) -> None:
@@ -59,7 +60,7 @@ def project_sheet(app, name, out, paper, dpi, style) -> None:
 
 
 @click.command("export")
-@click.argument("name")
+@click.argument("name", shell_complete=complete_project)
 @click.option("--to", type=click.Path(path_type=Path, file_okay=False), default=None,
               help="Output folder (default exports/<project-slug>/).")
 @click.option("--long-edge", type=int, default=None, help="Long edge in pixels (default 2048; never upscales).")

@@ -19,6 +19,7 @@ from filmflow import verify as vf
 from filmflow.cli import output
 from filmflow.errors import InputError
 from filmflow.library import Library
+from filmflow.wording import count, stops
 
 SHOW_MAX = 50  # problem lines printed per kind before "... and N more" (--json has them all)
 
@@ -81,7 +82,7 @@ def stats_show(app: Any, year_text: str | None, chart: Path | None, sheet: Path 
         click.echo(f"\nchart: {chart}")
     if sheet_result is not None:
         pages = f", {sheet_result.pages} pages" if sheet_result.pages > 1 else ""
-        click.echo(f"sheet: {sheet_result.path} ({sheet_result.frames} picks{pages})")
+        click.echo(f"sheet: {sheet_result.path} ({count(sheet_result.frames, 'pick')}{pages})")
 
 
 def _pct(rate: float | None) -> str:
@@ -89,11 +90,11 @@ def _pct(rate: float | None) -> str:
 
 
 def _print_stats(s: st.YearStats) -> None:
-    head = f"{s.label}: {s.rolls:,} rolls · {s.frames:,} frames · {s.picks:,} picks"
+    head = f"{s.label}: {count(s.rolls, 'roll')} · {count(s.frames, 'frame')} · {count(s.picks, 'pick')}"
     if s.keeper_rate is not None:
         head += f" ({_pct(s.keeper_rate)} keepers)"
     if s.rejects:
-        head += f" · {s.rejects:,} rejects"
+        head += f" · {count(s.rejects, 'reject')}"
     click.echo(head)
     if not s.rolls:
         click.echo(f"no rolls in {s.label}; `filmflow stats --year all` sums up the whole archive.")
@@ -119,7 +120,7 @@ def _print_stats(s: st.YearStats) -> None:
     click.echo("\nBy format")
     output.table(list(s.by_format.items()), ["format", "rolls"], right=(1,))
     click.echo("\nPush / pull")
-    output.table([("box speed" if k == "0" else f"{k} stops", n) for k, n in s.push_pull.items()],
+    output.table([("box speed" if k == "0" else stops(k), n) for k, n in s.push_pull.items()],
                  ["stops", "rolls"], right=(1,))
     if s.by_process and set(s.by_process) != {st.UNKNOWN}:
         click.echo("\nBy process")
@@ -132,9 +133,9 @@ def _print_stats(s: st.YearStats) -> None:
 
     t = s.turnaround
     if t is not None:
-        click.echo(f"\nLab turnaround (last shot → developed, {t.rolls} rolls): median {t.median_days:g} days, "
-                   f"mean {t.mean_days:g}, range {t.min_days}–{t.max_days}; slowest {t.slowest['code']} "
-                   f"({t.slowest['days']} days)")
+        click.echo(f"\nLab turnaround (last shot → developed, {count(t.rolls, 'roll')}): median "
+                   f"{count(t.median_days, 'day')}, mean {t.mean_days:g}, range {t.min_days}–{t.max_days}; "
+                   f"slowest {t.slowest['code']} ({count(t.slowest['days'], 'day')})")
         if len(t.by_lab) > 1 or st.UNKNOWN not in t.by_lab:
             output.table([(lab, v["rolls"], f"{v['median_days']:g}") for lab, v in t.by_lab.items()],
                          ["lab", "rolls", "median days"], right=(1, 2))
@@ -149,8 +150,8 @@ def _render_sheet(lib: Library, figures: st.YearStats, picks: list[dict[str, Any
                          "mark some with `filmflow pick QUERY` first.")
     rolls = len({p["roll"] for p in picks})
     stocks = sorted({p["stock"] for p in picks if p["stock"]})
-    lines = [f"{len(picks)} picks from {rolls} roll{'s' * (rolls != 1)}",
-             f"{figures.rolls} rolls · {figures.frames} frames shot"]
+    lines = [f"{count(len(picks), 'pick')} from {count(rolls, 'roll')}",
+             f"{count(figures.rolls, 'roll')} · {count(figures.frames, 'frame')} shot"]
     if stocks:
         lines.append(" · ".join(stocks[:6]) + (f" and {len(stocks) - 6} more" if len(stocks) > 6 else ""))
     return render_frames(lib, picks, f"{figures.label} · picks", lines, out, strip_labels=True)

@@ -29,6 +29,7 @@ from typing import Any
 
 from filmflow import fsutil, imaging
 from filmflow.catalog.db import refresh_statistics, transaction
+from filmflow.catalog.failures import clear_failures, failure_key, record_failures
 from filmflow.catalog.frames import insert_frames, known_hashes
 from filmflow.catalog.models import IngestMode
 from filmflow.catalog.rolls import insert_roll, now, set_roll_tags, update_roll
@@ -125,6 +126,11 @@ def process_file(src: str, dest: str | None, thumb: str, thumb_size: int) -> dic
         return {"ok": False, "error": text}
 
 
+def source_file_key(plan: IngestPlan, rel: str) -> str:
+    """The failure key of one file of a plan: its path in the user's folder, or zip path + entry."""
+    return failure_key((plan.source if plan.extracted is not None else plan.folder) / rel)
+
+
 class IngestInterrupted(Exception):
     """A stop was requested mid-folder: nothing of it was committed, our temp files are gone."""
 
@@ -162,7 +168,30 @@ def _pool_context() -> multiprocessing.context.BaseContext:
         return multiprocessing.get_context("fork")
     ctx = multiprocessing.get_context("forkserver")
     ctx.set_forkserver_preload(["filmflow.ingest.apply"])
+    _start_forkserver_with_safe_path()
     return ctx
+
+
+def _start_forkserver_with_safe_path() -> None:
+    """Start the forkserver so that it never imports from the working folder.
+
+    The forkserver runs `python -c ...`, which puts the working folder first on sys.path
+    (Python 3.11 ignores the parent's sys.path it is handed). Run from ~/Pictures, whose
+    library folder is `filmflow/`, it imported that folder as the package and every worker
+    died. PYTHONSAFEPATH (-P) keeps the working folder off sys.path in the forkserver and
+    so in every worker it forks; the parent's environment is restored at once.
+    """
+    from multiprocessing import forkserver
+
+    old = os.environ.get("PYTHONSAFEPATH")
+    os.environ["PYTHONSAFEPATH"] = "1"
+    try:
+        forkserver.ensure_running()
+    finally:
+        if old is None:
+            os.environ.pop("PYTHONSAFEPATH", None)
+        else:
+            os.environ["PYTHONSAFEPATH"] = old
 
 
 class Ingester:
@@ -372,11 +401,10 @@ class Ingester:
                     _add_to_project(conn, plan.resolved.project, [r["sha"] for _, r in rows])
                 conn.execute("INSERT OR REPLACE INTO meta (key, value) VALUES ('last_roll', ?)",
                              (f"{plan.code}\t{ts}",))
-            for f, _ in rows:
-                conn.execute("DELETE FROM failures WHERE source_path = ?", (str(f.src),))
-            for fail in report.failed:
-                conn.execute("INSERT OR REPLACE INTO failures (source_path, roll_code, error, at) VALUES (?, ?, ?, ?)",
-                             (str(plan.folder / fail["file"]), plan.code, fail["error"], ts))
+            ok = [f.rel for f, _ in rows] + [d["file"] for d in report.duplicates]
+            clear_failures(conn, [failure_key(plan.source), *(source_file_key(plan, rel) for rel in ok)])
+            record_failures(conn, [(source_file_key(plan, x["file"]), x["error"]) for x in report.failed],
+                            plan.code, ts)
         report.added = [f"{plan.code}/{f.frame}" for f, _ in rows]
         if roll_id is None:
             report.roll = None

@@ -251,7 +251,7 @@ def claimed_code(lib: Library, source: Path) -> str | None:
     try:
         side = Path(source) / SIDECAR_NAME
         if side.is_file():
-            code = load_sidecar(side).get("code")
+            code = load_sidecar(side, warn=False).get("code")
             if code:
                 return str(code)
         return parse_folder_name(fsutil.nfc(Path(source).stem if Path(source).is_file() else Path(source).name),

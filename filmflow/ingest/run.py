@@ -11,7 +11,10 @@ from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
 
+from filmflow.catalog.db import transaction
+from filmflow.catalog.failures import failure_key, record_failures
 from filmflow.catalog.models import IngestMode
+from filmflow.catalog.rolls import now
 from filmflow.errors import FilmflowError, InputError
 from filmflow.ingest.apply import IngestReport, Ingester
 from filmflow.ingest.plan import IngestPlan, build_plan, claimed_code
@@ -48,6 +51,9 @@ def ingest_sources(lib: Library, sources: Sequence[Path], *, mode: IngestMode, o
                     raise
                 reports.append(IngestReport(source=Path(src).name, roll=None,
                                             failed=[{"file": Path(src).name, "error": e.message}]))
+                if not dry_run:  # a folder refused whole shows in `status` until it is fixed
+                    with transaction(db) as conn:
+                        record_failures(conn, [(failure_key(src), e.message)], None, now())
                 continue
             finally:
                 db.conn.close()

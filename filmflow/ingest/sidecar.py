@@ -52,8 +52,12 @@ def parse_shot(value: Any, where: str) -> tuple[str, str]:
     return d, d
 
 
-def load_sidecar(path: Path) -> dict[str, Any]:
-    """Read and check roll.toml; returns normalised values (dates ISO, shot → shot_from/shot_to)."""
+def load_sidecar(path: Path, *, warn: bool = True) -> dict[str, Any]:
+    """Read and check roll.toml; returns normalised values (dates ISO, shot → shot_from/shot_to).
+
+    `warn=False` reads it quietly (a neighbour's code peeked at): its unknown keys are
+    reported once, when its own folder is ingested, not at every other folder's.
+    """
     try:
         data = tomllib.loads(path.read_text(encoding="utf-8"))
     except (tomllib.TOMLDecodeError, UnicodeDecodeError) as e:
@@ -61,6 +65,8 @@ def load_sidecar(path: Path) -> dict[str, Any]:
     out: dict[str, Any] = {}
     for key, value in data.items():
         if key not in KEYS:
+            if not warn:
+                continue
             close = difflib.get_close_matches(key, KEYS, n=1)
             hint = f" (did you mean {close[0]!r}?)" if close else ""
             log.warning("%s: unknown key %r ignored%s; valid keys: %s", path, key, hint, ", ".join(KEYS))

@@ -25,6 +25,7 @@ from dataclasses import dataclass
 from typing import Any, Literal, Protocol
 
 from filmflow.errors import InputError, NotFoundError, QueryError
+from filmflow.wording import noun
 from filmflow.query.parse import PUSH_TOLERANCE, DateSpan, FrameRef, Interval, Query, Term, parse_query
 
 log = logging.getLogger(__name__)
@@ -305,7 +306,11 @@ def _predicate(term: Term, res: Resolver) -> _Pred:
                "year": "r.year"}[key]
         sql, p = _interval_sql(col, v, PUSH_TOLERANCE if key == "push" else 0.0)
         label = {"iso": "box ISO", "ei": "EI", "push": "push", "year": "year"}[key]
-        return _Pred(sql, sql, tuple(p), None, f"{label} {v.describe(' stops' if key == 'push' else '')}")
+        what = f"{label} {v.describe()}"
+        if key == "push":  # "push +1 stop", "push 1 to 2 stops"
+            bounds = {b for b in (v.lo, v.hi) if b is not None}
+            what += " " + noun(bounds.pop() if len(bounds) == 1 else 2, "stop")
+        return _Pred(sql, sql, tuple(p), None, what)
     if key == "format":
         col, val = res.format(str(v))
         what = f"format family {val}" if col == "format_family" else f"format {val}"
