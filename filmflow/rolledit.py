@@ -23,6 +23,7 @@ from filmflow.ingest.resolve import match_format
 from filmflow.stocks import push_stops
 from filmflow.ingest.sidecar import parse_shot
 from filmflow.library import Library
+from filmflow.query.refs import parse_roll_code
 
 log = logging.getLogger(__name__)
 
@@ -37,9 +38,7 @@ def edit_roll(lib: Library, code: str, changes: dict[str, Any]) -> tuple[Roll, i
             if k in changes:
                 fields[k] = changes[k]
         if "code" in changes:
-            new = changes["code"].strip()
-            if not new or "/" in new or any(c.isspace() for c in new):
-                raise InputError(f"roll code {new!r} is not valid; use letters, digits and dashes, e.g. R042.")
+            new = parse_roll_code(changes["code"], "--code")
             other = db.conn.execute("SELECT 1 FROM rolls WHERE code = ? COLLATE NOCASE AND id != ?",
                                     (new, roll.id)).fetchone()
             if other:

@@ -17,6 +17,7 @@ from filmflow.catalog import curation
 from filmflow.catalog.curation import Change
 from filmflow.catalog.models import Frame, Roll
 from filmflow.cli import output
+from filmflow.cli.options import verbose_option
 from filmflow.errors import InputError
 from filmflow.query import FRAME_SORTS, ROLL_SORTS, CatalogResolver, Compiled, compile_args, order_by
 
@@ -31,7 +32,8 @@ def compile_for(ctx: click.Context, query: Sequence[str], target: str = "frames"
     """Open the library and compile QUERY for `target`; returns (library, db, compiled)."""
     lib = ctx.obj.library()
     db = lib.db()
-    compiled = compile_args(query, CatalogResolver(db.conn, lib.stocks, lib.formats), target)  # type: ignore[arg-type]
+    resolver = CatalogResolver(db.conn, lib.stocks, lib.formats, lib.settings.code_template)
+    compiled = compile_args(query, resolver, target)  # type: ignore[arg-type]
     log.info("%s matching: %s", target, compiled.description)
     return lib, db, compiled
 
@@ -98,7 +100,9 @@ def _listing(ctx: click.Context, target: str, query: tuple[str, ...], sort: str 
 
 
 sort_option = click.option("--sort", "sort", metavar="FIELD", help="Sort field; prefix '-' for descending.")
-limit_option = click.option("--limit", type=click.IntRange(min=0), metavar="N", help="At most N results.")
+# SQLite's LIMIT is a 64-bit integer: a larger N is bad input (exit 2), not an internal error
+limit_option = click.option("--limit", type=click.IntRange(min=0, max=2 ** 63 - 1), metavar="N",
+                            help="At most N results.")
 json_option = click.option("--json", "as_json", is_flag=True, help="JSON (SPEC shapes), streamed.")
 paths_option = click.option("--paths", is_flag=True, help="One file path per line, for piping.")
 
@@ -109,6 +113,7 @@ paths_option = click.option("--paths", is_flag=True, help="One file path per lin
 @limit_option
 @json_option
 @paths_option
+@verbose_option
 @click.pass_context
 def frames_list(ctx: click.Context, query: tuple[str, ...], sort: str | None, limit: int | None,
                 as_json: bool, paths: bool) -> None:
@@ -126,6 +131,7 @@ frames_list.help = (f"List frames matching QUERY (all frames without one).\n\n"
 @limit_option
 @json_option
 @paths_option
+@verbose_option
 @click.pass_context
 def rolls_list(ctx: click.Context, query: tuple[str, ...], sort: str | None, limit: int | None,
                as_json: bool, paths: bool) -> None:
@@ -175,6 +181,7 @@ def _run(ctx: click.Context, query: Sequence[str], all_: bool, verb: str,
 @click.argument("query", nargs=-1)
 @all_option
 @json_option
+@verbose_option
 @click.pass_context
 def rate(ctx: click.Context, stars: int, query: tuple[str, ...], all_: bool, as_json: bool) -> None:
     """Give STARS (0-5) to every frame matching QUERY."""
@@ -187,6 +194,7 @@ def _pick_command(name: str, state: str, doc: str, done: str) -> click.Command:
     @click.argument("query", nargs=-1)
     @all_option
     @json_option
+    @verbose_option
     @click.pass_context
     def command(ctx: click.Context, query: tuple[str, ...], all_: bool, as_json: bool) -> None:
         _run(ctx, query, all_, name, lambda db, c: curation.pick_frames(db, c, state), done, as_json)
@@ -210,6 +218,7 @@ def tag_group() -> None:
 @click.argument("query", nargs=-1)
 @all_option
 @json_option
+@verbose_option
 @click.pass_context
 def tag_add(ctx: click.Context, tag: str, query: tuple[str, ...], all_: bool, as_json: bool) -> None:
     """Tag every frame matching QUERY with TAG."""
@@ -222,6 +231,7 @@ def tag_add(ctx: click.Context, tag: str, query: tuple[str, ...], all_: bool, as
 @click.argument("query", nargs=-1)
 @all_option
 @json_option
+@verbose_option
 @click.pass_context
 def tag_remove(ctx: click.Context, tag: str, query: tuple[str, ...], all_: bool, as_json: bool) -> None:
     """Remove TAG from every frame matching QUERY."""

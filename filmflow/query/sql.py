@@ -26,6 +26,7 @@ from typing import Any, Literal, Protocol
 
 from filmflow.errors import InputError, NotFoundError, QueryError
 from filmflow.query.parse import PUSH_TOLERANCE, DateSpan, FrameRef, Interval, Query, Term, parse_query
+from filmflow.query.refs import DEFAULT_CODE_TEMPLATE, code_candidates
 
 log = logging.getLogger(__name__)
 
@@ -71,10 +72,12 @@ def _squash(text: str) -> str:
 class CatalogResolver:
     """Resolver over an open catalog connection, the stock catalog and the format table."""
 
-    def __init__(self, conn: sqlite3.Connection, stocks: Any = None, formats: Mapping[str, Any] | None = None) -> None:
+    def __init__(self, conn: sqlite3.Connection, stocks: Any = None, formats: Mapping[str, Any] | None = None,
+                 code_template: str = DEFAULT_CODE_TEMPLATE) -> None:
         self.conn = conn
         self.stocks = stocks
         self.formats = formats or {}
+        self.code_template = code_template
 
     def stock(self, text: str) -> tuple[str, str]:
         if self.stocks is None:
@@ -116,10 +119,12 @@ class CatalogResolver:
                 if unicodedata.normalize("NFC", n).casefold() == want]
 
     def roll(self, code: str) -> tuple[int, str]:
-        row = self.conn.execute("SELECT id, code FROM rolls WHERE code = ? COLLATE NOCASE", (code,)).fetchone()
-        if row is None:
-            raise NotFoundError(f"no roll with code {code!r}; `filmflow rolls` lists the codes.")
-        return int(row[0]), row[1]
+        for spelling in code_candidates(code, self.code_template):  # R1 is R001 under R{n:03d}
+            row = self.conn.execute("SELECT id, code FROM rolls WHERE code = ? COLLATE NOCASE",
+                                    (spelling,)).fetchone()
+            if row is not None:
+                return int(row[0]), row[1]
+        raise NotFoundError(f"no roll with code {code!r}; `filmflow rolls` lists the codes.")
 
     def frame(self, roll_id: int, frame: str) -> int:
         row = self.conn.execute("SELECT id FROM frames WHERE roll_id = ? AND frame = ? COLLATE NOCASE",
