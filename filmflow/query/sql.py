@@ -22,11 +22,12 @@ import sqlite3
 import unicodedata
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
-from typing import Any, Literal, Protocol
+from typing import Any, Literal, NoReturn, Protocol
 
 from filmflow.errors import InputError, NotFoundError, QueryError
 from filmflow.query.parse import PUSH_TOLERANCE, DateSpan, FrameRef, Interval, Query, Term, parse_query
 from filmflow.query.refs import DEFAULT_CODE_TEMPLATE, code_candidates
+from filmflow.stockfamilies import StockChoice, choose_stocks
 
 log = logging.getLogger(__name__)
 
@@ -57,6 +58,7 @@ class Resolver(Protocol):
     """Catalog look-ups the compiler needs; each raises QueryError/NotFoundError on unknown names."""
 
     def stock(self, text: str) -> tuple[str, str]: ...            # -> (stock key, canonical name)
+    def stock_choice(self, text: str) -> StockChoice: ...         # -> one stock, a family or a maker
     def format(self, text: str) -> tuple[str, str]: ...           # -> ("format"|"format_family", value)
     def project(self, name: str) -> tuple[int, str]: ...          # -> (id, name)
     def tag_ids(self, name: str) -> list[int]: ...
@@ -80,17 +82,28 @@ class CatalogResolver:
         self.code_template = code_template
 
     def stock(self, text: str) -> tuple[str, str]:
+        """The one stock an exact alias names (key, name); QueryError otherwise."""
+        found = self.stocks.find(text) if self.stocks is not None else None
+        if found is None:
+            self._no_stock(text)
+        return found.key, found.name
+
+    def stock_choice(self, text: str) -> StockChoice:
+        """What `stock:TEXT` means: one stock, a family or a maker (filmflow/stockfamilies.py)."""
+        found = choose_stocks(self.stocks, text) if self.stocks is not None else None
+        if found is None:
+            self._no_stock(text)
+        return found
+
+    def _no_stock(self, text: str) -> NoReturn:
         if self.stocks is None:
             raise QueryError(f"stock:{text} needs the film stock catalog, which is not available.")
-        found = self.stocks.find(text)
-        if found is None:
-            try:
-                close = [getattr(s, "name", str(s)) for s in self.stocks.closest(text)]
-            except Exception:  # noqa: BLE001 - suggestions are a nicety
-                close = []
-            hint = f"; did you mean {', '.join(close)}?" if close else ""
-            raise QueryError(f"no film stock matches {text!r}{hint} (`filmflow stocks` lists them).")
-        return found.key, found.name
+        try:
+            close = [getattr(s, "name", str(s)) for s in self.stocks.closest(text)]
+        except Exception:  # noqa: BLE001 - suggestions are a nicety
+            close = []
+        hint = f"; did you mean {', '.join(close)}?" if close else ""
+        raise QueryError(f"no film stock matches {text!r}{hint} (`filmflow stocks` lists them).")
 
     def format(self, text: str) -> tuple[str, str]:
         want = _squash(text)
@@ -302,8 +315,10 @@ def _predicate(term: Term, res: Resolver) -> _Pred:
         sql, p = _interval_sql("f.frame_num", v)
         return _Pred(sql, None, tuple(p), None, f"frame number {v.describe()}")
     if key == "stock":
-        skey, name = res.stock(str(v))
-        return _Pred("r.stock_key = ?", "r.stock_key = ?", (skey,), None, f"stock is {name}")
+        choice = res.stock_choice(str(v))
+        keys = choice.keys
+        sql = "r.stock_key = ?" if len(keys) == 1 else f"r.stock_key IN ({', '.join('?' * len(keys))})"
+        return _Pred(sql, sql, keys, None, choice.describe())
     if key in ("iso", "ei", "push", "year"):
         assert isinstance(v, Interval)
         col = {"iso": "r.stock_iso", "ei": "coalesce(r.ei, r.stock_iso)", "push": "coalesce(r.push, 0)",
