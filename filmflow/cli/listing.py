@@ -58,15 +58,21 @@ def _stars(n: int) -> str:
     return "*" * n if n else "-"
 
 
-def _frame_row(f: Frame) -> list[Any]:
+def _frame_row(f: Frame, sort: str | None = None) -> list[Any]:
     size = f"{f.width}x{f.height}" if f.width and f.height else None
     pick = {"yes": "pick", "reject": "reject"}.get(f.pick)
     return [f.ref, _stars(f.rating), pick, size, f.tags, f.projects, f.caption or f.file]
 
 
-def _roll_row(r: Roll) -> list[Any]:
+def _date_column(sort: str | None) -> str:
+    """The rolls table shows the date it is sorted by: SHOT for --sort shot, else DEVELOPED."""
+    return "SHOT" if (sort or "").strip().lstrip("-+").lower() == "shot" else "DEVELOPED"
+
+
+def _roll_row(r: Roll, sort: str | None = None) -> list[Any]:
     push = None if r.push in (None, 0) else r.push
-    return [r.code, r.developed or r.shot_from, r.stock, r.ei or r.stock_iso, push, r.format, r.camera,
+    date = r.shot_from if _date_column(sort) == "SHOT" else r.developed
+    return [r.code, date, r.stock, r.ei or r.stock_iso, push, r.format, r.camera,
             r.frames, r.title]
 
 
@@ -75,7 +81,7 @@ _LISTINGS = {
     "frames": (curation.frame_paths, curation.list_frames, _frame_row,
                ["REF", "RATING", "PICK", "SIZE", "TAGS", "PROJECTS", "CAPTION/FILE"], ()),
     "rolls": (curation.roll_paths, curation.list_rolls, _roll_row,
-              ["CODE", "DATE", "STOCK", "EI", "PUSH", "FORMAT", "CAMERA", "FRAMES", "TITLE"], (3, 7)),
+              ["CODE", "{date}", "STOCK", "EI", "PUSH", "FORMAT", "CAMERA", "FRAMES", "TITLE"], (3, 7)),
 }
 
 
@@ -92,11 +98,11 @@ def _listing(ctx: click.Context, target: str, query: tuple[str, ...], sort: str 
     if as_json:
         output.emit_json_stream(i.to_json() for i in items)
         return
-    rows = [row(i) for i in items]
+    rows = [row(i, sort) for i in items]
     if not rows:
         click.echo(f"no {target} match ({compiled.description}).", err=True)
         return
-    output.table(rows, headers, right=right)
+    output.table(rows, [h.format(date=_date_column(sort)) for h in headers], right=right)
 
 
 sort_option = click.option("--sort", "sort", metavar="FIELD", help="Sort field; prefix '-' for descending.")

@@ -324,6 +324,10 @@ def _predicate(term: Term, res: Resolver) -> _Pred:
         col = {"iso": "r.stock_iso", "ei": "coalesce(r.ei, r.stock_iso)", "push": "coalesce(r.push, 0)",
                "year": "r.year"}[key]
         sql, p = _interval_sql(col, v, PUSH_TOLERANCE if key == "push" else 0.0)
+        if key == "year":
+            # SPEC: shot year, else developed year; r.year (indexed) also falls back to the scan
+            # year for the archive folder, which a query must not count
+            sql = f"{sql} AND coalesce(r.shot_from, r.developed) IS NOT NULL"
         label = {"iso": "box ISO", "ei": "EI", "push": "push", "year": "year"}[key]
         return _Pred(sql, sql, tuple(p), None, f"{label} {v.describe(' stops' if key == 'push' else '')}")
     if key == "format":
