@@ -34,13 +34,14 @@ import datetime as _dt
 import logging
 import re
 import unicodedata
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from fractions import Fraction
 
 from filmflow.errors import QueryError
-from filmflow.query.refs import (MAX_FRAME_NUMBER, FrameRef, Interval, fmt_num, frame_key, looks_like_ref,
-                                 parse_frame_number, parse_frame_ref)
+# FrameRef, Interval and frame_key are re-exported: they were born here and callers import them from here
+from filmflow.query.refs import (MAX_FRAME_NUMBER, FrameRef, Interval, fmt_num, frame_key,  # noqa: F401
+                                 looks_like_ref, parse_frame_number, parse_frame_ref)
 
 log = logging.getLogger(__name__)
 
@@ -81,30 +82,6 @@ class Query:
     def __len__(self) -> int:
         return len(self.terms)
 
-
-# key -> example shown in error messages.
-KEYS: dict[str, str] = {
-    "roll": "roll:R042",
-    "frame": "frame:12, frame:3..7, frame:12A",
-    "stock": "stock:portra400",
-    "iso": "iso:400, iso:>=800",
-    "ei": "ei:1600",
-    "push": "push:+1, push:-1, push:0, push:+1..+2",
-    "format": "format:120, format:6x7, format:35mm",
-    "process": "process:c41, process:e6, process:bw, process:ecn2",
-    "camera": 'camera:"Nikon FM2"',
-    "lens": "lens:50mm",
-    "lab": "lab:mono",
-    "developed": "developed:2023, developed:2023-05, developed:2023-05-01..2023-07-31",
-    "shot": "shot:2023-05",
-    "scanned": "scanned:2024",
-    "year": "year:2023, year:2021..2023",
-    "rating": "rating:4, rating:>=4, rating:3..5",
-    "pick": "pick:yes, pick:no, pick:reject",
-    "project": 'project:"Seoul 2023"',
-    "tag": "tag:print",
-    "path": "path:R042, path:*.tif",
-}
 
 ROLL_KEYS = frozenset({"roll", "stock", "iso", "ei", "push", "format", "process", "camera", "lens", "lab",
                        "developed", "shot", "year"})
@@ -250,38 +227,74 @@ def _squash(text: str) -> str:
     return re.sub(r"[\W_]+", "", unicodedata.normalize("NFKC", text).casefold())
 
 
-def _frame_value(value: str, raw: str) -> object:
+ValueParser = Callable[[str, str, str], object]  # (value text, the term as typed, key) -> typed value
+
+
+def _frame_value(value: str, raw: str, key: str) -> object:
     if _FRAME_NAME_RE.match(value) and not value.isdigit():
         return parse_frame_number(value, raw)  # 12A, 12-2: that exact frame
-    return parse_interval(value, raw, "frame", bounds=(0, MAX_FRAME_NUMBER))
+    return parse_interval(value, raw, key, bounds=(0, MAX_FRAME_NUMBER))
 
 
-def _parse_value(key: str, value: str, raw: str) -> object:
-    """Turn a key's value text into its typed value."""
-    if key in ("rating",):
-        return parse_interval(value, raw, key, bounds=(0, 5))
-    if key == "frame":
-        return _frame_value(value, raw)
-    if key in ("iso", "ei"):
-        return parse_interval(value, raw, key, bounds=(1, MAX_SPEED))
-    if key == "year":
-        return parse_interval(value, raw, key, bounds=(1000, 9999))
-    if key == "push":
-        return parse_interval(value, raw, key, integer=False, bounds=(-10, 10))
-    if key in ("developed", "shot", "scanned"):
-        return parse_date_span(value, raw, key)
-    if key == "process":
-        p = PROCESSES.get(_squash(value))
-        if p is None:
-            raise _bad(raw, key, f"{value!r} is not a process (C-41, E-6, B&W, ECN-2)")
-        return p
-    if key == "pick":
-        p = PICKS.get(value.strip().casefold())
-        if p is None:
-            raise _bad(raw, key, f"{value!r} is not a pick state (yes, no, reject)")
-        return p
-    # text-valued keys: roll, stock, format, camera, lens, lab, project, tag, path
+def _numbers(lo: float, hi: float, integer: bool = True) -> ValueParser:
+    def parse_numbers(value: str, raw: str, key: str) -> Interval:
+        return parse_interval(value, raw, key, integer=integer, bounds=(lo, hi))
+    return parse_numbers
+
+
+def _choice(table: dict[str, str], fold: Callable[[str], str], what: str) -> ValueParser:
+    def parse_choice(value: str, raw: str, key: str) -> str:
+        found = table.get(fold(value))
+        if found is None:
+            raise _bad(raw, key, f"{value!r} is not {what}")
+        return found
+    return parse_choice
+
+
+def _dates(value: str, raw: str, key: str) -> DateSpan:
+    return parse_date_span(value, raw, key)
+
+
+def _text(value: str, raw: str, key: str) -> str:
     return unicodedata.normalize("NFC", value.strip())
+
+
+@dataclass(frozen=True, slots=True)
+class KeyValue:
+    """How one key's value text becomes its typed value, and the example error messages show."""
+
+    example: str
+    parse: ValueParser
+
+
+# key -> its value parser; its SQL is the same key's entry in query/keys.py COMPILERS
+VALUES: dict[str, KeyValue] = {
+    "roll": KeyValue("roll:R042", _text),
+    "frame": KeyValue("frame:12, frame:3..7, frame:12A, frame:12-2", _frame_value),
+    "stock": KeyValue("stock:portra400, stock:portra, stock:kodak", _text),
+    "iso": KeyValue("iso:400, iso:>=800", _numbers(1, MAX_SPEED)),
+    "ei": KeyValue("ei:1600", _numbers(1, MAX_SPEED)),
+    "push": KeyValue("push:+1, push:-1, push:0, push:+1..+2", _numbers(-10, 10, integer=False)),
+    "format": KeyValue("format:120, format:6x7, format:35mm", _text),
+    "process": KeyValue("process:c41, process:e6, process:bw, process:ecn2",
+                        _choice(PROCESSES, _squash, "a process (C-41, E-6, B&W, ECN-2)")),
+    "camera": KeyValue('camera:"Nikon FM2"', _text),
+    "lens": KeyValue("lens:50mm", _text),
+    "lab": KeyValue("lab:mono", _text),
+    "developed": KeyValue("developed:2023, developed:2023-05, developed:2023-05-01..2023-07-31", _dates),
+    "shot": KeyValue("shot:2023-05", _dates),
+    "scanned": KeyValue("scanned:2024", _dates),
+    "year": KeyValue("year:2023, year:2021..2023", _numbers(1000, 9999)),
+    "rating": KeyValue("rating:4, rating:>=4, rating:3..5", _numbers(0, 5)),
+    "pick": KeyValue("pick:yes, pick:no, pick:reject",
+                     _choice(PICKS, lambda v: v.strip().casefold(), "a pick state (yes, no, reject)")),
+    "project": KeyValue('project:"Seoul 2023"', _text),
+    "tag": KeyValue("tag:print", _text),
+    "path": KeyValue("path:2023/R042, path:*.tif", _text),
+}
+
+# key -> example shown in error messages
+KEYS: dict[str, str] = {key: v.example for key, v in VALUES.items()}
 
 
 def parse_term(arg: str) -> Term:
@@ -305,7 +318,7 @@ def parse_term(arg: str) -> Term:
         value = _unquote(m.group("value"), raw).strip()
         if not value:
             raise QueryError(f"{raw!r} has no value; write it like {KEYS[key]}.")
-        return Term(key, _parse_value(key, value, raw), negate, raw)
+        return Term(key, VALUES[key].parse(value, raw, key), negate, raw)
     if looks_like_ref(text):
         return Term("ref", parse_frame_ref(text), negate, raw)
     word = unicodedata.normalize("NFC", _unquote(text, raw).strip())
