@@ -118,6 +118,7 @@ class Stock:
     aliases: tuple[str, ...]
     discontinued: bool = False
     respooled: bool = False
+    family: str | None = None  # "Portra": `stock:portra` in a query means every stock of it
 
 
 # Characters that separate words without ending a name: "Portra 400", "portra_400", "Tri-X".
@@ -328,7 +329,10 @@ def _make_stock(key: str, f: Mapping[str, Any], where: str) -> Stock:
         if not isinstance(value, bool):
             raise bad(f"has {field} = {value!r}; use true or false")
         flags[field] = value
-    return Stock(key=key, manufacturer=manufacturer, name=name.strip(), iso=iso, process=process, type=stype,
+    family = f.get("family")
+    if family is not None and (not isinstance(family, str) or not normalize_alias(family)):
+        raise bad(f"has family = {family!r}; it must be a name such as \"Portra\"")
+    return Stock(family=family.strip() if family else None, key=key, manufacturer=manufacturer, name=name.strip(), iso=iso, process=process, type=stype,
                  formats=tuple(str(x) for x in formats), edge_print=edge_print, aliases=tuple(aliases), **flags)
 
 
@@ -345,8 +349,11 @@ def _names_of(stock: Stock) -> list[str]:
 class StockCatalog:
     """The film stocks filmflow knows, indexed by every folded alias for fast lookups."""
 
-    def __init__(self, stocks: list[Stock], user_keys: frozenset[str] = frozenset()) -> None:
+    def __init__(self, stocks: list[Stock], user_keys: frozenset[str] = frozenset(),
+                 groups: Mapping[str, Mapping[str, list[str]]] | None = None) -> None:
         self._stocks = {s.key: s for s in stocks}
+        # other names of families and makers ([families], [makers]): read by queries only
+        self.groups: Mapping[str, Mapping[str, list[str]]] = groups or {}
         self._index: dict[str, Stock] = {}
         # built-in stocks first, then the user's, so a user's alias takes over a built-in one
         for stock in sorted(stocks, key=lambda s: s.key in user_keys):
@@ -371,7 +378,8 @@ class StockCatalog:
         added to the built-in ones); a new key adds a stock and needs name, iso and process.
         """
         path = config_dir() / "film_stocks.toml"
-        raw = load_toml(path).get("stocks", {})
+        data = load_toml(path)
+        raw = data.get("stocks", {})
         stocks = {key: _make_stock(key, fields, str(path)) for key, fields in raw.items()}
         user_keys = set()
         for key, fields in (user_stocks or {}).items():
@@ -386,7 +394,8 @@ class StockCatalog:
                 merged = dict(fields)
             stocks[key] = _make_stock(key, merged, "filmflow.toml")
             user_keys.add(key)
-        return cls(list(stocks.values()), frozenset(user_keys))
+        groups = {k: data.get(k, {}) for k in ("families", "makers")}
+        return cls(list(stocks.values()), frozenset(user_keys), groups)
 
     def all(self) -> list[Stock]:
         """Every stock, by manufacturer then name."""

@@ -55,7 +55,7 @@ def test_frames_table_json_and_paths(cli: Cli, lib: Library) -> None:
 def test_rolls_table_json_and_paths(cli: Cli, lib: Library) -> None:
     r = cli("rolls")
     lines = r.stdout.splitlines()
-    assert lines[0].split()[:3] == ["CODE", "DATE", "STOCK"]
+    assert lines[0].split()[:3] == ["CODE", "DEVELOPED", "STOCK"]
     assert [ln.split()[0] for ln in lines[1:]] == ["R002", "R001"]       # by developed date
     data = cli.json("rolls", "format:120")
     assert [d["code"] for d in data] == ["R002"]
@@ -167,3 +167,103 @@ def test_every_command_has_help(cli: Cli) -> None:
 def test_paths_are_absolute_files(cli: Cli, lib: Library) -> None:
     for line in cli("frames", "--paths", "--limit", "2").stdout.splitlines():
         assert Path(line).is_absolute()
+
+
+# --------------------------------------------------------------------------- stock families, -v, dates
+
+
+@pytest.fixture
+def kodaks(lib: Library) -> Library:
+    """lib plus R003 Portra 160 and R004 Ektar 100."""
+    add_roll(lib, "R003", 2, stock="Kodak Portra 160", stock_key="kodak-portra-160", stock_iso=160,
+             developed="2023-06-01", year=2023)
+    add_roll(lib, "R004", 1, stock="Kodak Ektar 100", stock_key="kodak-ektar-100", stock_iso=100,
+             developed="2023-07-01", year=2023)
+    return lib
+
+
+def codes(cli: Cli, *args: str) -> list[str]:
+    return sorted(r["code"] for r in cli.json("rolls", *args))
+
+
+def test_stock_family_or_maker_means_all_its_stocks(cli: Cli, kodaks: Library) -> None:
+    assert codes(cli, "stock:portra400") == ["R001"]
+    assert codes(cli, "stock:portra") == ["R001", "R003"]
+    assert codes(cli, "stock:포트라") == ["R001", "R003"]
+    assert codes(cli, "stock:kodak") == ["R001", "R003", "R004"]
+    assert codes(cli, "stock:hp5") == ["R002"]
+    assert codes(cli, "^stock:portra") == ["R002", "R004"]
+    assert [f["ref"] for f in cli.json("frames", "stock:portra", "frame:2")] == ["R001/2", "R003/2"]
+
+
+def test_verbose_after_the_command_says_which_stocks_were_meant(cli: Cli, kodaks: Library) -> None:
+    r = cli("rolls", "-v", "stock:portra")
+    assert "rolls matching: stock is of the Portra family (" in r.stderr
+    assert "Kodak Portra 160" in r.stderr and "Kodak Portra 400" in r.stderr
+    assert "rolls matching: stock is Kodak Portra 400" in cli("rolls", "--verbose", "stock:portra400").stderr
+    assert "frames matching" in cli("frames", "-v", "R001/1").stderr
+    assert "frames matching" not in cli("frames", "R001/1").stderr
+    for args in (("rate", "3", "-v", "R001/1"), ("pick", "-v", "R001/1"), ("reject", "-v", "R001/2"),
+                 ("unflag", "-v", "R001/2"), ("tag", "add", "-v", "t", "R001/1"), ("tag", "remove", "-v", "t", "R001/1")):
+        assert "frames matching: frame R001/" in cli(*args).stderr, args
+    cli("project", "create", "P")
+    assert "frames matching: stock is made by Kodak" in cli("project", "add", "-v", "P", "stock:kodak").stderr
+    assert "frames matching: frame R001/1" in cli("project", "remove", "-v", "P", "R001/1").stderr
+
+
+@pytest.fixture
+def dated(library: Library) -> Library:
+    """Rolls whose developed and shot dates disagree in order; one known only by its scan date."""
+    add_roll(library, "R001", 1, developed="2023-01-10", shot_from="2022-12-01", year=2022)
+    add_roll(library, "R002", 1, developed="2022-06-01", shot_from="2023-03-01", year=2023)
+    add_roll(library, "R003", 1, shot_from="2021-05-01", year=2021)
+    add_roll(library, "R004", 1, developed="2020-02-02", year=2020)
+    add_roll(library, "R005", 1, scanned="2024-01-05", year=2024)  # ingest files it under its scan year
+    return library
+
+
+def table_dates(cli: Cli, *args: str) -> tuple[str, list[tuple[str, str]]]:
+    lines = cli("rolls", *args).stdout.splitlines()
+    header = lines[0].split()[1]
+    rows = [(ln.split()[0], ln.split()[1] if len(ln.split()) > 1 and ln.split()[1][:2] == "20" else "")
+            for ln in lines[1:]]
+    return header, rows
+
+
+def test_rolls_date_column_names_the_date_and_is_sorted_by_it(cli: Cli, dated: Library) -> None:
+    header, rows = table_dates(cli)
+    assert header == "DEVELOPED"
+    assert rows == [("R004", "2020-02-02"), ("R002", "2022-06-01"), ("R001", "2023-01-10"), ("R003", ""),
+                    ("R005", "")]
+    header, rows = table_dates(cli, "--sort", "shot")
+    assert header == "SHOT"
+    assert rows == [("R003", "2021-05-01"), ("R001", "2022-12-01"), ("R002", "2023-03-01"), ("R004", ""),
+                    ("R005", "")]
+    header, rows = table_dates(cli, "--sort", "-shot")
+    assert header == "SHOT" and [d for _, d in rows if d] == ["2023-03-01", "2022-12-01", "2021-05-01"]
+    assert table_dates(cli, "--sort", "code")[0] == "DEVELOPED"
+
+
+def test_year_is_the_shot_year_else_the_developed_year_never_the_scan_year(cli: Cli, dated: Library) -> None:
+    assert codes(cli, "year:2022") == ["R001"]           # shot 2022, developed 2023
+    assert codes(cli, "year:2023") == ["R002"]
+    assert codes(cli, "year:2020..2021") == ["R003", "R004"]
+    assert codes(cli, "year:2024") == []                 # only a scan date: no shot or developed year
+    assert codes(cli, "^year:2024") == ["R001", "R002", "R003", "R004", "R005"]
+
+
+def test_readme_path_examples_match_the_default_archive_layout(cli: Cli, library: Library, tmp_path: Path) -> None:
+    import re
+
+    from tests.imagegen import make_roll
+
+    make_roll(tmp_path / "in" / "2023-05-01 Portra400 R042", 2)
+    make_roll(tmp_path / "in" / "2023-06-01 HP5 R043", 1, pattern="{n:06d}.tif", seed=5)
+    cli("ingest", *sorted((tmp_path / "in").iterdir()))
+    readme = (Path(__file__).resolve().parent.parent / "README.md").read_text(encoding="utf-8")
+    row = next(ln for ln in readme.splitlines() if ln.startswith("| `path:` |"))
+    examples = re.findall(r"`([^`]+)`", row.split("|")[2])
+    assert examples
+    for value in examples:
+        assert cli.json("frames", f"path:{value}"), f"README example path:{value} matches no frame"
+    assert not cli.json("frames", "path:R042/")  # the old example: the folder is 'R042 Kodak Portra 400/'

@@ -8,6 +8,7 @@ import unicodedata
 import pytest
 
 from filmflow.errors import ConfigError, NotFoundError
+from filmflow.stockfamilies import choose_stocks
 from filmflow.stocks import (
     PROCESSES,
     STOCK_FORMATS,
@@ -48,7 +49,8 @@ def test_every_stock_has_every_field_with_a_valid_value(raw: dict) -> None:
     for key, f in raw.items():
         assert re.fullmatch(r"[a-z0-9]+(-[a-z0-9]+)*", key), key
         assert required <= set(f), (key, required - set(f))
-        assert set(f) <= required | {"discontinued", "respooled"}, key
+        assert set(f) <= required | {"discontinued", "respooled", "family"}, key
+        assert isinstance(f.get("family", "x"), str) and f.get("family", "x").strip(), key
         assert isinstance(f["name"], str) and f["name"].strip() == f["name"] and f["name"], key
         assert isinstance(f["manufacturer"], str) and f["manufacturer"], key
         assert isinstance(f["iso"], int) and not isinstance(f["iso"], bool) and f["iso"] > 0, key
@@ -297,3 +299,62 @@ def test_stock_formats_for_users_include_rarer_sizes() -> None:
     assert set(STOCK_FORMATS) >= BUILTIN_FORMATS | {"127", "110", "5x7"}
     cat = StockCatalog.load({"my-127": {"name": "Bulk 127", "iso": 100, "process": "B&W", "formats": ["127"]}})
     assert cat.get("Bulk 127").formats == ("127",)
+
+
+# --------------------------------------------------------------------------- stock: in queries (families, makers)
+
+PORTRAS = {"kodak-portra-160", "kodak-portra-400", "kodak-portra-800", "kodak-portra-160nc", "kodak-portra-400vc"}
+
+
+@pytest.mark.parametrize("text,kind,label,some,none", [
+    ("portra400", "stock", "Kodak Portra 400", {"kodak-portra-400"}, {"kodak-portra-160"}),
+    ("Portra 160", "stock", "Kodak Portra 160", {"kodak-portra-160"}, {"kodak-portra-400"}),
+    ("portra", "family", "Portra", PORTRAS, {"kodak-ektar-100"}),
+    ("PORTRA", "family", "Portra", PORTRAS, set()),
+    ("포트라", "family", "Portra", PORTRAS, set()),
+    ("ポートラ", "family", "Portra", PORTRAS, set()),
+    ("hp5", "family", "HP5", {"ilford-hp5-plus"}, {"ilford-fp4-plus"}),
+    ("hp5+", "stock", "Ilford HP5 Plus", {"ilford-hp5-plus"}, set()),
+    ("delta", "family", "Delta", {"ilford-delta-100", "ilford-delta-400", "ilford-delta-3200"}, set()),
+    ("델타", "family", "Delta", {"ilford-delta-100", "ilford-delta-3200"}, set()),
+    ("kodak", "maker", "Kodak", {"kodak-portra-400", "kodak-tri-x-400", "kodak-vision3-500t"}, {"ilford-hp5-plus"}),
+    ("코닥", "maker", "Kodak", {"kodak-portra-400", "kodak-gold-200"}, {"fujifilm-c200"}),
+    ("fuji", "maker", "Fujifilm", {"fujifilm-c200", "fujifilm-velvia-50"}, {"kodak-portra-400"}),
+    ("400", "words", "400", {"kodak-portra-400", "ilford-delta-400"}, {"kodak-portra-160"}),
+])
+def test_stock_query_means_a_stock_a_family_or_a_maker(catalog: StockCatalog, text: str, kind: str, label: str,
+                                                        some: set, none: set) -> None:
+    choice = choose_stocks(catalog, text)
+    assert choice is not None and (choice.kind, choice.label) == (kind, label)
+    assert some <= set(choice.keys) and not none & set(choice.keys)
+    if kind == "maker":
+        assert {s.manufacturer for s in choice.stocks} == {label}
+    if kind == "family":
+        assert {s.family for s in choice.stocks} == {label}
+
+
+def test_stock_choice_descriptions_say_which_stocks_were_meant(catalog: StockCatalog) -> None:
+    assert choose_stocks(catalog, "portra400").describe() == "stock is Kodak Portra 400"
+    hp5 = choose_stocks(catalog, "hp5").describe()
+    assert hp5 == "stock is of the HP5 family (Ilford HP5 Plus)"
+    portra = choose_stocks(catalog, "portra").describe()
+    assert portra.startswith("stock is of the Portra family (") and "Kodak Portra 160" in portra and "Kodak Portra 800" in portra
+    kodak = choose_stocks(catalog, "kodak").describe()
+    assert kodak.startswith("stock is made by Kodak (") and kodak.endswith(" more)")
+    assert choose_stocks(catalog, "nosuchfilm") is None and choose_stocks(catalog, "  ") is None
+
+
+def test_family_aliases_do_not_change_folder_name_parsing(catalog: StockCatalog) -> None:
+    # bare 포트라 / Portra in a folder name is still the one stock its alias names
+    assert catalog.find("포트라").key == "kodak-portra-400"
+    assert catalog.find_in_text("2023-05-01 Portra 서울")[0].key == "kodak-portra-400"
+
+
+def test_user_stocks_may_join_a_family() -> None:
+    cat = StockCatalog.load({"my-portra-bulk": {"name": "Portra bulk roll", "iso": 400, "process": "C-41",
+                                                "family": "Portra"},
+                             "my-own": {"name": "House Film", "iso": 100, "process": "B&W", "family": "House"}})
+    assert "my-portra-bulk" in choose_stocks(cat, "portra").keys
+    assert choose_stocks(cat, "house").keys == ("my-own",)
+    with pytest.raises(ConfigError, match="family"):
+        StockCatalog.load({"bad": {"name": "X", "iso": 100, "process": "B&W", "family": 3}})

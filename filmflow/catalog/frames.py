@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import re
 import sqlite3
 from collections.abc import Iterable, Iterator, Sequence
 from pathlib import Path
@@ -12,8 +11,9 @@ from typing import Any
 
 from filmflow.catalog.db import Catalog
 from filmflow.catalog.models import Frame
-from filmflow.errors import NotFoundError, QueryError
-from filmflow.query.parse import frame_key
+from filmflow.errors import NotFoundError
+# frame_key is re-exported: ingest and projects spell frame names through it
+from filmflow.query.refs import DEFAULT_CODE_TEMPLATE, code_candidates, frame_key, parse_frame_ref  # noqa: F401
 
 FRAME_SELECT = """
 SELECT f.*, r.code AS roll_code,
@@ -28,8 +28,6 @@ FRAME_COLUMNS = (
     "roll_id", "frame", "frame_num", "path", "file", "source_path", "sha256", "bytes", "width",
     "height", "bits", "format", "mode", "scanner", "scanned", "thumbnail", "added_at",
 )
-
-REF_RE = re.compile(r"^(?P<roll>[^/\s]+)/(?P<frame>[^/\s]+)$")
 
 
 def frame_from_row(row: dict[str, Any], root: Path | None = None) -> Frame:
@@ -64,19 +62,19 @@ def iter_frames(db: Catalog, where: str = "", params: Sequence[Any] = (),
 
 
 def parse_ref(ref: str) -> tuple[str, str]:
-    """'R042/12' → ('R042', '12'); QueryError for anything else."""
-    m = REF_RE.match(ref.strip())
-    if not m:
-        raise QueryError(f"{ref!r} is not a frame reference; write it as ROLL/FRAME, e.g. R042/12.")
-    return m.group("roll"), m.group("frame")
+    """'R042/12' → ('R042', '12'), 'R001/6-2' → ('R001', '6-2'); QueryError otherwise (query/refs.py's grammar)."""
+    parsed = parse_frame_ref(ref, ranges=False)
+    assert parsed.frame is not None
+    return parsed.roll, parsed.frame
 
 
-def get_frame(db: Catalog, ref: str, root: Path | None = None) -> Frame:
-    """The frame at ROLL/FRAME, or NotFoundError."""
+def get_frame(db: Catalog, ref: str, root: Path | None = None, template: str = DEFAULT_CODE_TEMPLATE) -> Frame:
+    """The frame at ROLL/FRAME (`R1/3` is `R001/3` under the code template), or NotFoundError."""
     roll, frame = parse_ref(ref)
-    for f in iter_frames(db, "r.code = ? COLLATE NOCASE AND f.frame = ? COLLATE NOCASE",
-                         (roll, frame_key(frame)), root=root):
-        return f
+    for code in code_candidates(roll, template):
+        for f in iter_frames(db, "r.code = ? COLLATE NOCASE AND f.frame = ? COLLATE NOCASE", (code, frame),
+                             root=root):
+            return f
     raise NotFoundError(f"no frame {ref}; `filmflow frames roll:{roll}` lists that roll's frames.")
 
 

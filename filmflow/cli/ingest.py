@@ -10,7 +10,7 @@ import click
 from filmflow.catalog.models import IngestMode
 from filmflow.cli import output
 from filmflow.cli.completion import complete_roll_code
-from filmflow.cli.options import parse_date_option
+from filmflow.cli.options import parse_code_option, parse_date_option
 from filmflow.errors import ExitStatus
 from filmflow.ingest.run import ingest_sources
 
@@ -58,7 +58,7 @@ def show_reports(reports, as_json: bool, name_failures: bool = True) -> None:
 def ingest(app, paths, mode, code, stock, ei, developed, dry_run, as_json) -> None:
     """Ingest scan folders or lab .zip files, one roll each."""
     lib = app.library()
-    options = {"code": code, "stock": stock, "ei": ei, "developed": parse_date_option(developed)}
+    options = {"code": parse_code_option(code, "--roll"), "stock": stock, "ei": ei, "developed": parse_date_option(developed)}
     options = {k: v for k, v in options.items() if v is not None}
     mode_enum = IngestMode(mode or lib.settings.mode)
     show_bar = not as_json and sys.stderr.isatty()

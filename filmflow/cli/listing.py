@@ -18,6 +18,7 @@ from filmflow.catalog.curation import Change
 from filmflow.catalog.models import Frame, Roll
 from filmflow.cli import output
 from filmflow.cli.completion import complete_query, complete_sort
+from filmflow.cli.options import verbose_option
 from filmflow.errors import InputError
 from filmflow.query import FRAME_SORTS, ROLL_SORTS, CatalogResolver, Compiled, compile_args, order_by
 
@@ -32,7 +33,8 @@ def compile_for(ctx: click.Context, query: Sequence[str], target: str = "frames"
     """Open the library and compile QUERY for `target`; returns (library, db, compiled)."""
     lib = ctx.obj.library()
     db = lib.db()
-    compiled = compile_args(query, CatalogResolver(db.conn, lib.stocks, lib.formats), target)  # type: ignore[arg-type]
+    resolver = CatalogResolver(db.conn, lib.stocks, lib.formats, lib.settings.code_template)
+    compiled = compile_args(query, resolver, target)  # type: ignore[arg-type]
     log.info("%s matching: %s", target, compiled.description)
     return lib, db, compiled
 
@@ -57,15 +59,21 @@ def _stars(n: int) -> str:
     return "*" * n if n else "-"
 
 
-def _frame_row(f: Frame) -> list[Any]:
+def _frame_row(f: Frame, sort: str | None = None) -> list[Any]:
     size = f"{f.width}x{f.height}" if f.width and f.height else None
     pick = {"yes": "pick", "reject": "reject"}.get(f.pick)
     return [f.ref, _stars(f.rating), pick, size, f.tags, f.projects, f.caption or f.file]
 
 
-def _roll_row(r: Roll) -> list[Any]:
+def _date_column(sort: str | None) -> str:
+    """The rolls table shows the date it is sorted by: SHOT for --sort shot, else DEVELOPED."""
+    return "SHOT" if (sort or "").strip().lstrip("-+").lower() == "shot" else "DEVELOPED"
+
+
+def _roll_row(r: Roll, sort: str | None = None) -> list[Any]:
     push = None if r.push in (None, 0) else r.push
-    return [r.code, r.developed or r.shot_from, r.stock, r.ei or r.stock_iso, push, r.format, r.camera,
+    date = r.shot_from if _date_column(sort) == "SHOT" else r.developed
+    return [r.code, date, r.stock, r.ei or r.stock_iso, push, r.format, r.camera,
             r.frames, r.title]
 
 
@@ -74,7 +82,7 @@ _LISTINGS = {
     "frames": (curation.frame_paths, curation.list_frames, _frame_row,
                ["REF", "RATING", "PICK", "SIZE", "TAGS", "PROJECTS", "CAPTION/FILE"], ()),
     "rolls": (curation.roll_paths, curation.list_rolls, _roll_row,
-              ["CODE", "DATE", "STOCK", "EI", "PUSH", "FORMAT", "CAMERA", "FRAMES", "TITLE"], (3, 7)),
+              ["CODE", "{date}", "STOCK", "EI", "PUSH", "FORMAT", "CAMERA", "FRAMES", "TITLE"], (3, 7)),
 }
 
 
@@ -91,16 +99,18 @@ def _listing(ctx: click.Context, target: str, query: tuple[str, ...], sort: str 
     if as_json:
         output.emit_json_stream(i.to_json() for i in items)
         return
-    rows = [row(i) for i in items]
+    rows = [row(i, sort) for i in items]
     if not rows:
         click.echo(f"no {target} match ({compiled.description}).", err=True)
         return
-    output.table(rows, headers, right=right)
+    output.table(rows, [h.format(date=_date_column(sort)) for h in headers], right=right)
 
 
 sort_option = click.option("--sort", "sort", metavar="FIELD", shell_complete=complete_sort,
                            help="Sort field; prefix '-' for descending.")
-limit_option = click.option("--limit", type=click.IntRange(min=0), metavar="N", help="At most N results.")
+# SQLite's LIMIT is a 64-bit integer: a larger N is bad input (exit 2), not an internal error
+limit_option = click.option("--limit", type=click.IntRange(min=0, max=2 ** 63 - 1), metavar="N",
+                            help="At most N results.")
 # what --json prints, by the command function it decorates (one decorator for every listing and change)
 JSON_HELP = {
     "frames_list": "Print a JSON array of frame objects (ref, roll, frame, path, sha256, rating, pick, tags...), "
@@ -131,6 +141,7 @@ paths_option = click.option("--paths", is_flag=True, help="One file path per lin
 @limit_option
 @json_option
 @paths_option
+@verbose_option
 @click.pass_context
 def frames_list(ctx: click.Context, query: tuple[str, ...], sort: str | None, limit: int | None,
                 as_json: bool, paths: bool) -> None:
@@ -148,6 +159,7 @@ frames_list.help = (f"List frames matching QUERY (all frames without one).\n\n"
 @limit_option
 @json_option
 @paths_option
+@verbose_option
 @click.pass_context
 def rolls_list(ctx: click.Context, query: tuple[str, ...], sort: str | None, limit: int | None,
                as_json: bool, paths: bool) -> None:
@@ -197,6 +209,7 @@ def _run(ctx: click.Context, query: Sequence[str], all_: bool, verb: str,
 @click.argument("query", nargs=-1, shell_complete=complete_query)
 @all_option
 @json_option
+@verbose_option
 @click.pass_context
 def rate(ctx: click.Context, stars: int, query: tuple[str, ...], all_: bool, as_json: bool) -> None:
     """Give STARS (0-5) to every frame matching QUERY."""
@@ -209,6 +222,7 @@ def _pick_command(name: str, state: str, doc: str, done: str) -> click.Command:
     @click.argument("query", nargs=-1, shell_complete=complete_query)
     @all_option
     @json_option
+    @verbose_option
     @click.pass_context
     def command(ctx: click.Context, query: tuple[str, ...], all_: bool, as_json: bool) -> None:
         _run(ctx, query, all_, name, lambda db, c: curation.pick_frames(db, c, state), done, as_json)
@@ -232,6 +246,7 @@ def tag_group() -> None:
 @click.argument("query", nargs=-1, shell_complete=complete_query)
 @all_option
 @json_option
+@verbose_option
 @click.pass_context
 def tag_add(ctx: click.Context, tag: str, query: tuple[str, ...], all_: bool, as_json: bool) -> None:
     """Tag every frame matching QUERY with TAG."""
@@ -244,6 +259,7 @@ def tag_add(ctx: click.Context, tag: str, query: tuple[str, ...], all_: bool, as
 @click.argument("query", nargs=-1, shell_complete=complete_query)
 @all_option
 @json_option
+@verbose_option
 @click.pass_context
 def tag_remove(ctx: click.Context, tag: str, query: tuple[str, ...], all_: bool, as_json: bool) -> None:
     """Remove TAG from every frame matching QUERY."""

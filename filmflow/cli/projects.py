@@ -15,6 +15,7 @@ from filmflow.cli.completion import complete_project, complete_query
 from filmflow.cli.sheets import project_export, project_sheet
 from filmflow.cli.listing import QUERY_HELP, all_option, compile_for, json_option, require_query
 from filmflow.wording import count
+from filmflow.cli.options import verbose_option
 
 log = logging.getLogger(__name__)
 
@@ -85,6 +86,7 @@ def project_show(ctx: click.Context, name: str, as_json: bool) -> None:
 @click.argument("query", nargs=-1, shell_complete=complete_query)
 @all_option
 @json_option
+@verbose_option
 @click.pass_context
 def project_add(ctx: click.Context, name: str, query: tuple[str, ...], all_: bool, as_json: bool) -> None:
     """Append the frames matching QUERY to project NAME (frames already in it stay where they are)."""
@@ -107,6 +109,7 @@ def project_add(ctx: click.Context, name: str, query: tuple[str, ...], all_: boo
 @click.argument("query", nargs=-1, shell_complete=complete_query)
 @all_option
 @json_option
+@verbose_option
 @click.pass_context
 def project_remove(ctx: click.Context, name: str, query: tuple[str, ...], all_: bool, as_json: bool) -> None:
     """Take the frames matching QUERY out of project NAME (the frames stay in the catalog)."""

@@ -14,7 +14,7 @@ from pathlib import Path
 from typing import Any
 
 from filmflow import fsutil
-from filmflow.catalog.frames import frame_key, frames_in_roll, lookup_frames
+from filmflow.catalog.frames import frames_in_roll, lookup_frames
 from filmflow.catalog.models import IngestMode, Origin, Roll
 from filmflow.catalog.rolls import find_roll, find_roll_by_source, next_code
 from filmflow.errors import ConfigError, FilmflowError, InputError
@@ -25,26 +25,20 @@ from filmflow.ingest.resolve import Resolved, resolve
 from filmflow.ingest.sidecar import load_sidecar
 from filmflow.ingest.unzip import extract_zip
 from filmflow.library import Library
+from filmflow.query.refs import frame_number_from_name
 
 log = logging.getLogger(__name__)
 
-_TRAILING = re.compile(r"(\d+)([A-Za-z]?)$")
-
 
 def parse_frame_number(file_name: str) -> tuple[str, int] | None:
-    """A frame number from a file name's trailing number, or None.
+    """A frame number from a file name's trailing number, or None (query/refs.py owns the grammar).
 
     >>> parse_frame_number("R042_0012.jpg"), parse_frame_number("000012.JPG")
     (('12', 12), ('12', 12))
     >>> parse_frame_number("12A.tif"), parse_frame_number("R042_00.jpg"), parse_frame_number("scan.tif")
     (('12A', 12), ('00', 0), None)
     """
-    stem = file_name.rsplit(".", 1)[0] if "." in file_name else file_name
-    m = _TRAILING.search(stem)
-    if not m:
-        return None
-    digits, letter = m.group(1), m.group(2).upper()
-    return frame_key(digits + letter), int(digits)
+    return frame_number_from_name(file_name)
 
 
 @dataclass

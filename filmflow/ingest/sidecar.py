@@ -14,7 +14,8 @@ import tomllib
 from pathlib import Path
 from typing import Any
 
-from filmflow.errors import ConfigError
+from filmflow.errors import ConfigError, InputError
+from filmflow.query.refs import parse_roll_code
 
 log = logging.getLogger(__name__)
 
@@ -80,6 +81,11 @@ def load_sidecar(path: Path, *, warn: bool = True) -> dict[str, Any]:
             if not isinstance(value, int) or isinstance(value, bool) or not 1 <= value <= 100_000:
                 raise ConfigError(f"{where}: ei must be a whole number such as 1600, not {value!r}.")
             out[key] = value
+        elif key == "code":
+            try:  # one grammar for codes: a code filmflow prints as R042/12 must read back
+                out[key] = parse_roll_code(value, where)
+            except InputError as e:
+                raise ConfigError(f"{e.message} Fix the roll.toml and ingest the folder again.") from None
         elif key == "tags":
             if isinstance(value, str):
                 value = [value]

@@ -9,6 +9,7 @@ Worked examples (tests/test_query_parse.py uses the same table):
     rating:3..5              Term('rating', Interval(3, 5))
     frame:3..7               Term('frame', Interval(3, 7))
     frame:12A                Term('frame', '12A')                  exact frame name
+    frame:6-2                Term('frame', '6-2')                  a rescan's frame name
     push:+1                  Term('push', Interval(1.0, 1.0))
     push:+1..+2              Term('push', Interval(1.0, 2.0))
     developed:2023-05        Term('developed', DateSpan('2023-05', '2023-06'))
@@ -18,7 +19,9 @@ Worked examples (tests/test_query_parse.py uses the same table):
     camera:"Nikon FM2"       Term('camera', 'Nikon FM2')
     ^tag:print               Term('tag', 'print', negate=True)
     R042/12                  Term('ref', FrameRef('R042', '12'))
+    R001/6-2                 Term('ref', FrameRef('R001', '6-2'))
     R042/3..7                Term('ref', FrameRef('R042', None, Interval(3, 7)))
+    R042/                    QueryError: names no frame (the grammar is query/refs.py's)
     서울                      Term('text', '서울')                   a bare word
     "seoul night"            Term('text', 'seoul night')           a quoted phrase
 
@@ -31,39 +34,18 @@ import datetime as _dt
 import logging
 import re
 import unicodedata
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from fractions import Fraction
 
 from filmflow.errors import QueryError
+# FrameRef, Interval and frame_key are re-exported: they were born here and callers import them from here
+from filmflow.query.refs import (MAX_FRAME_NUMBER, FrameRef, Interval, fmt_num, frame_key,  # noqa: F401
+                                 looks_like_ref, parse_frame_number, parse_frame_ref)
 
 log = logging.getLogger(__name__)
 
 NEGATE = "^"
-
-
-@dataclass(frozen=True, slots=True)
-class Interval:
-    """A numeric interval; None is unbounded. `lo_open`/`hi_open` exclude the bound."""
-
-    lo: float | None
-    hi: float | None
-    lo_open: bool = False
-    hi_open: bool = False
-
-    def describe(self, unit: str = "") -> str:
-        """'4', '≥ 4', '3 to 5' ..."""
-        def f(v: float) -> str:
-            return _fmt_num(v) + unit
-        if self.lo is not None and self.hi is not None and self.lo == self.hi:
-            return f(self.lo)
-        if self.lo is not None and self.hi is not None:
-            return f"{f(self.lo)} to {f(self.hi)}"
-        if self.lo is not None:
-            return ("> " if self.lo_open else "≥ ") + f(self.lo)
-        if self.hi is not None:
-            return ("< " if self.hi_open else "≤ ") + f(self.hi)
-        return "any"
 
 
 @dataclass(frozen=True, slots=True)
@@ -76,21 +58,6 @@ class DateSpan:
 
     def describe(self) -> str:
         return self.text
-
-
-@dataclass(frozen=True, slots=True)
-class FrameRef:
-    """ROLL/FRAME (an exact frame) or ROLL/A..B (a range of frame numbers)."""
-
-    roll: str
-    frame: str | None
-    span: Interval | None = None
-
-    def describe(self) -> str:
-        if self.frame is not None:
-            return f"{self.roll}/{self.frame}"
-        assert self.span is not None
-        return f"{self.roll}/{self.span.describe()}"
 
 
 @dataclass(frozen=True, slots=True)
@@ -116,30 +83,6 @@ class Query:
         return len(self.terms)
 
 
-# key -> example shown in error messages.
-KEYS: dict[str, str] = {
-    "roll": "roll:R042",
-    "frame": "frame:12, frame:3..7, frame:12A",
-    "stock": "stock:portra400",
-    "iso": "iso:400, iso:>=800",
-    "ei": "ei:1600",
-    "push": "push:+1, push:-1, push:0, push:+1..+2",
-    "format": "format:120, format:6x7, format:35mm",
-    "process": "process:c41, process:e6, process:bw, process:ecn2",
-    "camera": 'camera:"Nikon FM2"',
-    "lens": "lens:50mm",
-    "lab": "lab:mono",
-    "developed": "developed:2023, developed:2023-05, developed:2023-05-01..2023-07-31",
-    "shot": "shot:2023-05",
-    "scanned": "scanned:2024",
-    "year": "year:2023, year:2021..2023",
-    "rating": "rating:4, rating:>=4, rating:3..5",
-    "pick": "pick:yes, pick:no, pick:reject",
-    "project": 'project:"Seoul 2023"',
-    "tag": "tag:print",
-    "path": "path:R042, path:*.tif",
-}
-
 ROLL_KEYS = frozenset({"roll", "stock", "iso", "ei", "push", "format", "process", "camera", "lens", "lab",
                        "developed", "shot", "year"})
 FRAME_KEYS = frozenset({"frame", "rating", "pick", "project", "path", "scanned", "tag", "ref"})
@@ -151,12 +94,13 @@ PICKS = {"yes": "yes", "y": "yes", "picked": "yes", "pick": "yes", "true": "yes"
          "reject": "reject", "rejected": "reject", "x": "reject"}
 
 _KEY_RE = re.compile(r"^(?P<key>[A-Za-z_][A-Za-z0-9_-]*):(?P<value>.*)$", re.S)
-_REF_RE = re.compile(r"^(?P<roll>[^/\s:^\"']+)/(?P<frame>\d+[A-Za-z]?|\d*\.\.\d*)$")
-_FRAME_NAME_RE = re.compile(r"^(\d+)([A-Za-z]?)$")
+_FRAME_NAME_RE = re.compile(r"^\d+[A-Za-z]?(-\d+)?$")
 _DATE_RE = re.compile(r"^(\d{4})(?:[-./](\d{1,2})(?:[-./](\d{1,2}))?)?$")
 _NUM_RE = re.compile(r"^[+-]?(\d+(\.\d*)?|\.\d+)(/\d+)?$")
 _CMP_RE = re.compile(r"^(>=|<=|>|<|=)(.*)$", re.S)
 
+# every numeric key has bounds (parse_interval), so no number reaching SQL overflows its integers
+MAX_SPEED = 1_000_000  # iso:/ei: above any film speed
 PUSH_TOLERANCE = 0.05  # push is stored rounded to 1/3 stop (0.33, 0.333.. or 1/3)
 
 
@@ -165,18 +109,7 @@ def valid_keys() -> str:
     return ", ".join(KEYS)
 
 
-def _fmt_num(v: float) -> str:
-    return str(int(v)) if float(v).is_integer() else f"{v:g}"
-
-
-def frame_key(frame: str) -> str:
-    """Canonical spelling of a frame name: '012' -> '12', '00' stays, '12a' -> '12A'."""
-    m = re.match(r"^0*(\d+)(.*)$", frame)
-    if not m:
-        return frame.upper()
-    if set(frame) == {"0"} and len(frame) > 1:
-        return "00"
-    return m.group(1) + m.group(2).upper()
+_fmt_num = fmt_num
 
 
 def _unquote(text: str, raw: str) -> str:
@@ -199,10 +132,14 @@ def _parse_number(text: str, raw: str, key: str, integer: bool) -> float:
     t = text.strip()
     if not _NUM_RE.match(t):
         raise _bad(raw, key, f"{t or 'nothing'!r} is not a number")
+    if len(t) > 30:  # far beyond any ISO, rating or frame number (and SQLite's 64-bit integers)
+        raise _bad(raw, key, f"{t[:20]}… is out of range")
     try:
         v = float(Fraction(t.lstrip("+")))
     except (ValueError, ZeroDivisionError):
         raise _bad(raw, key, f"{t!r} is not a number") from None
+    except OverflowError:
+        raise _bad(raw, key, f"{t!r} is out of range") from None
     if integer and not v.is_integer():
         raise _bad(raw, key, f"{t!r} is not a whole number")
     return v
@@ -290,38 +227,74 @@ def _squash(text: str) -> str:
     return re.sub(r"[\W_]+", "", unicodedata.normalize("NFKC", text).casefold())
 
 
-def _frame_value(value: str, raw: str) -> object:
-    if _FRAME_NAME_RE.match(value) and value[-1].isalpha():
-        return frame_key(value)
-    return parse_interval(value, raw, "frame", bounds=(0, None))
+ValueParser = Callable[[str, str, str], object]  # (value text, the term as typed, key) -> typed value
 
 
-def _parse_value(key: str, value: str, raw: str) -> object:
-    """Turn a key's value text into its typed value."""
-    if key in ("rating",):
-        return parse_interval(value, raw, key, bounds=(0, 5))
-    if key == "frame":
-        return _frame_value(value, raw)
-    if key in ("iso", "ei"):
-        return parse_interval(value, raw, key, bounds=(1, None))
-    if key == "year":
-        return parse_interval(value, raw, key, bounds=(1000, 9999))
-    if key == "push":
-        return parse_interval(value, raw, key, integer=False, bounds=(-10, 10))
-    if key in ("developed", "shot", "scanned"):
-        return parse_date_span(value, raw, key)
-    if key == "process":
-        p = PROCESSES.get(_squash(value))
-        if p is None:
-            raise _bad(raw, key, f"{value!r} is not a process (C-41, E-6, B&W, ECN-2)")
-        return p
-    if key == "pick":
-        p = PICKS.get(value.strip().casefold())
-        if p is None:
-            raise _bad(raw, key, f"{value!r} is not a pick state (yes, no, reject)")
-        return p
-    # text-valued keys: roll, stock, format, camera, lens, lab, project, tag, path
+def _frame_value(value: str, raw: str, key: str) -> object:
+    if _FRAME_NAME_RE.match(value) and not value.isdigit():
+        return parse_frame_number(value, raw)  # 12A, 12-2: that exact frame
+    return parse_interval(value, raw, key, bounds=(0, MAX_FRAME_NUMBER))
+
+
+def _numbers(lo: float, hi: float, integer: bool = True) -> ValueParser:
+    def parse_numbers(value: str, raw: str, key: str) -> Interval:
+        return parse_interval(value, raw, key, integer=integer, bounds=(lo, hi))
+    return parse_numbers
+
+
+def _choice(table: dict[str, str], fold: Callable[[str], str], what: str) -> ValueParser:
+    def parse_choice(value: str, raw: str, key: str) -> str:
+        found = table.get(fold(value))
+        if found is None:
+            raise _bad(raw, key, f"{value!r} is not {what}")
+        return found
+    return parse_choice
+
+
+def _dates(value: str, raw: str, key: str) -> DateSpan:
+    return parse_date_span(value, raw, key)
+
+
+def _text(value: str, raw: str, key: str) -> str:
     return unicodedata.normalize("NFC", value.strip())
+
+
+@dataclass(frozen=True, slots=True)
+class KeyValue:
+    """How one key's value text becomes its typed value, and the example error messages show."""
+
+    example: str
+    parse: ValueParser
+
+
+# key -> its value parser; its SQL is the same key's entry in query/keys.py COMPILERS
+VALUES: dict[str, KeyValue] = {
+    "roll": KeyValue("roll:R042", _text),
+    "frame": KeyValue("frame:12, frame:3..7, frame:12A, frame:12-2", _frame_value),
+    "stock": KeyValue("stock:portra400, stock:portra, stock:kodak", _text),
+    "iso": KeyValue("iso:400, iso:>=800", _numbers(1, MAX_SPEED)),
+    "ei": KeyValue("ei:1600", _numbers(1, MAX_SPEED)),
+    "push": KeyValue("push:+1, push:-1, push:0, push:+1..+2", _numbers(-10, 10, integer=False)),
+    "format": KeyValue("format:120, format:6x7, format:35mm", _text),
+    "process": KeyValue("process:c41, process:e6, process:bw, process:ecn2",
+                        _choice(PROCESSES, _squash, "a process (C-41, E-6, B&W, ECN-2)")),
+    "camera": KeyValue('camera:"Nikon FM2"', _text),
+    "lens": KeyValue("lens:50mm", _text),
+    "lab": KeyValue("lab:mono", _text),
+    "developed": KeyValue("developed:2023, developed:2023-05, developed:2023-05-01..2023-07-31", _dates),
+    "shot": KeyValue("shot:2023-05", _dates),
+    "scanned": KeyValue("scanned:2024", _dates),
+    "year": KeyValue("year:2023, year:2021..2023", _numbers(1000, 9999)),
+    "rating": KeyValue("rating:4, rating:>=4, rating:3..5", _numbers(0, 5)),
+    "pick": KeyValue("pick:yes, pick:no, pick:reject",
+                     _choice(PICKS, lambda v: v.strip().casefold(), "a pick state (yes, no, reject)")),
+    "project": KeyValue('project:"Seoul 2023"', _text),
+    "tag": KeyValue("tag:print", _text),
+    "path": KeyValue("path:2023/R042, path:*.tif", _text),
+}
+
+# key -> example shown in error messages
+KEYS: dict[str, str] = {key: v.example for key, v in VALUES.items()}
 
 
 def parse_term(arg: str) -> Term:
@@ -345,27 +318,13 @@ def parse_term(arg: str) -> Term:
         value = _unquote(m.group("value"), raw).strip()
         if not value:
             raise QueryError(f"{raw!r} has no value; write it like {KEYS[key]}.")
-        return Term(key, _parse_value(key, value, raw), negate, raw)
-    ref = _REF_RE.match(text)
-    if ref:
-        return Term("ref", _parse_ref(ref.group("roll"), ref.group("frame"), raw), negate, raw)
+        return Term(key, VALUES[key].parse(value, raw, key), negate, raw)
+    if looks_like_ref(text):
+        return Term("ref", parse_frame_ref(text), negate, raw)
     word = unicodedata.normalize("NFC", _unquote(text, raw).strip())
     if not word:
         raise QueryError(f"{raw!r} is an empty phrase; put words between the quotes.")
     return Term("text", word, negate, raw)
-
-
-def _parse_ref(roll: str, frame: str, raw: str) -> FrameRef:
-    if ".." in frame:
-        a, _, b = frame.partition("..")
-        lo = int(a) if a else None
-        hi = int(b) if b else None
-        if lo is None and hi is None:
-            raise QueryError(f"{raw!r}: a frame range needs at least one end, e.g. R042/3..7.")
-        if lo is not None and hi is not None and lo > hi:
-            raise QueryError(f"{raw!r}: the frame range runs backwards; write {roll}/{hi}..{lo}.")
-        return FrameRef(roll, None, Interval(lo, hi))
-    return FrameRef(roll, frame_key(frame))
 
 
 def parse_query(args: Iterable[str]) -> Query:
