@@ -31,7 +31,7 @@ from filmflow import fsutil, imaging
 from filmflow.catalog.db import refresh_statistics, transaction
 from filmflow.catalog.frames import insert_frames, known_hashes
 from filmflow.catalog.models import IngestMode
-from filmflow.catalog.rolls import insert_roll, now, set_roll_tags, update_roll
+from filmflow.catalog.rolls import insert_roll, now, record_auto_code, set_roll_tags, update_roll
 from filmflow.errors import ArchiveError, FilmflowError
 from filmflow.ingest.discover import SIDECAR_NAME
 from filmflow.ingest.exif import read_scanner_info
@@ -349,6 +349,8 @@ class Ingester:
                         if not fields.get("year"):
                             fields["year"] = int(scans[0][:4])
                     roll_id = insert_roll(conn, fields, plan.resolved.sources)
+                    if plan.resolved.sources.get("code") == "default":
+                        record_auto_code(conn, lib.settings.code_template, plan.code)
             else:
                 roll_id = plan.roll.id
                 missing = {k: v for k, v in fields.items()
