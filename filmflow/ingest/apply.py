@@ -18,7 +18,6 @@ import contextlib
 import logging
 import multiprocessing
 import os
-import shutil
 import signal
 import threading
 import time
@@ -256,10 +255,8 @@ class Ingester:
             db.conn.close()
         if rows or plan.roll is not None:
             self._keep_sidecar(plan)
-        if plan.mode is IngestMode.MOVE:
+        if plan.mode is IngestMode.MOVE and not plan.in_zip:  # a zip goes as a whole: remove_delivered_zip
             self._remove_sources(plan, [p for p, _ in rows] + finish_move, report)
-        if plan.extracted is not None and not report.failed:
-            shutil.rmtree(plan.extracted, ignore_errors=True)
         return report
 
     def _already(self, plan: IngestPlan, report: IngestReport) -> list[FilePlan]:
@@ -285,8 +282,9 @@ class Ingester:
         lib = self.lib
         ok = [(f, r) for f, r in zip(files, results) if r and r["ok"]]
         for f, r in zip(files, results):
-            if r and not r["ok"]:
-                report.failed.append({"file": f.rel, "error": r["error"]})
+            if r and not r["ok"]:  # a zip's file is named by its entry, never by our cache copy
+                error = r["error"].replace(str(f.src), f.shown) if f.shown else r["error"]
+                report.failed.append({"file": f.label, "error": error})
         known = known_hashes(db.conn, [r["sha"] for _, r in ok])
         seen: dict[str, str] = {}
         rows: list[tuple[FilePlan, dict]] = []
@@ -378,7 +376,8 @@ class Ingester:
                 conn.execute("DELETE FROM failures WHERE source_path = ?", (str(f.src),))
             for fail in report.failed:
                 conn.execute("INSERT OR REPLACE INTO failures (source_path, roll_code, error, at) VALUES (?, ?, ?, ?)",
-                             (str(plan.folder / fail["file"]), plan.code, fail["error"], ts))
+                             (str((plan.source.parent if plan.in_zip else plan.folder) / fail["file"]),
+                              plan.code, fail["error"], ts))
         report.added = [f"{plan.code}/{f.frame}" for f, _ in rows]
         if roll_id is None:
             report.roll = None
@@ -399,19 +398,6 @@ class Ingester:
 
     def _remove_sources(self, plan: IngestPlan, done: list[FilePlan], report: IngestReport) -> None:
         """Move mode: the rows are durable; remove the sources and the folders they empty."""
-        if plan.extracted is not None:
-            # the zip goes only when every entry is now this roll's: a scan that duplicates
-            # another roll's frame makes the delivery not ours to delete
-            foreign = [d for d in report.duplicates if not d["of"].startswith(f"{plan.code}/")]
-            if foreign:
-                log.warning("%s stays in place: %d of its scans are already catalogued elsewhere (%s)",
-                            plan.source.name, len(foreign), ", ".join(d["of"] for d in foreign[:3]))
-            if not report.failed and not foreign and plan.source.is_file():
-                with contextlib.suppress(OSError):
-                    plan.source.unlink()
-                    fsutil.fsync_dir(plan.source.parent)
-                    report.moved = len(done)
-            return
         for f in done:
             with contextlib.suppress(FileNotFoundError):
                 f.src.unlink()
@@ -420,10 +406,32 @@ class Ingester:
         for d in parents:
             fsutil.fsync_dir(d)
         if not report.failed:
-            _remove_empty_dirs(plan.folder)
+            remove_empty_dirs(plan.folder)
 
 
-def _remove_empty_dirs(root: Path) -> None:
+def remove_delivered_zip(zip_path: Path, reports: list[IngestReport]) -> bool:
+    """Move mode: remove a lab zip once every scan in it belongs to one of its own rolls.
+
+    A failed file, or a scan that duplicates a frame of another roll, keeps the zip where it is.
+    """
+    codes = {r.roll for r in reports if r.roll}
+    foreign = [d for r in reports for d in r.duplicates if d["of"].split("/", 1)[0] not in codes]
+    if foreign:
+        log.warning("%s stays in place: %d of its scans are already catalogued elsewhere (%s)",
+                    zip_path.name, len(foreign), ", ".join(d["of"] for d in foreign[:3]))
+    if any(r.failed for r in reports) or foreign or not zip_path.is_file():
+        return False
+    try:
+        zip_path.unlink()
+    except OSError:
+        return False
+    fsutil.fsync_dir(zip_path.parent)
+    for r in reports:
+        r.moved = len(r.added) + len(r.duplicates)
+    return True
+
+
+def remove_empty_dirs(root: Path) -> None:
     """rmdir folders left empty (bottom-up); never touches a file."""
     for dirpath, _dirs, _files in sorted(os.walk(root), key=lambda t: -len(t[0])):
         with contextlib.suppress(OSError):

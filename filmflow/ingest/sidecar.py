@@ -52,10 +52,10 @@ def parse_shot(value: Any, where: str) -> tuple[str, str]:
     return d, d
 
 
-def load_sidecar(path: Path) -> dict[str, Any]:
-    """Read and check roll.toml; returns normalised values (dates ISO, shot → shot_from/shot_to)."""
+def load_sidecar(path: Path, text: str | None = None) -> dict[str, Any]:
+    """Read and check roll.toml (or its `text`, read elsewhere, e.g. from a zip); values normalised."""
     try:
-        data = tomllib.loads(path.read_text(encoding="utf-8"))
+        data = tomllib.loads(path.read_text(encoding="utf-8") if text is None else text)
     except (tomllib.TOMLDecodeError, UnicodeDecodeError) as e:
         raise ConfigError(f"{path} is not valid TOML ({e}); fix the sidecar and ingest the folder again.") from None
     out: dict[str, Any] = {}
