@@ -7,18 +7,11 @@ extraction folders and their clean-up, and automatic roll numbering.
 
 from __future__ import annotations
 
-import hashlib
 from pathlib import Path
 
 import imagegen
-
-
-def rows(lib, sql, *params):
-    db = lib.db()
-    try:
-        return db.conn.execute(sql, params).fetchall()
-    finally:
-        db.conn.close()
+from test_ingest_apply import rows
+from test_ingest_apply import tree_hashes as tree
 
 
 def codes(lib) -> list[str]:
@@ -90,11 +83,6 @@ def encrypt_flag(zip_path: Path) -> Path:
     return zip_path
 
 
-def tree(root: Path) -> dict[str, str]:
-    return {p.relative_to(root).as_posix(): hashlib.sha256(p.read_bytes()).hexdigest()
-            for p in sorted(root.rglob("*")) if p.is_file()}
-
-
 def check_delivery(cli, out: list[dict], prefix: str = "Lab order 88231") -> None:
     assert [o["source"] for o in out] == [f"{prefix}/2024-10-01 Portra 400", f"{prefix}/2024-10-02 HP5"]
     assert [o["added"] for o in out] == [2, 2] and all(o["failed"] == [] for o in out)
@@ -161,3 +149,177 @@ def test_move_mode_delivery_empties_the_inbox(cli, library, tmp_path):
     z = zip_of(lab_order(tmp_path / "src", seed=31), tmp_path / "in" / "Lab order 88231.zip")
     out = cli.json("ingest", "--mode", "move", z)
     assert [o["added"] for o in out] == [2, 2] and not z.exists()
+
+
+# ---- issue 12: zips that clash or cannot be unpacked -----------------------------------
+
+def test_two_scans_under_one_entry_name_are_both_archived(cli, library, tmp_path):
+    a = imagegen.make_scan(tmp_path / "a.jpg", seed=41)
+    b = imagegen.make_scan(tmp_path / "b.jpg", seed=42)
+    z = tmp_path / "in" / "2023-05-05 Gold200.zip"
+    z.parent.mkdir(parents=True)
+    import zipfile
+    import warnings
+
+    with zipfile.ZipFile(z, "w") as zf, warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # zipfile warns about the duplicate name: that is the point
+        zf.writestr("2023-05-05 Gold200/000003.jpg", a.read_bytes())
+        zf.writestr("2023-05-05 Gold200/000003.jpg", b.read_bytes())
+        zf.writestr("2023-05-05 Gold200/000004.jpg", imagegen.make_scan(tmp_path / "c.jpg", seed=43).read_bytes())
+    out = cli.json("ingest", "--mode", "move", z)[0]
+    assert out["added"] == 3 and out["failed"] == []
+    frames = {f["frame"]: f for f in cli.json("frames")}
+    assert sorted(frames) == ["3", "3-2", "4"]
+    assert {frames["3"]["sha256"], frames["3-2"]["sha256"]} == {tree(tmp_path)["a.jpg"], tree(tmp_path)["b.jpg"]}
+    assert frames["3-2"]["file"] == "dup2_000003.jpg"
+    assert all(Path(f["path"]).is_file() for f in frames.values())
+    assert not z.exists()  # removed only because both scans are now in the archive
+
+
+def _hostile_zips(tmp_path: Path) -> dict[str, tuple[Path, str]]:
+    """name → (zip, words its failure must hold)."""
+    scan = imagegen.make_scan(tmp_path / "h.jpg", seed=61)
+    enc = encrypt_flag(imagegen.make_zip(tmp_path / "in" / "secret.zip", {"roll/000001.jpg": scan}))
+    clash = imagegen.make_zip(tmp_path / "in" / "clash.zip", {"roll/a": b"not a folder", "roll/a/000001.jpg": scan})
+    long = imagegen.make_zip(tmp_path / "in" / "long.zip", {"roll/" + "x" * 300 + ".jpg": scan})
+    return {"secret.zip": (enc, "encrypted"), "clash.zip": (clash, "both a file and a folder"),
+            "long.zip": (long, "bytes")}
+
+
+def test_unpackable_zips_fail_alone_with_one_clear_line(cli, library, tmp_path):
+    hostile = _hostile_zips(tmp_path)
+    good = imagegen.make_roll(tmp_path / "in" / "2023-05-01 Portra400", 2, seed=62)[0].parent
+    r = cli("ingest", *(z for z, _ in hostile.values()), good, "--json", code=1)
+    import json
+
+    out = {o["source"]: o for o in json.loads(r.stdout)}
+    assert out["2023-05-01 Portra400"]["added"] == 2  # the next source went on
+    for name, (z, words) in hostile.items():
+        (fail,) = out[name[:-4]]["failed"]
+        assert words in fail["error"] and str(z) in fail["error"] and "\n" not in fail["error"], fail
+        assert z.exists()
+    assert "Traceback" not in r.stderr and "internal error" not in r.stderr
+    assert not any((library.cache / "unzip").rglob("*"))
+
+
+def test_watcher_records_unpackable_zips_and_goes_on(cli, library, tmp_path):
+    for z, _ in _hostile_zips(tmp_path).values():
+        z.rename(library.inbox / z.name)
+    imagegen.make_roll(library.inbox / "2023-05-01 Portra400", 2, seed=63)
+    r = cli("watch", "--once", "--settle", "0", "--json", code=1)
+    import json
+
+    out = json.loads(r.stdout)
+    assert sum(o["added"] for o in out) == 2 and sum(len(o["failed"]) for o in out) == 3
+    log = (library.logs / "watch.log").read_text(encoding="utf-8")
+    for words in ("is encrypted", "is both a file and a folder", "longer than a file system allows"):
+        assert words in log  # each zip's failure is recorded with its reason
+    assert "internal error" not in r.stderr and "Traceback" not in r.stderr
+
+
+def test_bad_scan_in_a_zip_is_named_by_its_entry_and_the_cache_is_cleaned(cli, library, tmp_path):
+    good = imagegen.make_roll(tmp_path / "z", 2, seed=71)
+    z = imagegen.make_zip(tmp_path / "in" / "delivery.zip", {
+        "2023-05/000001.jpg": good[0], "2023-05/000002.jpg": good[1],
+        "2023-05/000003.jpg": imagegen.make_truncated(tmp_path / "bad.jpg", seed=72)})
+    r = cli("ingest", z, "--json", code=1)
+    import json
+
+    (out,) = json.loads(r.stdout)
+    assert out["added"] == 2
+    (fail,) = out["failed"]
+    assert fail["file"] == "delivery.zip!2023-05/000003.jpg"
+    assert "delivery.zip!2023-05/000003.jpg" in fail["error"] and "cache" not in fail["error"]
+    assert "cache" not in r.stderr
+    assert not any((library.cache / "unzip").rglob("*"))
+    (where,) = rows(library, "SELECT source_path FROM failures")
+    assert where[0] == str(z.parent / "delivery.zip!2023-05/000003.jpg")
+
+
+# ---- 14. a dry run is the plan the real run carries out, and writes nothing ---------------
+
+def test_dry_run_of_an_ingested_folder_reports_duplicates(cli, library, tmp_path):
+    folder = imagegen.make_roll(tmp_path / "in" / "2023-05-01 Portra400 R042", 3, seed=81)[0].parent
+    real = cli.json("ingest", folder)[0]
+    copy = tmp_path / "in" / "copy of it"
+    import shutil
+
+    shutil.copytree(folder, copy)  # same bytes, another path: found by hashing
+    before = tree(library.root)
+    dry = cli.json("ingest", "--dry-run", folder, copy)
+    assert (dry[0]["added"], dry[0]["duplicates"]) == (0, 3) and dry[0]["roll"] == "R042"
+    assert (dry[1]["added"], dry[1]["duplicates"], dry[1]["roll"]) == (0, 3, None)
+    assert tree(library.root) == before
+    again = cli.json("ingest", folder, copy)
+    assert [(o["added"], o["duplicates"]) for o in again] == [(0, 3), (0, 3)]
+    assert real["added"] == 3
+    line = cli("ingest", "--dry-run", folder).stdout
+    assert "0 would add, 3 duplicates" in line
+
+
+def test_dry_run_of_a_zip_unpacks_nothing_and_matches_the_real_run(cli, library, tmp_path, monkeypatch):
+    order = lab_order(tmp_path / "src")
+    z = zip_of(order, tmp_path / "in" / "Lab order 88231.zip")
+    imagegen.make_roll(tmp_path / "in" / "walk", 1, seed=82)
+    from filmflow.ingest import unzip
+
+    def no_extract(*a, **k):
+        raise AssertionError("a dry run unpacked the zip")
+
+    before = tree(library.root)
+    with monkeypatch.context() as m:
+        m.setattr(unzip, "extract_zip", no_extract)
+        dry = cli.json("ingest", "--dry-run", z, tmp_path / "in" / "walk")
+    assert tree(library.root) == before and not (library.cache / "unzip").exists()
+    real = cli.json("ingest", z, tmp_path / "in" / "walk")
+    keys = ("source", "roll", "added", "duplicates", "frames")
+    assert [{k: o[k] for k in keys} for o in dry] == [{k: o[k] for k in keys} for o in real]
+    assert [o["roll"] for o in real] == ["R001", "R002", "R003"]  # each roll of a dry run its own code
+    dry2 = cli.json("ingest", "--dry-run", z)
+    assert [(o["added"], o["duplicates"]) for o in dry2] == [(0, 2), (0, 2)]  # streamed and hashed
+    for rel in dry[0]["plan"]["files"]:
+        assert rel["dest"].startswith(str(library.archive))
+
+
+def test_extraction_folder_is_deterministic_across_processes(library, tmp_path):
+    import os
+    import subprocess
+    import sys
+
+    z = imagegen.make_zip(tmp_path / "in" / "2023-08-15 Gold200.zip", {"a/000001.jpg": b"x"})
+    code = ("import sys; from pathlib import Path; from filmflow.ingest.unzip import extraction_dir; "
+            "print(extraction_dir(Path(sys.argv[1]), Path(sys.argv[2])))")
+    got = {subprocess.run([sys.executable, "-c", code, str(library.cache), str(z)], capture_output=True, text=True,
+                          env={**os.environ, "PYTHONHASHSEED": seed}, check=True).stdout.strip()
+           for seed in ("1", "2", "3")}
+    assert len(got) == 1
+    name = Path(got.pop()).name
+    assert name.startswith("2023-08-15-gold200-") and len(name.rsplit("-", 1)[1]) == 16
+
+
+def test_stale_extractions_are_cleaned_but_never_a_running_ones(cli, library, tmp_path):
+    import fcntl
+    import os
+
+    from filmflow.ingest.unzip import extraction_dir
+
+    z = imagegen.make_zip(tmp_path / "in" / "2023-08-15 Gold200.zip",
+                          {"000001.jpg": imagegen.make_scan(tmp_path / "s.jpg", seed=91)})
+    stale = extraction_dir(library.cache, z)  # what a kill -9 mid-ingest leaves
+    (stale / "sub").mkdir(parents=True)
+    (stale / "sub" / "000001.jpg").write_bytes(b"half")
+    (stale.parent / "old-0123456789abcdef.lock").write_text("4242")
+    owned = stale.parent / "running-fedcba9876543210"
+    owned.mkdir()
+    (owned / "000009.jpg").write_bytes(b"in use")
+    fd = os.open(owned.with_name(owned.name + ".lock"), os.O_RDWR | os.O_CREAT)
+    fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)  # another filmflow process owns it
+    try:
+        imagegen.make_roll(tmp_path / "in" / "walk", 1, seed=92)
+        cli("ingest", tmp_path / "in" / "walk")
+        assert not stale.exists() and not (stale.parent / "old-0123456789abcdef.lock").exists()
+        assert (owned / "000009.jpg").read_bytes() == b"in use"
+        assert cli.json("ingest", z)[0]["added"] == 1  # the same zip unpacks to the same folder, cleanly
+        assert sorted(p.name for p in stale.parent.iterdir()) == [owned.name, owned.name + ".lock"]
+    finally:
+        os.close(fd)

@@ -65,7 +65,9 @@ def ingest_sources(lib: Library, sources: Sequence[Path], *, mode: IngestMode, o
             except FilmflowError as e:
                 if isinstance(e, InputError) and not src.exists():
                     raise
-                reports.append(_failed(src.name, e))
+                failed = _failed(src.name, e)
+                failed.source = src.stem if src.suffix.lower() == ".zip" else src.name  # as its rolls say
+                reports.append(failed)
     finally:
         if own:
             ing.close()
