@@ -182,8 +182,9 @@ def _hostile_zips(tmp_path: Path) -> dict[str, tuple[Path, str]]:
     enc = encrypt_flag(imagegen.make_zip(tmp_path / "in" / "secret.zip", {"roll/000001.jpg": scan}))
     clash = imagegen.make_zip(tmp_path / "in" / "clash.zip", {"roll/a": b"not a folder", "roll/a/000001.jpg": scan})
     long = imagegen.make_zip(tmp_path / "in" / "long.zip", {"roll/" + "x" * 300 + ".jpg": scan})
+    deep = imagegen.make_zip(tmp_path / "in" / "deep.zip", {"roll/" + "d/" * 2000 + "000001.jpg": scan})
     return {"secret.zip": (enc, "encrypted"), "clash.zip": (clash, "both a file and a folder"),
-            "long.zip": (long, "bytes")}
+            "long.zip": (long, "bytes"), "deep.zip": (deep, "2001 folders deep")}
 
 
 def test_unpackable_zips_fail_alone_with_one_clear_line(cli, library, tmp_path):
@@ -197,6 +198,7 @@ def test_unpackable_zips_fail_alone_with_one_clear_line(cli, library, tmp_path):
     for name, (z, words) in hostile.items():
         (fail,) = out[name[:-4]]["failed"]
         assert words in fail["error"] and str(z) in fail["error"] and "\n" not in fail["error"], fail
+        assert len(fail["error"]) < 400
         assert z.exists()
     assert "Traceback" not in r.stderr and "internal error" not in r.stderr
     assert not any((library.cache / "unzip").rglob("*"))
@@ -210,9 +212,10 @@ def test_watcher_records_unpackable_zips_and_goes_on(cli, library, tmp_path):
     import json
 
     out = json.loads(r.stdout)
-    assert sum(o["added"] for o in out) == 2 and sum(len(o["failed"]) for o in out) == 3
+    assert sum(o["added"] for o in out) == 2 and sum(len(o["failed"]) for o in out) == 4
     log = (library.logs / "watch.log").read_text(encoding="utf-8")
-    for words in ("is encrypted", "is both a file and a folder", "longer than a file system allows"):
+    for words in ("is encrypted", "is both a file and a folder", "longer than a file system allows",
+                  "folders deep"):
         assert words in log  # each zip's failure is recorded with its reason
     assert "internal error" not in r.stderr and "Traceback" not in r.stderr
 

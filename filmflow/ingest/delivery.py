@@ -75,28 +75,26 @@ class ZipTree:
     base: str                                # "top/child/" within the zip
     max_bytes: int
 
-    def _mine(self) -> list[tuple[str, unzip.Member]]:
-        out = []
-        for m in self.members:
-            rel = m.rel.as_posix()
-            if rel.startswith(self.base):
-                out.append((rel[len(self.base):], m))
-        return out
+    def _mine(self) -> dict[str, unzip.Member]:
+        """{path relative to this roll: member} for the entries under `base`."""
+        n = len(self.base)
+        return {m.rel.as_posix()[n:]: m for m in self.members if m.rel.as_posix().startswith(self.base)}
 
     def files(self) -> list[tuple[str, Path]]:
-        out = [(rel, self.zip_path / rel) for rel, _m in self._mine() if _is_scan(rel)]
+        out = [(rel, self.zip_path / rel) for rel in self._mine() if _is_scan(rel)]
         return sorted(out, key=lambda t: _natural_key(t[0]))
 
     def _member(self, src: Path) -> unzip.Member:
-        rel = src.relative_to(self.zip_path).as_posix()
-        return next(m for r, m in self._mine() if r == rel)
+        if not hasattr(self, "_index"):
+            self._index = self._mine()
+        return self._index[src.relative_to(self.zip_path).as_posix()]
 
     def sidecar(self) -> dict[str, Any]:
-        for rel, m in self._mine():
-            if rel == SIDECAR_NAME:
-                text = unzip.read_member(self.zip_path, m).decode("utf-8", "replace")
-                return load_sidecar(Path(f"{self.zip_path}!{m.entry}"), text=text)
-        return {}
+        m = self._mine().get(SIDECAR_NAME)
+        if m is None:
+            return {}
+        text = unzip.read_member(self.zip_path, m).decode("utf-8", "replace")
+        return load_sidecar(Path(f"{self.zip_path}!{m.entry}"), text=text)
 
     def scanner_info(self, src: Path) -> ScannerInfo:
         m = self._member(src)

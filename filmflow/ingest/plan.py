@@ -160,12 +160,20 @@ def build_plan(lib: Library, db, unit: RollSource, *, mode: IngestMode, options:
     else:
         dest_dir = archive_dir_for(lib, resolved.fields, code)
 
-    existing = frames_in_roll(db.conn, roll.id) if roll else {}
-    used = set(existing)
+    seen_before = {} if unit.in_zip else catalogued_sources(db.conn, files)
+    used = set(frames_in_roll(db.conn, roll.id)) if roll else set()
+    plans = _file_plans(unit, listed, seen_before, used, dest_dir)
+    return IngestPlan(source=source, source_name=name, source_key=key, folder=folder, mode=mode, code=code,
+                      roll=roll, resolved=resolved, dest_dir=dest_dir, files=plans, extracted=extracted,
+                      tree=unit.tree, in_zip=unit.in_zip)
+
+
+def _file_plans(unit: RollSource, listed: list[tuple[str, Path]], seen_before: dict[str, dict[str, Any]],
+                used: set[str], dest_dir: Path | None) -> list[FilePlan]:
+    """Each file's frame number (trailing number, else scan order after the highest) and destination."""
     plans: list[FilePlan] = []
     unnumbered: list[tuple[Path, str]] = []
     numbered: list[tuple[Path, str, str, int]] = []
-    seen_before = {} if unit.in_zip else catalogued_sources(db.conn, files)
     for rel, f in listed:
         prior = seen_before.get(str(f))
         if prior is not None:
@@ -187,9 +195,7 @@ def build_plan(lib: Library, db, unit: RollSource, *, mode: IngestMode, options:
         used.add(frame)
         dest = f if dest_dir is None else fsutil.safe_join(dest_dir, *rel.split("/"))
         plans.append(FilePlan(src=f, rel=rel, frame=frame, frame_num=num, dest=dest, shown=unit.tree.shown(rel)))
-    return IngestPlan(source=source, source_name=name, source_key=key, folder=folder, mode=mode, code=code,
-                      roll=roll, resolved=resolved, dest_dir=dest_dir, files=plans, extracted=extracted,
-                      tree=unit.tree, in_zip=unit.in_zip)
+    return plans
 
 
 def catalogued_sources(conn, files: list[Path]) -> dict[str, dict[str, Any]]:

@@ -54,7 +54,8 @@ def ingest_sources(lib: Library, sources: Sequence[Path], *, mode: IngestMode, o
             src = Path(src)
             try:
                 with open_source(lib, src, dry_run=dry_run) as units:
-                    reserved |= {c for c in (claimed_code(lib, u) for u in units) if c}
+                    if len(units) > 1:  # the rolls of a delivery reserve each other's codes
+                        reserved |= {c for c in (claimed_code(lib, u) for u in units) if c}
                     done = [_one_roll(lib, ing, u, mode, options, reserved, dry_run, progress, plans)
                             for u in units]
                     if mode is IngestMode.MOVE and not dry_run and src.is_file():

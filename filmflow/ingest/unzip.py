@@ -1,8 +1,8 @@
 """Lab .zip deliveries: read the directory safely, unpack into our own cache folder, clean up.
 
 Entries that would land outside the target (`../`, absolute paths, drive letters),
-symlinks, encrypted entries, names no file system can hold, and a file and a folder of one
-name are refused, naming the zip and the entry; the extracted size is bounded both in total
+symlinks, encrypted entries, names or nesting no file system can hold, and a file and a
+folder of one name are refused, naming the zip and the entry; the extracted size is bounded both in total
 and by compression ratio (a zip bomb never fills the disk: we count bytes as we write them).
 Two different entries under one name are both kept: the second is unpacked as
 `dup2_<name>` (its trailing frame number is kept, so it becomes frame `N-2`).
@@ -34,6 +34,8 @@ from filmflow.ingest.discover import is_ignored
 
 MAX_RATIO = 200  # scans barely compress; a 200:1 entry is a bomb, not a photograph
 MAX_NAME_BYTES = 255  # one path component, on every common file system
+MAX_DEPTH = 64  # folders inside a delivery (labs nest 2 or 3)
+MAX_PATH_BYTES = 2048  # an entry's whole path: leaves room for the cache folder under PATH_MAX
 _ZIP_ERRORS = (zipfile.BadZipFile, zipfile.LargeZipFile, EOFError, NotImplementedError)
 
 
@@ -57,8 +59,13 @@ def _safe_member_path(name: str) -> PurePosixPath | None:
     return p
 
 
+def short_name(entry: str, limit: int = 100) -> str:
+    """An entry name fit for a one-line message ('roll/d/d/…/000001.jpg')."""
+    return entry if len(entry) <= limit else entry[: limit // 2] + "…" + entry[-(limit // 2):]
+
+
 def _refuse(zip_path: Path, entry: str, why: str, fix: str) -> InputError:
-    return InputError(f"{zip_path}: entry {entry!r} {why}; the zip was refused, {fix}.")
+    return InputError(f"{zip_path}: entry {short_name(entry)!r} {why}; the zip was refused, {fix}.")
 
 
 def _check_entry(zip_path: Path, info: zipfile.ZipInfo) -> PurePosixPath:
@@ -72,9 +79,12 @@ def _check_entry(zip_path: Path, info: zipfile.ZipInfo) -> PurePosixPath:
                       "unpack it with its password and ingest the folder")
     for part in rel.parts:
         if len(part.encode("utf-8", "surrogateescape")) > MAX_NAME_BYTES:
-            raise _refuse(zip_path, f"{info.filename[:60]}...", f"has a name of {len(part.encode())} bytes, "
+            raise _refuse(zip_path, info.filename, f"has a name of {len(part.encode())} bytes, "
                           f"longer than a file system allows ({MAX_NAME_BYTES})",
                           "unpack it by hand and shorten the name")
+    if len(rel.parts) > MAX_DEPTH or len(info.filename.encode("utf-8", "surrogateescape")) > MAX_PATH_BYTES:
+        raise _refuse(zip_path, info.filename, f"is nested {len(rel.parts) - 1} folders deep, more than "
+                      "a file system can unpack", "unpack it by hand and flatten its folders")
     return rel
 
 
@@ -117,7 +127,7 @@ def list_members(zip_path: Path) -> list[Member]:
 
 def _bomb_check(zip_path: Path, info: zipfile.ZipInfo) -> None:
     if info.compress_size and info.file_size / max(info.compress_size, 1) > MAX_RATIO and info.file_size > 1 << 20:
-        raise InputError(f"{zip_path}: entry {info.filename!r} expands {info.file_size // max(info.compress_size, 1)}x "
+        raise InputError(f"{zip_path}: entry {short_name(info.filename)!r} expands {info.file_size // max(info.compress_size, 1)}x "
                          "(a zip bomb?); the zip was refused.")
 
 
@@ -155,13 +165,14 @@ def extract_zip(zip_path: Path, dest: Path, max_bytes: int) -> dict[str, str]:
                         out.write(chunk)
     except (*_ZIP_ERRORS, zipfile.error, RuntimeError) as e:
         shutil.rmtree(dest, ignore_errors=True)
-        raise InputError(f"{zip_path}: entry {current!r} cannot be read ({e}); download the zip again.") from None
+        raise InputError(f"{zip_path}: entry {short_name(current)!r} cannot be read ({e}); "
+                         "download the zip again.") from None
     except OSError as e:
         shutil.rmtree(dest, ignore_errors=True)
         if e.errno == errno.ENOSPC:
             raise OperationError(f"the disk holding {dest.parent} is full while unpacking {zip_path}; "
                                  "free some space and ingest it again.") from None
-        raise InputError(f"{zip_path}: entry {current!r} cannot be unpacked ({e.strerror or e}); "
+        raise InputError(f"{zip_path}: entry {short_name(current)!r} cannot be unpacked ({e.strerror or e}); "
                          "unpack the zip by hand and ingest the folder.") from None
     except BaseException:
         shutil.rmtree(dest, ignore_errors=True)
@@ -179,7 +190,8 @@ def hash_member(zip_path: Path, m: Member, max_bytes: int) -> tuple[str, int]:
                 h.update(chunk)
                 size += len(chunk)
     except (*_ZIP_ERRORS, zipfile.error, RuntimeError) as e:
-        raise InputError(f"{zip_path}: entry {m.entry!r} cannot be read ({e}); download the zip again.") from None
+        raise InputError(f"{zip_path}: entry {short_name(m.entry)!r} cannot be read ({e}); "
+                         "download the zip again.") from None
     return h.hexdigest(), size
 
 
