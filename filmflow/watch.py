@@ -24,6 +24,7 @@ from filmflow.catalog.models import IngestMode
 from filmflow.errors import InputError
 from filmflow.ingest.apply import IngestInterrupted, IngestReport, Ingester
 from filmflow.ingest.discover import is_ignored, is_partial, scan_inbox
+from filmflow.ingest import unzip
 from filmflow.ingest.run import ingest_sources
 from filmflow.library import Library, WatcherLock
 from filmflow.status import WATCH_LOCK, WATCH_STATE
@@ -292,5 +293,6 @@ def take_lock(lib: Library, inbox: Path) -> WatcherLock:
 
 
 def clean_leftovers(lib: Library) -> int:
-    """Remove our temp files left by a killed run (archive, cache, exports)."""
-    return sum(fsutil.clean_temp_files(p) for p in (lib.archive, lib.cache, lib.exports))
+    """Remove our temp files and zip extractions left by a killed run (archive, cache, exports)."""
+    stale = unzip.clean_stale(lib.cache)  # only extraction folders no running process owns
+    return stale + sum(fsutil.clean_temp_files(p) for p in (lib.archive, lib.cache, lib.exports))

@@ -326,3 +326,14 @@ def test_stale_extractions_are_cleaned_but_never_a_running_ones(cli, library, tm
         assert sorted(p.name for p in stale.parent.iterdir()) == [owned.name, owned.name + ".lock"]
     finally:
         os.close(fd)
+
+
+def test_watcher_start_cleans_a_killed_runs_extraction(cli, library, tmp_path):
+    from filmflow.ingest.unzip import extraction_dir
+
+    z = imagegen.make_zip(tmp_path / "2023-08-15 Gold200.zip", {"000001.jpg": b"x"})
+    stale = extraction_dir(library.cache, z)
+    stale.mkdir(parents=True)
+    (stale / "000001.jpg").write_bytes(b"half")
+    assert cli.json("watch", "--once", "--settle", "0") == []  # an empty inbox
+    assert not stale.exists()
