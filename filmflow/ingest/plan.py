@@ -138,8 +138,10 @@ def build_plan(lib: Library, db, unit: RollSource, *, mode: IngestMode, options:
         if roll is not None and origin != Origin.OPTION.value and roll.source_key not in (None, key):
             # a code written in a sidecar or folder name joins a roll only from the same
             # source; merging two different folders silently would mix up two films
+            where = source if unit.in_zip else folder
             raise InputError(
-                f"{folder if not unit.in_zip else source}: roll code {roll.code} (from {'its roll.toml' if origin == 'sidecar' else 'the folder name'}) "
+                f"{where}: roll code {roll.code} "
+                f"(from {'its roll.toml' if origin == 'sidecar' else 'the folder name'}) "
                 f"is already used by "
                 f"{roll.source!r}; change the code there, or pass --roll {roll.code} to add these scans to it.")
     if roll is None and not options.get("code"):

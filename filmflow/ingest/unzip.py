@@ -127,7 +127,8 @@ def list_members(zip_path: Path) -> list[Member]:
 
 def _bomb_check(zip_path: Path, info: zipfile.ZipInfo) -> None:
     if info.compress_size and info.file_size / max(info.compress_size, 1) > MAX_RATIO and info.file_size > 1 << 20:
-        raise InputError(f"{zip_path}: entry {short_name(info.filename)!r} expands {info.file_size // max(info.compress_size, 1)}x "
+        ratio = info.file_size // max(info.compress_size, 1)
+        raise InputError(f"{zip_path}: entry {short_name(info.filename)!r} expands {ratio}x "
                          "(a zip bomb?); the zip was refused.")
 
 
