@@ -237,6 +237,12 @@ def test_bad_scan_in_a_zip_is_named_by_its_entry_and_the_cache_is_cleaned(cli, l
     assert not any((library.cache / "unzip").rglob("*"))
     (where,) = rows(library, "SELECT source_path FROM failures")
     assert where[0] == str(z.parent / "delivery.zip!2023-05/000003.jpg")
+    # the lab sends the scan again: the failure is cleared by the success
+    imagegen.make_zip(z, {"2023-05/000001.jpg": good[0], "2023-05/000002.jpg": good[1],
+                          "2023-05/000003.jpg": imagegen.make_scan(tmp_path / "ok.jpg", seed=73)})
+    out = cli.json("ingest", z)[0]
+    assert (out["added"], out["duplicates"], out["failed"]) == (1, 2, [])
+    assert rows(library, "SELECT count(*) FROM failures") == [(0,)]
 
 
 # ---- 14. a dry run is the plan the real run carries out, and writes nothing ---------------

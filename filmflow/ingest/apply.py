@@ -372,12 +372,12 @@ class Ingester:
                     _add_to_project(conn, plan.resolved.project, [r["sha"] for _, r in rows])
                 conn.execute("INSERT OR REPLACE INTO meta (key, value) VALUES ('last_roll', ?)",
                              (f"{plan.code}\t{ts}",))
+            base = plan.source.parent if plan.in_zip else plan.folder  # a zip's: <inbox>/delivery.zip!entry
             for f, _ in rows:
-                conn.execute("DELETE FROM failures WHERE source_path = ?", (str(f.src),))
+                conn.execute("DELETE FROM failures WHERE source_path = ?", (str(base / f.label),))
             for fail in report.failed:
                 conn.execute("INSERT OR REPLACE INTO failures (source_path, roll_code, error, at) VALUES (?, ?, ?, ?)",
-                             (str((plan.source.parent if plan.in_zip else plan.folder) / fail["file"]),
-                              plan.code, fail["error"], ts))
+                             (str(base / fail["file"]), plan.code, fail["error"], ts))
         report.added = [f"{plan.code}/{f.frame}" for f, _ in rows]
         if roll_id is None:
             report.roll = None
