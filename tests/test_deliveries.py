@@ -141,6 +141,19 @@ def test_what_is_not_a_delivery_stays_one_roll(cli, library, tmp_path):
         ("2023-05-01 Portra400", 4), ("2023-06-01 HP5", 4), ("Lab order 88231", 4)]
 
 
+def test_half_named_delivery_is_one_roll_with_a_warning(cli, library, tmp_path):
+    order = lab_order(tmp_path / "in")
+    imagegen.make_roll(order / "extras", 1, seed=26)
+    r = cli("ingest", order, "--json")
+    import json
+
+    assert [o["added"] for o in json.loads(r.stdout)] == [5]
+    assert "'extras'" in r.stderr and "ONE roll" in r.stderr
+    formats = imagegen.make_roll(tmp_path / "in" / "2023-05-01 Portra400" / "JPEG", 1, seed=27)[0].parent.parent
+    imagegen.make_roll(formats / "TIFF", 1, seed=28)
+    assert "ONE roll" not in cli("ingest", formats).stderr  # nothing there looks like a roll: no noise
+
+
 def test_move_mode_delivery_empties_the_inbox(cli, library, tmp_path):
     order = lab_order(tmp_path / "in")
     (order / "invoice.pdf").unlink()

@@ -23,6 +23,7 @@ from __future__ import annotations
 
 import contextlib
 import io
+import logging
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
@@ -34,6 +35,8 @@ from filmflow.ingest.discover import NON_SCAN_SUFFIXES, SIDECAR_NAME, _natural_k
 from filmflow.ingest.exif import ScannerInfo, read_scanner_info
 from filmflow.ingest.foldername import parse_folder_name
 from filmflow.ingest.sidecar import load_sidecar
+
+log = logging.getLogger(__name__)
 
 
 @dataclass
@@ -118,7 +121,7 @@ def names_a_roll(name: str, stocks, formats) -> bool:
     return bool(info.date or info.stock or info.code)
 
 
-def delivery_children(rels: list[str], has_sidecar: bool, stocks, formats) -> list[str]:
+def delivery_children(rels: list[str], has_sidecar: bool, stocks, formats, where: str = "") -> list[str]:
     """The child folders that are rolls of their own (see module docstring), else [].
 
     `rels` are the candidate scan files, relative to the source, POSIX.
@@ -131,7 +134,16 @@ def delivery_children(rels: list[str], has_sidecar: bool, stocks, formats) -> li
         if not sep:
             return []  # a scan beside the folders: one roll
         children.add(head)
-    if len(children) < 2 or not all(names_a_roll(c, stocks, formats) for c in children):
+    if len(children) < 2:
+        return []
+    named = [c for c in children if names_a_roll(c, stocks, formats)]
+    if len(named) < len(children):
+        if named:  # some look like rolls, some not: say why they were not split
+            odd = sorted(set(children) - set(named), key=_natural_key)
+            log.warning("%s holds folders named like rolls (%s) beside %s, whose name gives no date, stock or "
+                        "roll code: read as ONE roll; give each folder a date, stock or code (or ingest each "
+                        "folder on its own) to make them rolls of their own", where or "a delivery",
+                        ", ".join(sorted(named)[:3]), ", ".join(repr(o) for o in odd[:3]))
         return []
     return sorted(children, key=_natural_key)
 
@@ -165,7 +177,7 @@ def _zip_base(rels: list[str]) -> str:
 
 def _folder_sources(lib, source: Path) -> list[RollSource]:
     files = [f.relative_to(source).as_posix() for f in list_scan_files(source)]
-    children = delivery_children(files, (source / SIDECAR_NAME).is_file(), lib.stocks, lib.formats)
+    children = delivery_children(files, (source / SIDECAR_NAME).is_file(), lib.stocks, lib.formats, str(source))
     if not children:
         return [RollSource(source, source.name, source.name, source_key(source), FolderTree(source), source)]
     return [RollSource(source, c, f"{source.name}/{c}", source_key(source / c), FolderTree(source / c), source / c)
@@ -178,7 +190,7 @@ def _zip_sources(lib, source: Path, members: list[unzip.Member], dest: Path | No
     base = _zip_base(rels)
     inside = [r[len(base):] for r in rels if r.startswith(base)]
     scans = [r for r in inside if _is_scan(r)]
-    children = delivery_children(scans, SIDECAR_NAME in inside, lib.stocks, lib.formats)
+    children = delivery_children(scans, SIDECAR_NAME in inside, lib.stocks, lib.formats, str(source))
     key = source_key(source)
     parts = [(f"{base}{c}/", c, f"{source.stem}/{c}", f"{key}!{base}{c}") for c in children] or \
         [(base, source.stem, source.stem, key)]
