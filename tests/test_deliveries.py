@@ -195,9 +195,15 @@ def _hostile_zips(tmp_path: Path) -> dict[str, tuple[Path, str]]:
     enc = encrypt_flag(imagegen.make_zip(tmp_path / "in" / "secret.zip", {"roll/000001.jpg": scan}))
     clash = imagegen.make_zip(tmp_path / "in" / "clash.zip", {"roll/a": b"not a folder", "roll/a/000001.jpg": scan})
     long = imagegen.make_zip(tmp_path / "in" / "long.zip", {"roll/" + "x" * 300 + ".jpg": scan})
+    corrupt = imagegen.make_zip(tmp_path / "in" / "corrupt.zip", {"roll/000001.jpg": scan})
+    data = bytearray(corrupt.read_bytes())
+    for k in range(200, 260):  # damage the compressed data (a download cut and patched)
+        data[k] ^= 0xFF
+    corrupt.write_bytes(bytes(data))
     deep = imagegen.make_zip(tmp_path / "in" / "deep.zip", {"roll/" + "d/" * 2000 + "000001.jpg": scan})
     return {"secret.zip": (enc, "encrypted"), "clash.zip": (clash, "both a file and a folder"),
-            "long.zip": (long, "bytes"), "deep.zip": (deep, "2001 folders deep")}
+            "long.zip": (long, "bytes"), "deep.zip": (deep, "2001 folders deep"),
+            "corrupt.zip": (corrupt, "download the zip again")}
 
 
 def test_unpackable_zips_fail_alone_with_one_clear_line(cli, library, tmp_path):
@@ -225,7 +231,7 @@ def test_watcher_records_unpackable_zips_and_goes_on(cli, library, tmp_path):
     import json
 
     out = json.loads(r.stdout)
-    assert sum(o["added"] for o in out) == 2 and sum(len(o["failed"]) for o in out) == 4
+    assert sum(o["added"] for o in out) == 2 and sum(len(o["failed"]) for o in out) == 5
     log = (library.logs / "watch.log").read_text(encoding="utf-8")
     for words in ("is encrypted", "is both a file and a folder", "longer than a file system allows",
                   "folders deep"):

@@ -30,6 +30,7 @@ from pathlib import Path, PurePosixPath
 from typing import Any
 
 from filmflow import fsutil
+from filmflow.errors import FilmflowError, InputError
 from filmflow.ingest import unzip
 from filmflow.ingest.discover import NON_SCAN_SUFFIXES, SIDECAR_NAME, _natural_key, list_scan_files
 from filmflow.ingest.exif import ScannerInfo, read_scanner_info
@@ -100,8 +101,11 @@ class ZipTree:
         return load_sidecar(Path(f"{self.zip_path}!{m.entry}"), text=text)
 
     def scanner_info(self, src: Path) -> ScannerInfo:
-        m = self._member(src)
-        return read_scanner_info(io.BytesIO(unzip.read_member(self.zip_path, m, 4 << 20)))
+        try:
+            head = unzip.read_member(self.zip_path, self._member(src), 4 << 20)
+        except FilmflowError:
+            return ScannerInfo()  # EXIF is a hint; the entry's own failure is reported when hashed
+        return read_scanner_info(io.BytesIO(head))
 
     def sha256(self, src: Path) -> tuple[str, int]:
         return unzip.hash_member(self.zip_path, self._member(src), self.max_bytes)
@@ -209,8 +213,6 @@ def _zip_sources(lib, source: Path, members: list[unzip.Member], dest: Path | No
 @contextlib.contextmanager
 def open_source(lib, source: Path, *, dry_run: bool = False) -> Iterator[list[RollSource]]:
     """The rolls a folder or zip holds; a zip is unpacked (unless `dry_run`) for the block only."""
-    from filmflow.errors import InputError
-
     source = Path(source)
     if not source.exists():
         raise InputError(f"{source} does not exist; give a scan folder or a lab .zip.")

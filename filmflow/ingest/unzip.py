@@ -24,6 +24,7 @@ import shutil
 import stat
 import time
 import zipfile
+import zlib
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
@@ -36,7 +37,7 @@ MAX_RATIO = 200  # scans barely compress; a 200:1 entry is a bomb, not a photogr
 MAX_NAME_BYTES = 255  # one path component, on every common file system
 MAX_DEPTH = 64  # folders inside a delivery (labs nest 2 or 3)
 MAX_PATH_BYTES = 2048  # an entry's whole path: leaves room for the cache folder under PATH_MAX
-_ZIP_ERRORS = (zipfile.BadZipFile, zipfile.LargeZipFile, EOFError, NotImplementedError)
+_ZIP_ERRORS = (zipfile.BadZipFile, zipfile.LargeZipFile, EOFError, NotImplementedError, zlib.error)
 
 
 @dataclass(frozen=True, slots=True)
@@ -102,6 +103,8 @@ def list_members(zip_path: Path) -> list[Member]:
             infos = zf.infolist()
     except _ZIP_ERRORS as e:
         raise InputError(f"{zip_path} is not a readable zip ({e}); download it again.") from None
+    except OSError as e:
+        raise InputError(f"{zip_path} cannot be read ({e.strerror or e}); check its permissions.") from None
     members: list[Member] = []
     files: set[PurePosixPath] = set()
     dirs: set[PurePosixPath] = set()
@@ -197,9 +200,13 @@ def hash_member(zip_path: Path, m: Member, max_bytes: int) -> tuple[str, int]:
 
 
 def read_member(zip_path: Path, m: Member, limit: int = 1 << 20) -> bytes:
-    """The first `limit` bytes of an entry (a roll.toml)."""
-    with zipfile.ZipFile(zip_path) as zf, zf.open(m.info) as f:
-        return f.read(limit)
+    """The first `limit` bytes of an entry (a roll.toml, the EXIF of a scan); InputError when unreadable."""
+    try:
+        with zipfile.ZipFile(zip_path) as zf, zf.open(m.info) as f:
+            return f.read(limit)
+    except (*_ZIP_ERRORS, RuntimeError, OSError) as e:
+        raise InputError(f"{zip_path}: entry {short_name(m.entry)!r} cannot be read ({e}); "
+                         "download the zip again.") from None
 
 
 # ---- extraction folders and their owners ------------------------------------------------
