@@ -362,3 +362,25 @@ def test_watcher_start_cleans_a_killed_runs_extraction(cli, library, tmp_path):
     (stale / "000001.jpg").write_bytes(b"half")
     assert cli.json("watch", "--once", "--settle", "0") == []  # an empty inbox
     assert not stale.exists()
+
+
+def test_a_zip_another_process_is_unpacking_waits_its_turn(cli, library, tmp_path):
+    import fcntl
+    import os
+
+    from filmflow.ingest.unzip import extraction_dir
+
+    z = imagegen.make_zip(tmp_path / "in" / "2023-08-15 Gold200.zip",
+                          {"000001.jpg": imagegen.make_scan(tmp_path / "s.jpg", seed=95)})
+    theirs = extraction_dir(library.cache, z)
+    theirs.mkdir(parents=True)
+    (theirs / "000001.jpg").write_bytes(b"being written by them")
+    fd = os.open(theirs.with_name(theirs.name + ".lock"), os.O_RDWR | os.O_CREAT)
+    fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+    try:
+        r = cli("ingest", z, code=1)
+        assert "being unpacked by another filmflow process" in r.stderr
+        assert (theirs / "000001.jpg").read_bytes() == b"being written by them"
+    finally:
+        os.close(fd)
+    assert cli.json("ingest", z)[0]["added"] == 1 and not theirs.exists()
