@@ -384,3 +384,40 @@ def test_a_zip_another_process_is_unpacking_waits_its_turn(cli, library, tmp_pat
     finally:
         os.close(fd)
     assert cli.json("ingest", z)[0]["added"] == 1 and not theirs.exists()
+
+
+def test_zip_entry_names_never_escape_and_never_crash(tmp_path_factory):
+    import warnings
+    import zipfile
+
+    from hypothesis import given, settings
+    from hypothesis import strategies as st
+
+    from filmflow.errors import InputError
+    from filmflow.ingest.unzip import extract_zip
+
+    piece = st.sampled_from(["a", "b", ".", "..", "/", "\\", ":", "~", " ", "한", "ö", "C:", "000001.jpg"])
+    name = st.lists(piece, min_size=1, max_size=8).map("".join)
+
+    @settings(max_examples=60, deadline=None)
+    @given(st.lists(name, min_size=1, max_size=4))
+    def check(names):
+        root = tmp_path_factory.mktemp("z")
+        z = root / "x.zip"
+        with zipfile.ZipFile(z, "w") as zf, warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            for i, name in enumerate(names):
+                zf.writestr(name, f"entry {i}".encode())
+        dest = root / "cache" / "unzip" / "x"
+        try:
+            extracted = extract_zip(z, dest, 1 << 20)
+        except InputError as e:
+            assert "x.zip" in e.message and "\n" not in e.message
+            assert not dest.exists()
+            return
+        for rel in extracted:
+            p = (dest / rel).resolve()
+            assert p.is_relative_to(dest.resolve()) and p.is_file()
+        assert all(p.resolve().is_relative_to(root) for p in root.rglob("*"))
+
+    check()

@@ -110,8 +110,8 @@ def list_members(zip_path: Path) -> list[Member]:
     dirs: set[PurePosixPath] = set()
     for info in infos:
         rel = _check_entry(zip_path, info)
-        if any(is_ignored(part) for part in rel.parts):
-            continue
+        if not rel.parts or any(is_ignored(part) for part in rel.parts):
+            continue  # '.' names the target itself
         if info.is_dir():
             dirs.add(rel)
             continue
