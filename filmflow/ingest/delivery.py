@@ -48,10 +48,12 @@ class FolderTree:
     label: str | None = None                 # "delivery.zip!" for an unpacked zip
     entries: dict[str, str] = field(default_factory=dict)  # unpacked rel (from the zip root) → entry
     base: str = ""                           # root's path from the zip root ("" or "top/")
+    listing: list[Path] | None = None        # list_scan_files(root), when already walked
 
     def files(self) -> list[tuple[str, Path]]:
         """(path relative to the roll, path to read) for every candidate scan, in name order."""
-        return [(f.relative_to(self.root).as_posix(), f) for f in list_scan_files(self.root)]
+        found = self.listing if self.listing is not None else list_scan_files(self.root)
+        return [(f.relative_to(self.root).as_posix(), f) for f in found]
 
     def sidecar(self) -> dict[str, Any]:
         side = self.root / SIDECAR_NAME
@@ -180,10 +182,12 @@ def _zip_base(rels: list[str]) -> str:
 
 
 def _folder_sources(lib, source: Path) -> list[RollSource]:
-    files = [f.relative_to(source).as_posix() for f in list_scan_files(source)]
+    listing = list_scan_files(source)
+    files = [f.relative_to(source).as_posix() for f in listing]
     children = delivery_children(files, (source / SIDECAR_NAME).is_file(), lib.stocks, lib.formats, str(source))
-    if not children:
-        return [RollSource(source, source.name, source.name, source_key(source), FolderTree(source), source)]
+    if not children:  # one roll: its files were just listed, so the plan does not walk them again
+        tree = FolderTree(source, listing=listing)
+        return [RollSource(source, source.name, source.name, source_key(source), tree, source)]
     return [RollSource(source, c, f"{source.name}/{c}", source_key(source / c), FolderTree(source / c), source / c)
             for c in children]
 
