@@ -80,19 +80,20 @@ class ZipTree:
     members: list[unzip.Member]
     base: str                                # "top/child/" within the zip
     max_bytes: int
+    _index: dict[str, unzip.Member] = field(init=False, repr=False)
+
+    def __post_init__(self) -> None:
+        n = len(self.base)  # {path relative to this roll: member} for the entries under `base`
+        self._index = {m.rel.as_posix()[n:]: m for m in self.members if m.rel.as_posix().startswith(self.base)}
 
     def _mine(self) -> dict[str, unzip.Member]:
-        """{path relative to this roll: member} for the entries under `base`."""
-        n = len(self.base)
-        return {m.rel.as_posix()[n:]: m for m in self.members if m.rel.as_posix().startswith(self.base)}
+        return self._index
 
     def files(self) -> list[tuple[str, Path]]:
         out = [(rel, self.zip_path / rel) for rel in self._mine() if _is_scan(rel)]
         return sorted(out, key=lambda t: _natural_key(t[0]))
 
     def _member(self, src: Path) -> unzip.Member:
-        if not hasattr(self, "_index"):
-            self._index = self._mine()
         return self._index[src.relative_to(self.zip_path).as_posix()]
 
     def sidecar(self) -> dict[str, Any]:
@@ -113,7 +114,8 @@ class ZipTree:
         return unzip.hash_member(self.zip_path, self._member(src), self.max_bytes)
 
     def shown(self, rel: str) -> str | None:
-        return f"{self.zip_path.name}!{self.base}{rel}"
+        m = self._mine().get(rel)
+        return f"{self.zip_path.name}!{m.entry if m else self.base + rel}"
 
 
 def _is_scan(rel: str) -> bool:
