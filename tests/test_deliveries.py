@@ -7,6 +7,7 @@ extraction folders and their clean-up, and automatic roll numbering.
 
 from __future__ import annotations
 
+import hashlib
 from pathlib import Path
 
 import imagegen
@@ -421,3 +422,49 @@ def test_zip_entry_names_never_escape_and_never_crash(tmp_path_factory):
         assert all(p.resolve().is_relative_to(root) for p in root.rglob("*"))
 
     check()
+
+
+def test_kill_9_during_a_zip_delivery_then_restart(tmp_path):
+    """Kill a move-mode ingest of a two-roll lab zip while it unpacks, then after its first roll
+    is committed; the re-run ends with every scan catalogued once, the zip gone, the cache clean."""
+    import os
+    import subprocess
+    import sys
+
+    from conftest import make_library, wait_until
+
+    lib = make_library(tmp_path / "lib")
+    src = tmp_path / "src" / "Lab order 88231"
+    scans = imagegen.make_roll(src / "2024-10-01 Portra 400", 8, seed=301, size=(1200, 800))
+    scans += imagegen.make_roll(src / "2024-10-02 HP5", 8, seed=302, size=(1200, 800))
+    z = zip_of(src, lib.inbox / "Lab order 88231.zip")
+    expected = {hashlib.sha256(p.read_bytes()).hexdigest() for p in scans}
+
+    def run():
+        return subprocess.Popen([sys.executable, "-m", "filmflow", "--library", str(lib.root), "ingest",
+                                 "--mode", "move", "--json", str(z)], stdout=subprocess.PIPE,
+                                stderr=subprocess.PIPE, env={**os.environ, "PYTHONUNBUFFERED": "1"})
+
+    def frames() -> int:
+        return rows(lib, "SELECT count(*) FROM frames")[0][0]
+
+    unzip_dir = lib.cache / "unzip"
+    kills = 0
+    for reached in (lambda: any(unzip_dir.rglob("*.jpg")),  # unpacking
+                    lambda: frames() >= 8):                 # first roll committed, second not yet
+        p = run()
+        wait_until(lambda: p.poll() is not None or reached(), timeout=60, interval=0.005)
+        if p.poll() is None:
+            p.kill()
+            kills += 1
+        p.communicate()
+    assert kills >= 1  # at least one run died mid-way (on a fast machine the unpacking may finish first)
+    p = run()
+    out, err = p.communicate(timeout=120)
+    assert p.returncode == 0, err
+    got = rows(lib, "SELECT sha256, path FROM frames")
+    assert len(got) == 16 and {s for s, _ in got} == expected
+    for sha, path in got:
+        assert hashlib.sha256((lib.root / path).read_bytes()).hexdigest() == sha
+    assert rows(lib, "SELECT count(*) FROM rolls") == [(2,)]
+    assert not z.exists() and not any(unzip_dir.iterdir())
