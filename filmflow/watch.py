@@ -25,6 +25,7 @@ from filmflow.catalog.models import IngestMode
 from filmflow.errors import InputError
 from filmflow.ingest.apply import IngestInterrupted, IngestReport, Ingester
 from filmflow.ingest.discover import IMAGE_SUFFIXES, is_ignored, is_partial, scan_inbox
+from filmflow.ingest import unzip
 from filmflow.ingest.run import ingest_sources
 from filmflow.library import Library, WatcherLock
 from filmflow.status import WATCH_LOCK, WATCH_STATE
@@ -237,30 +238,30 @@ class Watcher:
             return {src.name: name for src, name in sorted(self._held.items())}
 
     # -- work ----------------------------------------------------------------------------
-    def _ingest(self, ingester: Ingester, src: Path) -> IngestReport | None:
+    def _ingest(self, ingester: Ingester, src: Path) -> list[IngestReport]:
+        """Ingest one inbox source: one report per roll (a delivery of several rolls gives several)."""
         sig_before = signature(src)
         try:
             reports, _ = ingest_sources(self.lib, [src], mode=self.mode, options={}, ingester=ingester,
                                         neighbours=scan_inbox(self.inbox).sources)
         except IngestInterrupted:
             log.info("stopped while ingesting %s; nothing of it was committed", src.name)
-            return None
+            return []
         self._drop(src)
-        report = reports[0]
         after = signature(src)
         if after is not None and sig_before is not None and after.digest == sig_before.digest:
             self._seen[str(src)] = after.digest
             self._save_seen()
         elif after is not None:
             self.touch(str(src))  # it changed while we worked: look again later
-        if report.failed:
+        for report in reports:
             for f in report.failed:
-                log.error("%s: %s", src.name, f["error"])
-        log.info("ingested %s → %s: %d added, %d duplicates, %d failed", src.name, report.roll or "-",
-                 len(report.added), len(report.duplicates), len(report.failed))
-        if self.on_report:
-            self.on_report(report)
-        return report
+                log.error("%s: %s", report.source, f["error"])
+            log.info("ingested %s → %s: %d added, %d duplicates, %d failed", report.source, report.roll or "-",
+                     len(report.added), len(report.duplicates), len(report.failed))
+            if self.on_report:
+                self.on_report(report)
+        return reports
 
     def _save_seen(self) -> None:
         fsutil.atomic_write_text(self._seen_path, json.dumps(self._seen, ensure_ascii=False))
@@ -277,9 +278,7 @@ class Watcher:
         out: list[IngestReport] = []
         with Ingester(self.lib, self.workers, should_stop=self._stop.is_set) as ing:
             for src in self._ready(time.monotonic() + self.settle):
-                r = self._ingest(ing, src)
-                if r is not None:
-                    out.append(r)
+                out += self._ingest(ing, src)
         return out
 
     def stop(self) -> None:
@@ -347,5 +346,6 @@ def take_lock(lib: Library, inbox: Path) -> WatcherLock:
 
 
 def clean_leftovers(lib: Library) -> int:
-    """Remove our temp files left by a killed run (archive, cache, exports)."""
-    return sum(fsutil.clean_temp_files(p) for p in (lib.archive, lib.cache, lib.exports))
+    """Remove our temp files and zip extractions left by a killed run (archive, cache, exports)."""
+    stale = unzip.clean_stale(lib.cache)  # only extraction folders no running process owns
+    return stale + sum(fsutil.clean_temp_files(p) for p in (lib.archive, lib.cache, lib.exports))

@@ -159,6 +159,17 @@ CASES = [
     ('2023-01-01 @1600 night walk', '2023-01-01', None, 1600, None, None, None, 'night walk'),
     ('mystery film push 2', None, None, None, 2.0, None, None, 'mystery film'),
     ('unknown bulk EI 800 +1', None, None, 800, 1.0, None, None, 'unknown bulk'),
+    # six-digit YYMMDD dates (labs, Korean shooters) beside real lab order numbers
+    ('250412_Gold200_135', '2025-04-12', 'kodak-gold-200', None, None, '135', None, None),
+    ('240105_포트라400_서울', '2024-01-05', 'kodak-portra-400', None, None, None, None, '서울'),
+    ('231224 골드200 제주 크리스마스', '2023-12-24', 'kodak-gold-200', None, None, None, None, '제주 크리스마스'),
+    ('HP5+ 220318 부산', '2022-03-18', 'ilford-hp5-plus', None, None, None, None, '부산'),
+    ('210704_ポートラ400_京都', '2021-07-04', 'kodak-portra-400', None, None, None, None, '京都'),
+    ('123456_Portra400', None, 'kodak-portra-400', None, None, None, None, None),
+    ('230145_HP5', None, 'ilford-hp5-plus', None, None, None, None, None),
+    ('001234_트라이엑스', None, 'kodak-tri-x-400', None, None, None, None, None),
+    ('2023-05-01_240105_Gold200', '2023-05-01', 'kodak-gold-200', None, None, None, None, None),
+    ('R250412 Ektar100', None, 'kodak-ektar-100', None, None, None, None, 'R250412'),
 ]
 
 
@@ -214,6 +225,22 @@ def test_invalid_dates_are_not_dates(catalog, formats) -> None:
     for name in ("2023-13-01 x", "2023-02-29 x", "2101-01-01 x", "1899-12-31 x", "2023.00 x"):
         assert parse_folder_name(name, catalog, formats).date is None, name
     assert parse_folder_name("2024-02-29 leap", catalog, formats).date == "2024-02-29"
+
+
+@pytest.mark.parametrize(("name", "today", "date"), [
+    ("250412_Gold200_135", "2025-04-12", "2025-04-12"),   # today counts
+    ("250412_Gold200_135", "2025-04-11", None),           # a future date is a lab order number
+    ("991231_포트라400", "2026-12-01", None),              # 2099: future
+    ("990101 골드200 order", "2099-06-01", "2099-01-01"),
+    ("000123_Portra400_35mm", "2026-12-01", None),        # 00MMDD: a zero-padded counter
+])
+def test_yymmdd_is_a_date_only_when_real_and_not_future(catalog, formats, name, today, date) -> None:
+    import datetime as dt
+
+    info = parse_folder_name(name, catalog, formats, today=dt.date.fromisoformat(today))
+    assert info.date == date
+    if date is None:  # the digits are still not a title: dropped as a lab order number
+        assert info.title is None or info.title == "order"
 
 
 @settings(max_examples=300, deadline=None)

@@ -97,21 +97,55 @@ def iter_rolls(db: Catalog, where: str = "", params: Sequence[Any] = (),
         yield roll_from_row(row, root)
 
 
-def next_code(conn: sqlite3.Connection, template: str, reserved: frozenset[str] = frozenset()) -> str:
-    """The next free roll code for a template such as "R{n:03d}" (skipping `reserved` ones)."""
-    prefix = template.split("{", 1)[0]
+def _template_pattern(template: str) -> re.Pattern[str]:
+    """'R{n:03d}' → a pattern whose group 1 is the number of a code made from the template."""
+    head, _, rest = template.partition("{")
+    tail = rest.split("}", 1)[1] if "}" in rest else ""
+    return re.compile(re.escape(head) + r"(\d+)" + re.escape(tail) + "$", re.I)
+
+
+def _code_counter(conn: sqlite3.Connection, pat: re.Pattern[str]) -> int:
+    """The highest number filmflow itself has given (meta 'code_counter').
+
+    A catalog from before the counter existed: the highest code whose origin is `default`.
+    """
+    row = conn.execute("SELECT value FROM meta WHERE key = 'code_counter'").fetchone()
+    if row is not None and str(row[0]).isdigit():
+        return int(row[0])
     best = 0
-    pat = re.compile(re.escape(prefix) + r"(\d+)$")
-    for (code,) in conn.execute("SELECT code FROM rolls WHERE code LIKE ? || '%'", (prefix,)):
-        m = pat.match(code)
+    for (code,) in conn.execute("SELECT code FROM rolls WHERE json_extract(sources, '$.code') = 'default'"):
+        m = pat.match(code or "")
         if m:
             best = max(best, int(m.group(1)))
-    n = best + 1
+    return best
+
+
+def next_code(conn: sqlite3.Connection, template: str, reserved: frozenset[str] = frozenset()) -> str:
+    """The code for a roll that names none: the lowest free number above filmflow's own counter.
+
+    The counter is the highest number filmflow ever gave automatically (`record_auto_code`).
+    Codes a photographer gives (folder name, roll.toml, --roll, roll edit) do not move it, so
+    one hand-named R042 does not make every later roll skip R005..R041; a number filmflow once
+    gave is never handed out again, even after that roll was renamed (its sleeve may say so).
+    Codes in use or `reserved` (claimed by folders ingested together) are skipped.
+    """
+    n = _code_counter(conn, _template_pattern(template)) + 1
+    taken = {r.casefold() for r in reserved}
     while True:
         code = template.format(n=n)
-        if code.casefold() not in {r.casefold() for r in reserved} and conn.execute("SELECT 1 FROM rolls WHERE code = ? COLLATE NOCASE", (code,)).fetchone() is None:
+        if code.casefold() not in taken and conn.execute(
+                "SELECT 1 FROM rolls WHERE code = ? COLLATE NOCASE", (code,)).fetchone() is None:
             return code
         n += 1
+
+
+def record_auto_code(conn: sqlite3.Connection, template: str, code: str) -> None:
+    """Note that filmflow gave `code` automatically: the counter never goes back below it."""
+    m = _template_pattern(template).match(code)
+    if m is None:
+        return
+    n = max(int(m.group(1)), _code_counter(conn, _template_pattern(template)))
+    conn.execute("INSERT OR REPLACE INTO meta (key, value) VALUES ('code_counter', ?)", (str(n),))
 
 
 def insert_roll(conn: sqlite3.Connection, fields: dict[str, Any], sources: dict[str, str]) -> int:

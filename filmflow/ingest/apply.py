@@ -18,7 +18,6 @@ import contextlib
 import logging
 import multiprocessing
 import os
-import shutil
 import signal
 import threading
 import time
@@ -32,7 +31,7 @@ from filmflow.catalog.db import refresh_statistics, transaction
 from filmflow.catalog.failures import clear_failures, failure_key, record_failures
 from filmflow.catalog.frames import insert_frames, known_hashes
 from filmflow.catalog.models import IngestMode
-from filmflow.catalog.rolls import insert_roll, now, set_roll_tags, update_roll
+from filmflow.catalog.rolls import insert_roll, now, record_auto_code, set_roll_tags, update_roll
 from filmflow.errors import ArchiveError, FilmflowError
 from filmflow.ingest.discover import SIDECAR_NAME
 from filmflow.ingest.exif import read_scanner_info
@@ -126,9 +125,9 @@ def process_file(src: str, dest: str | None, thumb: str, thumb_size: int) -> dic
         return {"ok": False, "error": text}
 
 
-def source_file_key(plan: IngestPlan, rel: str) -> str:
-    """The failure key of one file of a plan: its path in the user's folder, or zip path + entry."""
-    return failure_key((plan.source if plan.extracted is not None else plan.folder) / rel)
+def source_file_key(plan: IngestPlan, name: str) -> str:
+    """The failure key of one file of a plan: its path in the user's folder, or `<zip>!entry` beside the zip."""
+    return failure_key((plan.source.parent if plan.in_zip else plan.folder) / name)
 
 
 class IngestInterrupted(Exception):
@@ -285,10 +284,8 @@ class Ingester:
             db.conn.close()
         if rows or plan.roll is not None:
             self._keep_sidecar(plan)
-        if plan.mode is IngestMode.MOVE:
+        if plan.mode is IngestMode.MOVE and not plan.in_zip:  # a zip goes as a whole: remove_delivered_zip
             self._remove_sources(plan, [p for p, _ in rows] + finish_move, report)
-        if plan.extracted is not None and not report.failed:
-            shutil.rmtree(plan.extracted, ignore_errors=True)
         return report
 
     def _already(self, plan: IngestPlan, report: IngestReport) -> list[FilePlan]:
@@ -314,8 +311,9 @@ class Ingester:
         lib = self.lib
         ok = [(f, r) for f, r in zip(files, results) if r and r["ok"]]
         for f, r in zip(files, results):
-            if r and not r["ok"]:
-                report.failed.append({"file": f.rel, "error": r["error"]})
+            if r and not r["ok"]:  # a zip's file is named by its entry, never by our cache copy
+                error = r["error"].replace(str(f.src), f.shown) if f.shown else r["error"]
+                report.failed.append({"file": f.label, "error": error})
         known = known_hashes(db.conn, [r["sha"] for _, r in ok])
         seen: dict[str, str] = {}
         rows: list[tuple[FilePlan, dict]] = []
@@ -378,6 +376,8 @@ class Ingester:
                         if not fields.get("year"):
                             fields["year"] = int(scans[0][:4])
                     roll_id = insert_roll(conn, fields, plan.resolved.sources)
+                    if plan.resolved.sources.get("code") == "default":
+                        record_auto_code(conn, lib.settings.code_template, plan.code)
             else:
                 roll_id = plan.roll.id
                 missing = {k: v for k, v in fields.items()
@@ -401,8 +401,9 @@ class Ingester:
                     _add_to_project(conn, plan.resolved.project, [r["sha"] for _, r in rows])
                 conn.execute("INSERT OR REPLACE INTO meta (key, value) VALUES ('last_roll', ?)",
                              (f"{plan.code}\t{ts}",))
-            ok = [f.rel for f, _ in rows] + [d["file"] for d in report.duplicates]
-            clear_failures(conn, [failure_key(plan.source), *(source_file_key(plan, rel) for rel in ok)])
+            ok = [f.label for f, _ in rows] + [d["file"] for d in report.duplicates]
+            clear_failures(conn, [failure_key(plan.source), failure_key(plan.source_key),
+                                  *(source_file_key(plan, name) for name in ok)])
             record_failures(conn, [(source_file_key(plan, x["file"]), x["error"]) for x in report.failed],
                             plan.code, ts)
         report.added = [f"{plan.code}/{f.frame}" for f, _ in rows]
@@ -425,19 +426,6 @@ class Ingester:
 
     def _remove_sources(self, plan: IngestPlan, done: list[FilePlan], report: IngestReport) -> None:
         """Move mode: the rows are durable; remove the sources and the folders they empty."""
-        if plan.extracted is not None:
-            # the zip goes only when every entry is now this roll's: a scan that duplicates
-            # another roll's frame makes the delivery not ours to delete
-            foreign = [d for d in report.duplicates if not d["of"].startswith(f"{plan.code}/")]
-            if foreign:
-                log.warning("%s stays in place: %d of its scans are already catalogued elsewhere (%s)",
-                            plan.source.name, len(foreign), ", ".join(d["of"] for d in foreign[:3]))
-            if not report.failed and not foreign and plan.source.is_file():
-                with contextlib.suppress(OSError):
-                    plan.source.unlink()
-                    fsutil.fsync_dir(plan.source.parent)
-                    report.moved = len(done)
-            return
         for f in done:
             with contextlib.suppress(FileNotFoundError):
                 f.src.unlink()
@@ -446,10 +434,32 @@ class Ingester:
         for d in parents:
             fsutil.fsync_dir(d)
         if not report.failed:
-            _remove_empty_dirs(plan.folder)
+            remove_empty_dirs(plan.folder)
 
 
-def _remove_empty_dirs(root: Path) -> None:
+def remove_delivered_zip(zip_path: Path, reports: list[IngestReport]) -> bool:
+    """Move mode: remove a lab zip once every scan in it belongs to one of its own rolls.
+
+    A failed file, or a scan that duplicates a frame of another roll, keeps the zip where it is.
+    """
+    codes = {r.roll for r in reports if r.roll}
+    foreign = [d for r in reports for d in r.duplicates if d["of"].split("/", 1)[0] not in codes]
+    if foreign:
+        log.warning("%s stays in place: %d of its scans are already catalogued elsewhere (%s)",
+                    zip_path.name, len(foreign), ", ".join(d["of"] for d in foreign[:3]))
+    if any(r.failed for r in reports) or foreign or not zip_path.is_file():
+        return False
+    try:
+        zip_path.unlink()
+    except OSError:
+        return False
+    fsutil.fsync_dir(zip_path.parent)
+    for r in reports:
+        r.moved = len(r.added) + len(r.duplicates)
+    return True
+
+
+def remove_empty_dirs(root: Path) -> None:
     """rmdir folders left empty (bottom-up); never touches a file."""
     for dirpath, _dirs, _files in sorted(os.walk(root), key=lambda t: -len(t[0])):
         with contextlib.suppress(OSError):

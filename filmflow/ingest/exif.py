@@ -9,6 +9,7 @@ from __future__ import annotations
 import logging
 from dataclasses import dataclass
 from pathlib import Path
+from typing import BinaryIO
 
 import exifread
 
@@ -55,11 +56,14 @@ def parse_exif_datetime(value: str | None) -> str | None:
     return f"{date}T{time}" if len(time) == 8 else date
 
 
-def read_scanner_info(path: Path) -> ScannerInfo:
-    """Scanner and scan date from a file's EXIF (empty ScannerInfo when it has none)."""
+def read_scanner_info(path: Path | BinaryIO) -> ScannerInfo:
+    """Scanner and scan date from a file's EXIF, or an open binary file (empty ScannerInfo when none)."""
     try:
-        with open(path, "rb") as f:
-            tags = exifread.process_file(f, details=False, extract_thumbnail=False)
+        if hasattr(path, "read"):
+            tags = exifread.process_file(path, details=False, extract_thumbnail=False)
+        else:
+            with open(path, "rb") as f:
+                tags = exifread.process_file(f, details=False, extract_thumbnail=False)
     except Exception:  # noqa: BLE001 - exifread raises many kinds on odd files
         log.debug("no readable EXIF in %s", path)
         return ScannerInfo()

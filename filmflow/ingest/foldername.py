@@ -12,6 +12,9 @@ also taken as a format, code or push:
    ``2023年5月1日``, and year + month alone (``2023.05``, ``2023-05``, ``2023년 5월``) as
    ``YYYY-MM``. Only real calendar dates from 1900 to 2100 count; "20231345" is not a date.
    The first date is the roll's date; every valid date is cut from the title.
+   When the name holds none of these, a standalone six-digit ``YYMMDD`` (``250412_Gold200``,
+   common with labs and Korean shooters) is a date in 20YY if it is a real calendar date
+   that is not in the future; ``00MMDD`` is a zero-padded lab counter, never a date.
 3. Stock: the longest alias of the stock catalog anywhere in the name, case- and
    separator-insensitive, never inside a larger word ("Golden Gate" is not Kodak Gold).
 4. Roll code: ``R042``/``r42`` (R and 2-5 digits, so camera names like "Leica R6" are not
@@ -49,6 +52,7 @@ CineStill 800T @1600 Tokyo night      -           CineStill 800T   1600  1.0   -
 #42 kodak gold 200                    -           Gold 200         -     -     -     R042  -
 2023.05 Seoul                         2023-05     -                -     -     -     -     Seoul
 Portra 160 +1 6x7                     -           Portra 160       320   1.0   6x7   -     -
+250412_Gold200_135                    2025-04-12  Gold 200         -     -     135   -     -
 ====================================  ==========  ===============  ====  ====  ====  ====  ===============
 """
 
@@ -94,6 +98,8 @@ _DATE_PATTERNS = (
     re.compile(r"(?<![\d.])(\d{4})[-._](\d{1,2})(?![\d])(?![-._]\d)"),
 )
 
+_YYMMDD = re.compile(_NB + r"(\d{2})(\d{2})(\d{2})" + _NA)
+
 _CODE_YEAR_SEQ = re.compile(_NB + r"(?:(?:roll|롤|ロール)[\s_\-.#:]*)?((?:19|20)\d{2})[-_](\d{3})(?!\d)" + _NA, re.I)
 _CODE_ROLL = re.compile(_NB + r"(?:roll|롤|ロール)[\s_\-.:]*(?:#|no\.?)?\s*(\d{1,5})(?!\d)" + _NA, re.I)
 _CODE_R = re.compile(_NB + r"r(\d{2,5})" + _NA, re.I)
@@ -133,8 +139,12 @@ class FolderInfo:
     title: str | None  # the words left over
 
 
-def parse_folder_name(name: str, stocks: StockCatalog, formats: dict[str, FilmFormat] | None = None) -> FolderInfo:
-    """Read date, stock, EI/push, format, roll code and title from a scan folder's name (see module docstring)."""
+def parse_folder_name(name: str, stocks: StockCatalog, formats: dict[str, FilmFormat] | None = None, *,
+                      today: dt.date | None = None) -> FolderInfo:
+    """Read date, stock, EI/push, format, roll code and title from a scan folder's name (see module docstring).
+
+    `today` bounds six-digit YYMMDD dates (none may be in the future); default: the local date.
+    """
     text = unicodedata.normalize("NFC", str(name))
     if text.casefold().endswith(".zip"):
         text = text[:-4]
@@ -143,7 +153,7 @@ def parse_folder_name(name: str, stocks: StockCatalog, formats: dict[str, FilmFo
     def cut(start: int, end: int) -> None:
         buf[0] = buf[0][:start] + _CUT * (end - start) + buf[0][end:]
 
-    date = _take_date(buf, cut)
+    date = _take_date(buf, cut) or _take_yymmdd(buf, cut, today or dt.date.today())
     stock = None
     found = stocks.find_in_text(buf[0])
     if found is not None:
@@ -179,6 +189,21 @@ def _take_date(buf: list[str], cut: _Cut) -> str | None:
     for s, e, _ in found:
         cut(s, e)
     return min(found)[2] if found else None
+
+
+def _take_yymmdd(buf: list[str], cut: _Cut, today: dt.date) -> str | None:
+    """_Cut the first standalone YYMMDD that is a real, not-future date in 20YY; return it.
+
+    '00' as the year is a zero-padded lab counter (000123), so it never reads as a date.
+    """
+    for m in _YYMMDD.finditer(buf[0]):
+        if m.group(1) == "00":
+            continue
+        value = _valid_date("20" + m.group(1), m.group(2), m.group(3))
+        if value is not None and value <= today.isoformat():
+            cut(m.start(), m.end())
+            return value
+    return None
 
 
 def _valid_date(year: str, month: str, day: str | None) -> str | None:

@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import logging
 import re
-import shutil
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -18,12 +17,11 @@ from filmflow.catalog.frames import frames_in_roll, lookup_frames
 from filmflow.catalog.models import IngestMode, Origin, Roll
 from filmflow.catalog.rolls import find_roll, find_roll_by_source, next_code
 from filmflow.errors import ConfigError, FilmflowError, InputError
-from filmflow.ingest.discover import SIDECAR_NAME, list_scan_files
-from filmflow.ingest.exif import read_scanner_info
+from filmflow.ingest.delivery import RollSource, source_key  # noqa: F401 - source_key re-exported
+from filmflow.ingest.discover import SIDECAR_NAME
 from filmflow.ingest.foldername import parse_folder_name
 from filmflow.ingest.resolve import Resolved, resolve
 from filmflow.ingest.sidecar import load_sidecar
-from filmflow.ingest.unzip import extract_zip
 from filmflow.library import Library
 from filmflow.query.refs import frame_number_from_name
 
@@ -51,6 +49,12 @@ class FilePlan:
     frame_num: int | None
     dest: Path
     already: dict[str, Any] | None = None  # catalogued before from this very path (same size)
+    shown: str | None = None  # how messages name it when it came from a zip: 'delivery.zip!2023-05/000003.jpg'
+
+    @property
+    def label(self) -> str:
+        """The name a report gives this file: its zip entry, else its path in the roll."""
+        return self.shown or self.rel
 
 
 @dataclass
@@ -68,6 +72,8 @@ class IngestPlan:
     dest_dir: Path | None
     files: list[FilePlan] = field(default_factory=list)
     extracted: Path | None = None   # our own unzip folder, removed after the ingest
+    tree: Any = None                # where the files are read from (delivery.FolderTree / ZipTree)
+    in_zip: bool = False
 
     def to_json(self, lib: Library) -> dict[str, Any]:
         """What --dry-run --json prints."""
@@ -79,17 +85,12 @@ class IngestPlan:
         }
 
 
-def source_key(path: Path) -> str:
-    """Identity of a scan source: its NFC absolute path (files added later join its roll)."""
-    return fsutil.nfc(str(Path(path).absolute()))
-
-
 def _template_dir(lib: Library, fields: dict[str, Any], code: str) -> Path:
     year = fields.get("year")
     values = {
         "year": str(year) if year else "undated", "code": code, "stock": fields.get("stock") or "",
         "format": fields.get("format") or "", "title": fields.get("title") or "",
-        "developed": fields.get("developed") or "", "source": fields.get("source") or "",
+        "developed": fields.get("developed") or "", "source": (fields.get("source") or "").replace("/", " "),
     }
     try:
         text = lib.settings.archive_template.format(**values)
@@ -105,44 +106,23 @@ def archive_dir_for(lib: Library, fields: dict[str, Any], code: str) -> Path:
     return _template_dir(lib, fields, code)
 
 
-def build_plan(lib: Library, db, source: Path, *, mode: IngestMode, options: dict[str, Any],
+def build_plan(lib: Library, db, unit: RollSource, *, mode: IngestMode, options: dict[str, Any],
                reserved: frozenset[str] = frozenset()) -> IngestPlan:
-    """Plan the ingest of one scan folder or lab zip (extracting a zip into cache/)."""
-    source = Path(source)
-    if not source.exists():
-        raise InputError(f"{source} does not exist; give a scan folder or a lab .zip.")
-    extracted: Path | None = None
-    if source.is_file():
-        if source.suffix.lower() != ".zip":
-            raise InputError(f"{source} is a file; ingest takes a scan folder or a lab .zip "
-                             "(put loose scans in a folder named after the roll).")
-        extracted = lib.cache / "unzip" / fsutil.slugify(source.stem + "-" + str(abs(hash(source_key(source)))))
-        shutil.rmtree(extracted, ignore_errors=True)
-        extract_zip(source, extracted, lib.settings.zip_max_bytes)
-        folder = extracted
-        # a delivery holding one top folder: that folder is the roll
-        children = [c for c in folder.iterdir() if not c.name.startswith(".")]
-        if len(children) == 1 and children[0].is_dir():
-            folder = children[0]
-        name = source.stem
-        if mode is IngestMode.IN_PLACE:
-            log.warning("%s: a zip cannot be catalogued in place; copying it instead", source.name)
-            mode = IngestMode.COPY
-    elif source.is_dir():
-        folder, name = source, source.name
-    else:
-        raise InputError(f"{source} is neither a folder nor a zip file.")
-
-    sidecar: dict[str, Any] = {}
-    if (folder / SIDECAR_NAME).is_file():
-        sidecar = load_sidecar(folder / SIDECAR_NAME)
-    files = list_scan_files(folder)
-    folder_info = parse_folder_name(fsutil.nfc(name), lib.stocks, lib.formats)
-    exif = read_scanner_info(files[0]) if files else None
+    """Plan the ingest of one roll of a source (see delivery.open_source) without writing anything."""
+    source, name, folder = unit.source, unit.display, unit.folder
+    if unit.in_zip and mode is IngestMode.IN_PLACE:
+        log.warning("%s: a zip cannot be catalogued in place; copying it instead", source.name)
+        mode = IngestMode.COPY
+    extracted = unit.extracted
+    sidecar = unit.tree.sidecar()
+    listed = unit.tree.files()
+    files = [f for _rel, f in listed]
+    folder_info = parse_folder_name(fsutil.nfc(unit.name), lib.stocks, lib.formats)
+    exif = unit.tree.scanner_info(files[0]) if files else None
     resolved = resolve(options=options, sidecar=sidecar, folder=folder_info, exif=exif, stocks=lib.stocks,
                        formats=lib.formats, folder_date=lib.settings.folder_date)
     resolved.fields["source"] = name
-    key = source_key(source)
+    key = unit.key
 
     roll: Roll | None = None
     code = resolved.fields.get("code")
@@ -152,8 +132,10 @@ def build_plan(lib: Library, db, source: Path, *, mode: IngestMode, options: dic
         if roll is not None and origin != Origin.OPTION.value and roll.source_key not in (None, key):
             # a code written in a sidecar or folder name joins a roll only from the same
             # source; merging two different folders silently would mix up two films
+            where = source if unit.in_zip else folder
             raise InputError(
-                f"{source}: roll code {roll.code} (from {'its roll.toml' if origin == 'sidecar' else 'the folder name'}) "
+                f"{where}: roll code {roll.code} "
+                f"(from {'its roll.toml' if origin == 'sidecar' else 'the folder name'}) "
                 f"is already used by "
                 f"{roll.source!r}; change the code there, or pass --roll {roll.code} to add these scans to it.")
     if roll is None and not options.get("code"):
@@ -174,14 +156,21 @@ def build_plan(lib: Library, db, source: Path, *, mode: IngestMode, options: dic
     else:
         dest_dir = archive_dir_for(lib, resolved.fields, code)
 
-    existing = frames_in_roll(db.conn, roll.id) if roll else {}
-    used = set(existing)
+    seen_before = {} if unit.in_zip else catalogued_sources(db.conn, files)
+    used = set(frames_in_roll(db.conn, roll.id)) if roll else set()
+    plans = _file_plans(unit, listed, seen_before, used, dest_dir)
+    return IngestPlan(source=source, source_name=name, source_key=key, folder=folder, mode=mode, code=code,
+                      roll=roll, resolved=resolved, dest_dir=dest_dir, files=plans, extracted=extracted,
+                      tree=unit.tree, in_zip=unit.in_zip)
+
+
+def _file_plans(unit: RollSource, listed: list[tuple[str, Path]], seen_before: dict[str, dict[str, Any]],
+                used: set[str], dest_dir: Path | None) -> list[FilePlan]:
+    """Each file's frame number (trailing number, else scan order after the highest) and destination."""
     plans: list[FilePlan] = []
     unnumbered: list[tuple[Path, str]] = []
     numbered: list[tuple[Path, str, str, int]] = []
-    seen_before = {} if extracted else catalogued_sources(db.conn, files)
-    for f in files:
-        rel = f.relative_to(folder).as_posix()
+    for rel, f in listed:
         prior = seen_before.get(str(f))
         if prior is not None:
             # ingested before from this path: no re-read (the watcher's idle promise);
@@ -201,9 +190,8 @@ def build_plan(lib: Library, db, source: Path, *, mode: IngestMode, options: dic
         frame = _unique(frame, used)
         used.add(frame)
         dest = f if dest_dir is None else fsutil.safe_join(dest_dir, *rel.split("/"))
-        plans.append(FilePlan(src=f, rel=rel, frame=frame, frame_num=num, dest=dest))
-    return IngestPlan(source=source, source_name=name, source_key=key, folder=folder, mode=mode, code=code,
-                      roll=roll, resolved=resolved, dest_dir=dest_dir, files=plans, extracted=extracted)
+        plans.append(FilePlan(src=f, rel=rel, frame=frame, frame_num=num, dest=dest, shown=unit.tree.shown(rel)))
+    return plans
 
 
 def catalogued_sources(conn, files: list[Path]) -> dict[str, dict[str, Any]]:
@@ -236,12 +224,23 @@ def _unique(frame: str, used: set[str]) -> str:
     return f"{frame}-{i}"
 
 
-def claimed_code(lib: Library, source: Path) -> str | None:
-    """The roll code a source names itself (sidecar, else folder name), read cheaply.
+def claimed_code(lib: Library, unit: RollSource) -> str | None:
+    """The roll code a roll source names itself (sidecar, else folder name), read cheaply.
 
     Sources ingested together reserve their own codes first, so a roll that gets the
     next free code never takes the code another folder's roll.toml asks for.
     """
+    try:
+        code = unit.tree.sidecar().get("code")
+        if code:
+            return str(code)
+        return parse_folder_name(fsutil.nfc(unit.name), lib.stocks, lib.formats).code
+    except (FilmflowError, OSError):
+        return None
+
+
+def claimed_name_code(lib: Library, source: Path) -> str | None:
+    """The roll code a source's own name (or its roll.toml) claims, without opening a zip."""
     try:
         side = Path(source) / SIDECAR_NAME
         if side.is_file():
@@ -250,5 +249,5 @@ def claimed_code(lib: Library, source: Path) -> str | None:
                 return str(code)
         return parse_folder_name(fsutil.nfc(Path(source).stem if Path(source).is_file() else Path(source).name),
                                  lib.stocks, lib.formats).code
-    except FilmflowError:
+    except (FilmflowError, OSError):
         return None

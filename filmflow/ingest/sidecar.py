@@ -53,14 +53,14 @@ def parse_shot(value: Any, where: str) -> tuple[str, str]:
     return d, d
 
 
-def load_sidecar(path: Path, *, warn: bool = True) -> dict[str, Any]:
-    """Read and check roll.toml; returns normalised values (dates ISO, shot → shot_from/shot_to).
+def load_sidecar(path: Path, text: str | None = None, *, warn: bool = True) -> dict[str, Any]:
+    """Read and check roll.toml (or its `text`, read elsewhere, e.g. from a zip); values normalised.
 
     `warn=False` reads it quietly (a neighbour's code peeked at): its unknown keys are
     reported once, when its own folder is ingested, not at every other folder's.
     """
     try:
-        data = tomllib.loads(path.read_text(encoding="utf-8"))
+        data = tomllib.loads(path.read_text(encoding="utf-8") if text is None else text)
     except (tomllib.TOMLDecodeError, UnicodeDecodeError) as e:
         raise ConfigError(f"{path} is not valid TOML ({e}); fix the sidecar and ingest the folder again.") from None
     out: dict[str, Any] = {}
