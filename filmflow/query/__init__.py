@@ -1,5 +1,8 @@
 """The query language: command-line terms -> typed terms (`parse`) -> parameterised SQL (`sql`).
 
+`refs` owns the grammar of roll codes and frame references (also used by the catalog and
+ingest); `keys` holds one compiler per query key.
+
 Typical use (what the CLI and the catalog's curation/projects modules do)::
 
     resolver = CatalogResolver(db.conn, library.stocks, library.formats)
