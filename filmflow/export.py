@@ -18,10 +18,12 @@ Owns the export folder of one project. What it promises (SPEC "Export", issue #6
 from __future__ import annotations
 
 import contextlib
+import errno
 import hashlib
 import json
 import logging
 import os
+import re
 import tempfile
 import time
 from collections.abc import Callable, Iterator, Sequence
@@ -34,7 +36,7 @@ from xml.sax.saxutils import escape as xml_escape
 from PIL import Image
 
 from filmflow import __version__, fsutil, gallery, imaging
-from filmflow.errors import FilmflowError, InputError
+from filmflow.errors import FilmflowError, InputError, OperationError
 from filmflow.stocks import format_push
 
 log = logging.getLogger(__name__)
@@ -43,6 +45,7 @@ MANIFEST = "manifest.json"
 GALLERY = "index.html"
 POST = "post.md"
 SHEET = "contact-sheet.jpg"
+_SHEET_PAGE = re.compile(r"contact-sheet(-[1-9][0-9]*)?\.jpg")  # contact-sheet.jpg, contact-sheet-2.jpg, ...
 META_FILES = (GALLERY, POST, SHEET)
 MANIFEST_FORMAT = 1
 # Bump when the pixel pipeline or the metadata written changes: every frame is redone.
@@ -384,9 +387,33 @@ def export_project(
     """Export a project's frames (filtered by picks/rating) into `out_dir`, incrementally.
 
     Raises InputError for bad settings, an `out_dir` inside a forbidden root (the
-    archive) or not writable. A frame that cannot be exported is reported in
-    `failed`; the rest are exported.
+    archive) or not writable, OperationError when the disk fills up. A frame that
+    cannot be exported is reported in `failed`; the rest are exported.
     """
+    try:
+        return _export(name, title, description, items, out_dir, settings,
+                       forbidden_roots=forbidden_roots, make_sheet=make_sheet)
+    except OSError as e:
+        where = e.filename or out_dir
+        if e.errno in (errno.ENOSPC, errno.EDQUOT):
+            raise OperationError(f"{where}: the disk is full; free some space and export again "
+                                 "(frames already written are kept and not redone).") from None
+        raise OperationError(f"{where}: cannot be written ({e.strerror or e}); "
+                             "check the export folder's disk and permissions, then export again.") from None
+
+
+def _export(
+    name: str,
+    title: str | None,
+    description: str | None,
+    items: Sequence[ExportItem],
+    out_dir: Path,
+    settings: ExportSettings,
+    *,
+    forbidden_roots: Sequence[Path],
+    make_sheet: Callable[..., object] | None,
+) -> ExportReport:
+    """export_project's body (OSErrors escape it to become one sentence)."""
     _check_settings(settings)
     out = _check_out_dir(out_dir, forbidden_roots)
     _clean_own_temps(out)
@@ -426,7 +453,7 @@ def export_project(
     kept_by_name = set()
     for _item, job, key, _d in plans:
         prev = old_frames.get(job.name)
-        if prev and prev.get("key") == key and job.dst.is_file():
+        if prev and prev.get("key") == key and _intact(job.dst, prev):
             unchanged.append(job.name)
             kept_by_name.add(job.name)
     for _item, job, key, _d in plans:
@@ -518,6 +545,8 @@ def export_project(
     frame_names = {e["file"] for e in frames_doc}
     removed: list[str] = []
     for stale in sorted(owned - frame_names - set(META_FILES) - {MANIFEST}):
+        if _SHEET_PAGE.fullmatch(stale):
+            continue  # pages of the contact sheet: settled once the sheet is (re)made
         if _remove_own(out, stale):
             removed.append(stale)
 
@@ -541,21 +570,9 @@ def export_project(
     _write_if_changed(post_path, gallery.render_post(page_title, description, created, frames_doc).encode())
     files.append(POST)
 
-    sheet_path: Path | None = None
-    sheet_file = out / SHEET
-    if frames_doc and make_sheet is not None:
-        if set_changed or not sheet_file.is_file():
-            try:
-                make_sheet(sheet_file)
-            except (FilmflowError, OSError) as e:
-                failed.append({"file": str(sheet_file), "ref": None, "error": str(e)})
-        if sheet_file.is_file():
-            sheet_path = sheet_file
-            files.append(SHEET)
-    elif not frames_doc and SHEET in owned and _remove_own(out, SHEET):
-        removed.append(SHEET)
-    elif sheet_file.is_file() and SHEET in owned:
-        files.append(SHEET)  # still ours, left as it was
+    sheet_path, pages = _sheet_step(out, owned, old, frames_doc, set_changed, make_sheet, in_progress,
+                                    checkpoint, failed, removed)
+    files.extend(pages)
 
     doc = {
         "generator": f"filmflow {__version__}",
@@ -575,6 +592,7 @@ def export_project(
         "set_key": set_key,
         "frames": frames_doc,
         "files": sorted(set(files)),
+        "sheet_pages": pages,
         "pending": [],
         "failed": failed,
     }
@@ -589,6 +607,41 @@ def export_project(
     )
 
 
+def _sheet_step(out: Path, owned: set[str], old: dict, frames_doc: list[dict], set_changed: bool,
+                make_sheet: Callable[..., object] | None, in_progress: dict, checkpoint: Callable[..., None],
+                failed: list[dict], removed: list[str]) -> tuple[Path | None, list[str]]:
+    """Make (or keep) the contact sheet and its pages; remove our pages it no longer has.
+
+    Returns (first page or None, names of every page now ours). A page is written only
+    where no file stands that filmflow did not record as its own.
+    """
+    before = [n for n in old.get("sheet_pages") or [SHEET] if isinstance(n, str) and _SHEET_PAGE.fullmatch(n)]
+    pages = [n for n in before if n in owned and (out / n).is_file()]
+    if frames_doc and make_sheet is not None and (set_changed or SHEET not in pages or pages != before):
+        def claim(paths: list[Path]) -> None:
+            names = [p.name for p in paths]
+            foreign = [n for n in names if n not in owned and ((out / n).exists() or (out / n).is_symlink())]
+            if foreign:
+                raise InputError(f"{out / foreign[0]} was not written by a filmflow export of this project; "
+                                 "move it away (or rename it) and export again to get the contact sheet.")
+            owned.update(names)  # recorded as ours before a byte is written
+            in_progress["pending"] = sorted(set(in_progress["pending"]) | set(names))
+            checkpoint(True)
+
+        try:
+            result = make_sheet(out / SHEET, claim)
+            pages = [Path(p).name for p in (getattr(result, "paths", ()) or (out / SHEET,))]
+        except (FilmflowError, OSError) as e:
+            failed.append({"file": str(out / SHEET), "ref": None, "error": str(e)})
+            pages = [n for n in pages if (out / n).is_file()]
+    elif not frames_doc:
+        pages = []
+    for stale in sorted(n for n in owned if _SHEET_PAGE.fullmatch(n) and n not in pages):
+        if _remove_own(out, stale):
+            removed.append(stale)
+    return (out / SHEET if SHEET in pages else None), pages
+
+
 def _frame_entry(item: ExportItem, job: _Job, key: str, desc: str, size: tuple) -> dict:
     """The manifest entry of one exported frame."""
     return {
@@ -599,7 +652,25 @@ def _frame_entry(item: ExportItem, job: _Job, key: str, desc: str, size: tuple) 
         "developed": item.developed, "shot": item.shot, "scanner": item.scanner,
         "caption": item.caption, "rating": item.rating, "pick": item.pick, "tags": list(item.tags),
         "description": desc, "width": size[0], "height": size[1], "key": key,
+        "bytes": _size_of(job.dst),
     }
+
+
+def _size_of(path: Path) -> int | None:
+    try:
+        return path.stat().st_size
+    except OSError:
+        return None
+
+
+def _intact(path: Path, entry: dict) -> bool:
+    """The file is there with the size the manifest recorded (older manifests recorded none)."""
+    try:
+        size = path.stat().st_size
+    except OSError:
+        return False
+    want = entry.get("bytes")
+    return path.is_file() and (not isinstance(want, int) or size == want)
 
 
 def _clean_own_temps(out: Path) -> None:
@@ -636,7 +707,8 @@ def _run_jobs(jobs: list[_Job], workers: int) -> Iterator[tuple[str, tuple[int, 
         return
     # Big frames first so the workers finish together.
     order = sorted(jobs, key=lambda j: _size_hint(j.source), reverse=True)
-    with ProcessPoolExecutor(max_workers=n) as pool:
+    # Workers die with a killed (or SIGTERMed) export instead of encoding on for ever.
+    with ProcessPoolExecutor(max_workers=n, initializer=imaging.worker_init, initargs=(os.getpid(),)) as pool:
         futures = [pool.submit(_encode, j) for j in order]
         for fut in as_completed(futures):
             yield fut.result()

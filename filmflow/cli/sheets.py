@@ -18,7 +18,9 @@ STYLE = click.Choice(["dark", "light"])
 
 
 def sheet_options(f):
-    """-o/--paper/--dpi/--style, shared by both sheet commands."""
+    """-o/--paper/--dpi/--style/--force, shared by both sheet commands."""
+    f = click.option("--force", is_flag=True,
+                     help="Replace existing files at the output names even if filmflow did not write them.")(f)
     f = click.option("--style", type=STYLE, default=None, help="dark (default) or light (paper proof).")(f)
     f = click.option("--dpi", type=click.IntRange(72, 1200), default=None, help="Resolution (default 300).")(f)
     f = click.option("--paper", type=PAPER, default=None, help="Paper size (default A4).")(f)
@@ -40,22 +42,22 @@ def _done(result, as_json: bool = False) -> None:
 @click.argument("code")
 @sheet_options
 @click.pass_obj
-def roll_sheet(app, code, out, paper, dpi, style) -> None:
+def roll_sheet(app, code, out, paper, dpi, style, force) -> None:
     """A darkroom-style contact sheet of one roll."""
     from filmflow.outputs import roll_sheet as render
 
-    _done(render(app.library(), code, out, paper=_paper(paper), dpi=dpi, style=style))
+    _done(render(app.library(), code, out, paper=_paper(paper), dpi=dpi, style=style, force=force))
 
 
 @click.command("sheet")
 @click.argument("name")
 @sheet_options
 @click.pass_obj
-def project_sheet(app, name, out, paper, dpi, style) -> None:
+def project_sheet(app, name, out, paper, dpi, style, force) -> None:
     """A contact sheet of a project's frames, in project order."""
     from filmflow.outputs import project_sheet as render
 
-    _done(render(app.library(), name, out, paper=_paper(paper), dpi=dpi, style=style))
+    _done(render(app.library(), name, out, paper=_paper(paper), dpi=dpi, style=style, force=force))
 
 
 @click.command("export")
@@ -97,8 +99,8 @@ def project_export(app, name, to, long_edge, quality, picks_only, min_rating, ga
             "post": str(report.post) if report.post else None, "sheet": str(report.sheet) if report.sheet else None,
         })
     else:
-        click.echo(f"{report.out_dir}: {len(report.written)} written, {len(report.unchanged)} unchanged, "
-                   f"{len(report.removed)} removed, {len(report.failed)} failed")
+        click.echo(f"{report.out_dir}: {len(report.written)} written, {len(report.renamed)} renamed, "
+                   f"{len(report.unchanged)} unchanged, {len(report.removed)} removed, {len(report.failed)} failed")
         for f in report.failed:
             click.echo(f"    failed: {f['file']}: {f['error']}", err=True)
         for extra in (report.gallery, report.post, report.sheet):
