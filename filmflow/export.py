@@ -49,7 +49,9 @@ _SHEET_PAGE = re.compile(r"contact-sheet(-[1-9][0-9]*)?\.jpg")  # contact-sheet.
 META_FILES = (GALLERY, POST, SHEET)
 MANIFEST_FORMAT = 1
 # Bump when the pixel pipeline or the metadata written changes: every frame is redone.
-PIPELINE_VERSION = 1
+PIPELINE_VERSION = 2  # 2: a smaller copy for the gallery's srcset
+# A frame exported larger than this also gets a copy this size, for phones (srcset).
+SMALL_EDGE = 1024
 CHECKPOINT_SECONDS = 1.0
 
 _IFD_EXIF = 0x8769
@@ -102,6 +104,7 @@ class ExportSettings:
     copyright: str | None = None
     grey_as_rgb: bool = False
     workers: int = 2
+    language: str = "en"  # <html lang> of the gallery ([export] language)
 
 
 @dataclass
@@ -221,13 +224,28 @@ def _build_exif(job: _Job) -> Image.Exif:
     return exif
 
 
+def small_name(name: str) -> str:
+    """'03_R042-12.jpg' -> '03_R042-12@1024.jpg' (no frame name holds an @)."""
+    stem, dot, ext = name.rpartition(".")
+    return f"{stem}@{SMALL_EDGE}.{ext}" if dot else f"{name}@{SMALL_EDGE}"
+
+
 def _encode(job: _Job) -> tuple[str, tuple[int, int] | None, str | None]:
-    """Worker: write one frame; return (name, size, None) or (name, None, error sentence)."""
+    """Worker: write one frame (and its small copy when it is larger than SMALL_EDGE);
+    return (name, size, None) or (name, None, error sentence)."""
     try:
         size = imaging.export_jpeg(
             job.source, job.dst, job.long_edge, job.quality,
             grey_as_rgb=job.grey_as_rgb, exif=_build_exif(job), xmp=job.xmp,
         )
+        if max(size) > SMALL_EDGE:
+            try:  # from the export just written: already upright sRGB, decoded DCT-scaled
+                imaging.export_jpeg(job.dst, job.dst.with_name(small_name(job.name)), SMALL_EDGE, job.quality,
+                                    exif=_build_exif(job), xmp=job.xmp)
+            except BaseException:
+                with contextlib.suppress(OSError):
+                    job.dst.unlink()  # ours, just written: a frame is whole (both sizes) or absent
+                raise
         return job.name, size, None
     except FilmflowError as e:
         return job.name, None, str(e)
@@ -442,7 +460,7 @@ def _export(
         )
         plans.append((item, job, _frame_key(item, job), desc))
 
-    wanted = {job.name for _, job, _, _ in plans}
+    wanted = {job.name for _, job, _, _ in plans} | {small_name(job.name) for _, job, _, _ in plans}
     _check_foreign(out, old, owned, wanted)
     unchanged: list[str] = []
     to_encode: list[_Job] = []
@@ -453,7 +471,8 @@ def _export(
     kept_by_name = set()
     for _item, job, key, _d in plans:
         prev = old_frames.get(job.name)
-        if prev and prev.get("key") == key and _intact(job.dst, prev):
+        if prev and prev.get("key") == key and _intact(job.dst, prev) and (
+                not prev.get("small") or (out / prev["small"]).is_file()):
             unchanged.append(job.name)
             kept_by_name.add(job.name)
     for _item, job, key, _d in plans:
@@ -481,6 +500,7 @@ def _export(
     if to_encode or moves or (owned - wanted - set(META_FILES)) or not old:
         fsutil.atomic_write_bytes(out / MANIFEST, _manifest_bytes(in_progress))
 
+    by_plan = {job.name for _, job, _, _ in plans}
     # Frames that only changed position: rename (two phases, so swaps work).
     renamed: list[str] = []
     staged: list[tuple[Path, str]] = []
@@ -489,12 +509,17 @@ def _export(
         try:
             os.replace(out / src_name, tmp)
             staged.append((tmp, dst_name))
+            if (out / small_name(src_name)).is_file():
+                small_tmp = fsutil.temp_path_for(out / small_name(dst_name))
+                os.replace(out / small_name(src_name), small_tmp)
+                staged.append((small_tmp, small_name(dst_name)))
         except OSError as e:
             log.warning("could not reuse %s for %s (%s); re-encoding it", src_name, dst_name, e)
             to_encode.append(next(j for _, j, _, _ in plans if j.name == dst_name))
     for tmp, dst_name in staged:
         os.replace(tmp, out / dst_name)
-        renamed.append(dst_name)
+        if dst_name in by_plan:
+            renamed.append(dst_name)
     if staged:
         fsutil.fsync_dir(out)
 
@@ -542,7 +567,7 @@ def _export(
             continue
         frames_doc.append({"position": len(frames_doc) + 1, **_frame_entry(item, job, key, desc, sizes[job.name])})
 
-    frame_names = {e["file"] for e in frames_doc}
+    frame_names = {e["file"] for e in frames_doc} | {e["small"] for e in frames_doc if e.get("small")}
     removed: list[str] = []
     for stale in sorted(owned - frame_names - set(META_FILES) - {MANIFEST}):
         if _SHEET_PAGE.fullmatch(stale):
@@ -561,7 +586,8 @@ def _export(
     gallery_path: Path | None = None
     if settings.gallery and frames_doc:
         gallery_path = out / GALLERY
-        _write_if_changed(gallery_path, gallery.render_gallery(page_title, description, frames_doc).encode())
+        _write_if_changed(gallery_path, gallery.render_gallery(page_title, description, frames_doc,
+                                                                   settings.language).encode())
         files.append(GALLERY)
     elif GALLERY in owned and _remove_own(out, GALLERY):
         removed.append(GALLERY)
@@ -652,8 +678,16 @@ def _frame_entry(item: ExportItem, job: _Job, key: str, desc: str, size: tuple) 
         "developed": item.developed, "shot": item.shot, "scanner": item.scanner,
         "caption": item.caption, "rating": item.rating, "pick": item.pick, "tags": list(item.tags),
         "description": desc, "width": size[0], "height": size[1], "key": key,
-        "bytes": _size_of(job.dst),
+        "bytes": _size_of(job.dst), **_small_entry(job, size),
     }
+
+
+def _small_entry(job: _Job, size: tuple) -> dict:
+    """The small copy's manifest fields (none for a frame no larger than SMALL_EDGE)."""
+    if not size[0] or not size[1] or max(size) <= SMALL_EDGE:
+        return {}
+    w, h = imaging.target_size((int(size[0]), int(size[1])), SMALL_EDGE)
+    return {"small": small_name(job.name), "small_width": w, "small_height": h}
 
 
 def _size_of(path: Path) -> int | None:

@@ -454,3 +454,25 @@ def test_post_markdown_escapes_and_front_matter(tmp_path):
 def test_gallery_urls_quote_odd_names():
     page = render_gallery("t", None, [{"file": "01_R#4 2.jpg", "ref": "x"}])
     assert 'src="./01_R%234%202.jpg"' in page
+
+
+def test_small_copies_for_srcset_are_owned_moved_and_removed_with_their_frame(tmp_path):
+    srcs = [make_scan(tmp_path / "s" / f"{k}.jpg", (1500, 1000), seed=k, label=str(k)) for k in range(1, 4)]
+    items = [_item(i, p) for i, p in enumerate(srcs, 1)]
+    out = tmp_path / "out"
+    settings = ExportSettings(long_edge=1400, workers=1)
+    _run(items, out, settings)
+    manifest = json.loads((out / "manifest.json").read_text("utf-8"))
+    assert [e["small"] for e in manifest["frames"]] == [f"0{k}_R042-{k}@1024.jpg" for k in (1, 2, 3)]
+    e2 = manifest["frames"][1]
+    assert Image.open(out / "02_R042-2@1024.jpg").size == (e2["small_width"], e2["small_height"]) == (1024, 682)
+    assert {"01_R042-1@1024.jpg", "03_R042-3@1024.jpg"} <= set(manifest["files"])
+    swapped = [dataclasses.replace(items[2], position=1), dataclasses.replace(items[0], position=3), items[1]]
+    small_of_3 = (out / "03_R042-3@1024.jpg").read_bytes()
+    rep = _run(swapped, out, settings)
+    assert rep.written == [] and sorted(rep.renamed) == ["01_R042-3.jpg", "03_R042-1.jpg"]
+    assert (out / "01_R042-3@1024.jpg").read_bytes() == small_of_3
+    rep = _run(swapped[:2], out, settings)
+    assert "03_R042-2@1024.jpg" not in {p.name for p in out.iterdir()}
+    small = _run([_item(1, srcs[0])], tmp_path / "o2", ExportSettings(long_edge=800, workers=1))
+    assert not list(small.out_dir.glob("*@1024.jpg"))  # no copy for frames already small

@@ -60,6 +60,17 @@ def project_sheet(app, name, out, paper, dpi, style, force) -> None:
     _done(render(app.library(), name, out, paper=_paper(paper), dpi=dpi, style=style, force=force))
 
 
+def _language(tag: str) -> str:
+    from filmflow.errors import ConfigError
+    from filmflow.gallery import check_language
+
+    try:
+        return check_language(tag)
+    except ValueError:
+        raise ConfigError(f"filmflow.toml: [export] language {tag!r} is not a language tag; "
+                          'use e.g. "en", "ko", "ja" or "pt-BR".') from None
+
+
 @click.command("export")
 @click.argument("name")
 @click.option("--to", type=click.Path(path_type=Path, file_okay=False), default=None,
@@ -89,7 +100,8 @@ def project_export(app, name, to, long_edge, quality, picks_only, min_rating, ga
         raise InputError(f"--min-rating {min_rating} must be between 0 and 5.")
     settings = ExportSettings(long_edge=long_edge, quality=quality, picks_only=picks_only, min_rating=min_rating,
                               gallery=gallery, keep_gps=keep_gps, artist=s.artist or None,
-                              copyright=s.copyright or None, workers=s.workers or 2)
+                              copyright=s.copyright or None, workers=s.workers or 2,
+                              language=_language(s.language))
     report = export(lib, name, to, settings)
     if as_json:
         output.emit_json({
