@@ -105,6 +105,7 @@ class ExportSettings:
     grey_as_rgb: bool = False
     workers: int = 2
     language: str = "en"  # <html lang> of the gallery ([export] language)
+    post: str = "plain"  # gallery.POST_LAYOUTS: plain, hugo, jekyll
 
 
 @dataclass
@@ -297,6 +298,8 @@ def _check_settings(s: ExportSettings) -> None:
         raise InputError(f"--quality {s.quality}: must be a JPEG quality from 1 to 100, e.g. 90.")
     if not isinstance(s.min_rating, int) or not 0 <= s.min_rating <= 5:
         raise InputError(f"--min-rating {s.min_rating}: must be 0 to 5 stars.")
+    if s.post not in gallery.POST_LAYOUTS:
+        raise InputError(f"--post {s.post}: use one of {', '.join(gallery.POST_LAYOUTS)}.")
     if s.workers < 1:
         raise InputError(f"workers {s.workers}: must be at least 1.")
 
@@ -328,6 +331,9 @@ def _check_out_dir(out_dir: Path, forbidden_roots: Sequence[Path]) -> Path:
 
 
 def _is_plain_name(name: object) -> bool:
+    """A file name directly in the export folder (or the jekyll post in its _posts/)."""
+    if isinstance(name, str) and name.startswith(gallery.POSTS_DIR + "/"):
+        name = name[len(gallery.POSTS_DIR) + 1:]
     return (
         isinstance(name, str) and name not in ("", ".", "..") and "/" not in name and "\\" not in name
         and "\0" not in name and not fsutil.is_temp_name(name)
@@ -460,7 +466,9 @@ def _export(
         )
         plans.append((item, job, _frame_key(item, job), desc))
 
-    wanted = {job.name for _, job, _, _ in plans} | {small_name(job.name) for _, job, _, _ in plans}
+    day = gallery.post_date([{"shot": i.shot, "developed": i.developed} for i in chosen])
+    post_file = gallery.post_name(settings.post, fsutil.slugify(name), day or date.today().isoformat())
+    wanted = {job.name for _, job, _, _ in plans} | {small_name(job.name) for _, job, _, _ in plans} | {post_file}
     _check_foreign(out, old, owned, wanted)
     unchanged: list[str] = []
     to_encode: list[_Job] = []
@@ -570,8 +578,8 @@ def _export(
     frame_names = {e["file"] for e in frames_doc} | {e["small"] for e in frames_doc if e.get("small")}
     removed: list[str] = []
     for stale in sorted(owned - frame_names - set(META_FILES) - {MANIFEST}):
-        if _SHEET_PAGE.fullmatch(stale):
-            continue  # pages of the contact sheet: settled once the sheet is (re)made
+        if _SHEET_PAGE.fullmatch(stale) or gallery.is_post_name(stale):
+            continue  # the contact sheet's pages and the post: settled once they are (re)made
         if _remove_own(out, stale):
             removed.append(stale)
 
@@ -592,9 +600,14 @@ def _export(
     elif GALLERY in owned and _remove_own(out, GALLERY):
         removed.append(GALLERY)
 
-    post_path = out / POST
-    _write_if_changed(post_path, gallery.render_post(page_title, description, created, frames_doc).encode())
-    files.append(POST)
+    post_path = out / post_file
+    post_path.parent.mkdir(exist_ok=True)
+    _write_if_changed(post_path, gallery.render_post(page_title, description, day or created, frames_doc,
+                                                     settings.post, out.name).encode())
+    files.append(post_file)
+    for stale in sorted(n for n in owned if gallery.is_post_name(n) and n != post_file):
+        if _remove_own(out, stale):  # the post of another --post layout
+            removed.append(stale)
 
     sheet_path, pages = _sheet_step(out, owned, old, frames_doc, set_changed, make_sheet, in_progress,
                                     checkpoint, failed, removed)

@@ -6,8 +6,14 @@ to any web host as is. Every text from the catalog (titles, captions, film data)
 HTML-escaped. Left/Right arrow keys (and j/k) step through the frames; Enter or a click
 shows one frame at a time, Escape goes back to the list.
 
-`render_post` gives Markdown with YAML front matter (title, date, description, tags) for
-Hugo or Jekyll, images in order with their captions and film data.
+`render_post` gives Markdown with YAML front matter (title, date, description, tags),
+images in order with their captions and film data, laid out for a site generator
+(`post_name`): `plain` post.md beside the images; `hugo` index.md, which makes the export
+folder a page bundle (Hugo publishes a page's images only for a bundle); `jekyll`
+`_posts/YYYY-MM-DD-slug.md`, whose images are linked from the site root as
+`/<folder>/NN_x.jpg` (Jekyll resolves `./x.jpg` under the post's URL), so the export
+folder is copied into the site under its own name. The post is dated from the frames'
+latest shot date (else developed date), not the export day.
 
 Both take the frame entries of the export manifest (dicts with `file`, `ref`, `caption`,
 `description` (the film line), `width`, `height`, `lens`, `developed`, `shot`, ...).
@@ -212,13 +218,67 @@ def _md(text: object) -> str:
     return _MD_LINE_START.sub(r"\1\\\2", s)
 
 
+def _md_liquid(text: object) -> str:
+    """_md, and braces as entities: Jekyll runs Liquid over the post, a caption's {{ }} is text."""
+    return _md(text).replace("{", "&#123;").replace("}", "&#125;").replace("%", "&#37;")
+
+
 def _yaml_str(text: str | None) -> str:
     # A JSON string is a valid YAML double-quoted scalar.
     return json.dumps(text or "", ensure_ascii=False)
 
 
-def render_post(title: str, description: str | None, date: str, frames: Sequence[dict]) -> str:
-    """Markdown with YAML front matter for Hugo/Jekyll; images in order with captions and film data."""
+POST_LAYOUTS = ("plain", "hugo", "jekyll")
+POSTS_DIR = "_posts"
+_POST_NAME = re.compile(r"post\.md|index\.md|_posts/[^/]+\.md")
+_ISO_DAY = re.compile(r"(\d{4})(?:-(\d{2}))?(?:-(\d{2}))?")
+
+
+def post_date(frames: Sequence[dict]) -> str | None:
+    """The latest shot date of the frames (else developed date) as YYYY-MM-DD; a month
+    alone ('2023-04') counts as its first day. None when no frame has a date.
+
+    >>> post_date([{"shot": "2023-04"}, {"shot": "2023-05-02", "developed": "2023-06-01"}])
+    '2023-05-02'
+    """
+    for key in ("shot", "developed"):
+        days = []
+        for f in frames:
+            m = _ISO_DAY.match(str(f.get(key) or ""))
+            if m:
+                days.append(f"{m[1]}-{m[2] or '01'}-{m[3] or '01'}")
+        if days:
+            return max(days)
+    return None
+
+
+def post_name(layout: str, slug: str, date: str) -> str:
+    """Where the post goes in the export folder: post.md, index.md or _posts/DATE-slug.md."""
+    if layout == "hugo":
+        return "index.md"
+    if layout == "jekyll":
+        return f"{POSTS_DIR}/{date}-{slug}.md"
+    return "post.md"
+
+
+def is_post_name(name: str) -> bool:
+    """True for any name `post_name` can give (so a change of layout removes the old post)."""
+    return bool(_POST_NAME.fullmatch(name))
+
+
+def _post_url(name: str, layout: str, folder: str) -> str:
+    if layout == "jekyll":
+        return '{{ "/' + quote(folder, safe="") + "/" + quote(name, safe="") + '" | relative_url }}'
+    return _url(name)
+
+
+def render_post(title: str, description: str | None, date: str, frames: Sequence[dict],
+                layout: str = "plain", folder: str = "") -> str:
+    """Markdown with YAML front matter; images in order with captions and film data.
+
+    `layout` is one of POST_LAYOUTS; `folder` is the export folder's name (jekyll links
+    its images from the site root as /<folder>/<file>)."""
+    md = _md if layout != "jekyll" else _md_liquid
     tags: list[str] = []
     for f in frames:
         for t in [*(f.get("tags") or []), f.get("stock"), f.get("format")]:
@@ -234,13 +294,13 @@ def render_post(title: str, description: str | None, date: str, frames: Sequence
         "",
     ]
     if description:
-        lines += [_md(description), ""]
+        lines += [md(description), ""]
     for f in frames:
         caption = f.get("caption") or ""
         alt = caption or f.get("description") or f.get("ref") or ""
-        lines.append(f"![{_md(alt)}]({_url(f['file'])})")
+        lines.append(f"![{md(alt)}]({_post_url(f['file'], layout, folder)})")
         if caption:
-            lines.append(f"*{_md(caption)}*  ")
-        lines.append(_md(f.get("description") or f.get("ref")))
+            lines.append(f"*{md(caption)}*  ")
+        lines.append(md(f.get("description") or f.get("ref")))
         lines.append("")
     return "\n".join(lines)
