@@ -56,7 +56,7 @@ kbd{border:1px solid #555;border-radius:3px;padding:0 .3em;font:inherit;font-siz
 main{display:flex;flex-direction:column;align-items:center;gap:4rem;padding:2rem 1rem 6rem}
 figure{margin:0;width:100%;max-width:110rem;display:flex;flex-direction:column;align-items:center;
  scroll-margin:1.5rem;outline:none}
-figure:focus-visible{outline:2px solid var(--accent);outline-offset:6px;border-radius:2px}
+figure:focus-visible img{outline:3px solid var(--accent);outline-offset:3px;box-shadow:none}
 /* The box is reserved from the frame's own shape (--r = width/height) before the image
    arrives, so the page does not grow while the images load. */
 figure img{display:block;width:min(100%,calc(88vh * var(--r,1.5)));height:auto;aspect-ratio:var(--r,auto);

@@ -660,7 +660,7 @@ def render_sheet(
     look = LOOKS[style]
     # One font per group of text, so an odd character in a caption cannot cost the title its font.
     texts = {
-        "header": " ".join([header.title, *header.lines, "continued page 0123456789 frames picked rejected ·…"]),
+        "header": " ".join([header.title, *header.lines, "continued page 0123456789 frames picked rejected without a scan ·…"]),
         "small": " ".join(sorted({f.roll for f in frames} | {f.caption or "" for f in frames}))
         + " missing · … " + " ".join(formats),
         "edge": " ".join(sorted({f.edge_print or "" for f in frames} | {f.label + "A" for f in frames})),
@@ -668,8 +668,9 @@ def render_sheet(
     picks = sum(f.pick == "yes" for f in frames)
     rejects = sum(f.pick == "reject" for f in frames)
     circle = picks < sum(not f.gap for f in frames)  # all picked: circling every frame says nothing
-    summary = f"{len(frames)} frames" + (f" · {picks} picked" if picks else "") + (
-        f" · {rejects} rejected" if rejects else "")
+    gaps = sum(f.gap for f in frames)
+    summary = f"{len(frames) - gaps} frames" + (f" · {picks} picked" if picks else "") + (
+        f" · {rejects} rejected" if rejects else "") + (f" · {gaps} without a scan" if gaps else "")
     images: list[Image.Image] = []
     with ThreadPoolExecutor(max_workers=2) as pool:  # decode+resize release the GIL
         for page in pages:

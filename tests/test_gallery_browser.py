@@ -143,7 +143,8 @@ def test_gallery_language_tab_focus_and_keys_hint_only_with_javascript(tmp_path)
             page.keyboard.press("Tab")
             assert page.evaluate("document.activeElement.id") == "f2"
             assert page.evaluate("document.querySelector('figure.current').id") == "f2"
-            assert page.evaluate("getComputedStyle(document.activeElement).outlineStyle") == "solid"
+            assert page.evaluate("getComputedStyle(document.activeElement.querySelector('img')).outlineStyle") \
+                == "solid"  # a visible focus ring
             page.keyboard.press("ArrowRight")  # the keys and Tab agree on where we are
             assert page.evaluate("document.activeElement.id") == "f3"
             no_js = browser.new_context(java_script_enabled=False).new_page()
