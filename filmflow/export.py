@@ -426,17 +426,9 @@ def export_project(
                              "check the export folder's disk and permissions, then export again.") from None
 
 
-def _export(
-    name: str,
-    title: str | None,
-    description: str | None,
-    items: Sequence[ExportItem],
-    out_dir: Path,
-    settings: ExportSettings,
-    *,
-    forbidden_roots: Sequence[Path],
-    make_sheet: Callable[..., object] | None,
-) -> ExportReport:
+def _export(name: str, title: str | None, description: str | None, items: Sequence[ExportItem], out_dir: Path,
+            settings: ExportSettings, *, forbidden_roots: Sequence[Path],
+            make_sheet: Callable[..., object] | None) -> ExportReport:
     """export_project's body (OSErrors escape it to become one sentence)."""
     _check_settings(settings)
     out = _check_out_dir(out_dir, forbidden_roots)

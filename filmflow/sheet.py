@@ -18,6 +18,7 @@ Sheets are built from the cached thumbnails only, each decoded once at the size 
 drawn (JPEG draft mode); a missing thumbnail is rebuilt through the `thumbnailer`
 callback, so the archive disk need not be mounted. `.pdf` pages go into one file;
 `.jpg`/`.png` sheets longer than a page are written as `name.jpg`, `name-2.jpg`, ...
+(sheetfile.py writes them, and refuses to replace a file that is not one of ours).
 """
 
 from __future__ import annotations
@@ -36,7 +37,7 @@ from PIL import Image, ImageDraw
 from filmflow import fonts
 from filmflow.pencil import Pencil
 from filmflow.errors import FilmflowError, InputError
-from filmflow.fsutil import atomic_write
+from filmflow.sheetfile import SHEET_MARK, is_own_sheet, one_line, refuse_foreign, save_pages  # noqa: F401
 from filmflow.stocks import FilmFormat, load_formats
 
 log = logging.getLogger(__name__)
@@ -45,8 +46,6 @@ PAPERS_MM: dict[str, tuple[float, float]] = {"A4": (210.0, 297.0), "letter": (21
 OUTPUT_KINDS = {".jpg": "JPEG", ".jpeg": "JPEG", ".png": "PNG", ".pdf": "PDF"}
 STYLES = ("dark", "light")
 SHEETS_PER_ROW = 2  # sheet film: four 4x5 sheets fit an 8x10 proof, two to a row
-PNG_COMPRESS_LEVEL = 2  # level 6 (default) is ~4x slower for ~15% less size (PERF_NOTES)
-JPEG_QUALITY = 90
 # Thumbnails shrink by ~0.7x onto a sheet: bicubic is as sharp there as Lanczos, ~1.5x faster.
 RESAMPLE = Image.Resampling.BICUBIC
 
@@ -550,16 +549,6 @@ def _seed(frame: SheetFrame) -> random.Random:
 # --- rendering ------------------------------------------------------------------------
 
 
-SHEET_MARK = "filmflow contact sheet"
-
-
-def one_line(text: str | None) -> str:
-    """Text drawn on one line: newlines, tabs and other control characters become spaces."""
-    if not text:
-        return ""
-    return " ".join("".join(c if c.isprintable() else " " for c in str(text)).split())
-
-
 def _clean(frames: Sequence[SheetFrame], header: SheetHeader) -> tuple[list[SheetFrame], SheetHeader]:
     """Frames and header with every drawn text on one line (a title may hold newlines)."""
     import dataclasses
@@ -574,32 +563,6 @@ def _clean(frames: Sequence[SheetFrame], header: SheetHeader) -> tuple[list[Shee
                                   edge_print=one_line(f.edge_print) or None, caption=one_line(f.caption) or None)
               for f in frames]
     return frames, header
-
-
-def is_own_sheet(path: Path) -> bool:
-    """True when `path` is a contact sheet filmflow wrote (it carries our mark)."""
-    try:
-        if path.suffix.lower() == ".pdf":
-            with open(path, "rb") as f:
-                size = f.seek(0, 2)
-                f.seek(max(0, size - 65536))
-                tail = f.read()
-            # Pillow writes PDF text strings as UTF-16 with a byte-order mark.
-            return any(m in tail for m in (SHEET_MARK.encode(), SHEET_MARK.encode("utf-16-be")))
-        with Image.open(path) as im:
-            return str(im.getexif().get(0x0131, "")).startswith(SHEET_MARK)
-    except (OSError, ValueError, SyntaxError, Image.DecompressionBombError):
-        return False
-
-
-def refuse_foreign(paths: Sequence[Path]) -> None:
-    """The default claim of `render_sheet`: refuse to replace a file that is not one of our sheets."""
-    for p in paths:
-        if (p.exists() or p.is_symlink()) and not (p.is_file() and is_own_sheet(p)):
-            raise InputError(
-                f"{p} already exists and is not a filmflow contact sheet; "
-                "choose another -o name or add --force to replace it."
-            )
 
 
 def _check_output(out: Path) -> str:
@@ -686,7 +649,7 @@ def render_sheet(
                 painter.frame(slot, tile, frames[slot.index].gap)
             _mark(Pencil(painter.img, look.pencil, dpi, PENCIL_MM), page, frames, circle)
             images.append(painter.img)
-    _save(images, paths, kind, dpi, header.title)
+    save_pages(images, paths, kind, dpi, header.title)
     n = sum(not f.gap for f in frames)
     log.info("wrote contact sheet %s (%d pages, %d frames)", out, len(images), n)
     return SheetResult(out, len(images), n, tuple(paths))
@@ -705,32 +668,3 @@ def _mark(pencil: Pencil, page: Page, frames: Sequence[SheetFrame], circle: bool
                 pencil.cross(slot.box, rng)
             if f.rating > 0:
                 pencil.stars(slot.box, f.rating, rng)
-
-
-def _check_pdf(path: Path) -> None:
-    """A PDF cut short by a full disk lacks its trailer."""
-    with open(path, "rb") as f:
-        size = f.seek(0, 2)
-        f.seek(max(0, size - 64))
-        if b"%%EOF" not in f.read():
-            raise OSError(f"{path}: the PDF written is incomplete; the disk may be full, free some space.")
-
-
-def _save(images: list[Image.Image], paths: list[Path], kind: str, dpi: int, title: str) -> None:
-    from filmflow.imaging import check_image_file
-
-    if kind == "PDF":
-        with atomic_write(paths[0], check=_check_pdf) as f:
-            # Title given explicitly: Pillow would take the temp file's name.
-            images[0].save(f, format="PDF", save_all=True, append_images=images[1:], resolution=float(dpi),
-                           quality=JPEG_QUALITY, title=title or paths[0].stem, creator=SHEET_MARK,
-                           producer=SHEET_MARK)
-        return
-    exif = Image.Exif()
-    exif[0x0131] = SHEET_MARK  # Software: marks the page as ours, so a re-render may replace it
-    for im, path in zip(images, paths):
-        with atomic_write(path, check=lambda tmp, shown=path: check_image_file(tmp, shown=shown)) as f:
-            if kind == "JPEG":
-                im.save(f, format="JPEG", quality=JPEG_QUALITY, dpi=(dpi, dpi), exif=exif.tobytes())
-            else:
-                im.save(f, format="PNG", compress_level=PNG_COMPRESS_LEVEL, dpi=(dpi, dpi), exif=exif.tobytes())
