@@ -703,13 +703,17 @@ def _size_of(path: Path) -> int | None:
 
 
 def _intact(path: Path, entry: dict) -> bool:
-    """The file is there with the size the manifest recorded (older manifests recorded none)."""
+    """The file is there with the size the manifest recorded (older manifests recorded
+    none) and ends with the JPEG end-of-image marker (a cut file does not)."""
     try:
         size = path.stat().st_size
+        with open(path, "rb") as f:
+            f.seek(max(0, size - 2))
+            tail = f.read(2)
     except OSError:
         return False
     want = entry.get("bytes")
-    return path.is_file() and (not isinstance(want, int) or size == want)
+    return path.is_file() and (not isinstance(want, int) or size == want) and tail == b"\xff\xd9"
 
 
 def _clean_own_temps(out: Path) -> None:

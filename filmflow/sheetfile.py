@@ -52,7 +52,7 @@ def refuse_foreign(paths: Sequence[Path]) -> None:
         if (p.exists() or p.is_symlink()) and not (p.is_file() and is_own_sheet(p)):
             raise InputError(
                 f"{p} already exists and is not a filmflow contact sheet; "
-                "choose another -o name or add --force to replace it."
+                "choose another output name or move that file away (roll and project sheet: --force replaces it)."
             )
 
 

@@ -273,3 +273,21 @@ def test_export_onto_a_really_full_disk(tmp_path):
         assert len(manifest["frames"]) == 12 and all(_decodes(out / e["file"]) for e in manifest["frames"])
     finally:
         subprocess.run(["umount", "-l", str(disk)])
+
+
+def test_a_cut_frame_recorded_by_an_older_export_is_redone_not_kept(tmp_path):
+    """Issue 12 item 4: a cut file in the manifest was 'unchanged' at every later export."""
+    srcs = imagegen.make_roll(tmp_path / "scans", 2, size=(300, 200))
+    from tests.test_export import _item
+    items = [_item(i, p) for i, p in enumerate(srcs, 1)]
+    out, settings = tmp_path / "out", ExportSettings(long_edge=100, workers=1)
+    export_project("p", None, None, items, out, settings)
+    manifest = json.loads((out / "manifest.json").read_text("utf-8"))
+    for e in manifest["frames"]:
+        del e["bytes"]  # as an older filmflow wrote it
+    (out / "manifest.json").write_text(json.dumps(manifest))
+    cut = out / "01_R042-1.jpg"
+    cut.write_bytes(cut.read_bytes()[:-200])
+    rep = export_project("p", None, None, items, out, settings)
+    assert rep.written == ["01_R042-1.jpg"] and rep.unchanged == ["02_R042-2.jpg"]
+    assert _decodes(cut)
