@@ -421,7 +421,7 @@ def export_project(
         where = e.filename or out_dir
         if e.errno in (errno.ENOSPC, errno.EDQUOT):
             raise OperationError(f"{where}: the disk is full; free some space and export again "
-                                 "(frames already written are kept and not redone).") from None
+                                 "(the frames already written are kept).") from None
         raise OperationError(f"{where}: cannot be written ({e.strerror or e}); "
                              "check the export folder's disk and permissions, then export again.") from None
 

@@ -65,7 +65,8 @@ def with_gaps(rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
     if not nums or max(nums) - min(nums) >= GAP_SPAN:
         return rows
     have, out = set(nums), []
-    width = max(len(str(r["frame"])) for r in rows if str(r["frame"]).isdigit())
+    lengths = {len(str(r["frame"])) for r in rows if str(r["frame"]).isdigit()}
+    width = lengths.pop() if len(lengths) == 1 else 0  # "01".."05" pad the gaps alike; "1".."10" do not
     first = rows[0]
     missing = iter(n for n in range(min(nums), max(nums) + 1) if n not in have)
     nxt = next(missing, None)
