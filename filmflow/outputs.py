@@ -160,10 +160,19 @@ def roll_sheet(lib: Library, code: str, out: Path | None, **opts: Any):
              " · ".join(x for x in (roll.camera, roll.lens) if x),
              " · ".join(x for x in (f"Lab: {roll.lab}" if roll.lab else None, roll.developer,
                                     f"Scanner: {roll.scanner}" if roll.scanner else None) if x)]
+    out, opts = _sheet_target(lib, out, roll.code, opts, keep_case=True)
+    return render_frames(lib, rows, title, lines, out, strip_labels=False, **opts)
+
+
+def _sheet_target(lib: Library, out: Path | None, name: str, opts: dict[str, Any], *,
+                  keep_case: bool = False) -> tuple[Path, dict[str, Any]]:
+    """The sheet's path: `-o` (checked, never into the library's own folders) or the default
+    exports/sheets/<name>.pdf, which is filmflow's own and replaced freely (sheets made
+    before sheets carried a mark included)."""
     if out is not None:
         check_target(lib, out, "-o")
-    return render_frames(lib, rows, title, lines, out or default_sheet_path(lib, roll.code, keep_case=True),
-                         strip_labels=False, **opts)
+        return out, opts
+    return default_sheet_path(lib, name, keep_case=keep_case), {**opts, "force": True}
 
 
 def project_rows(db: Catalog, name: str) -> tuple[Any, list[dict[str, Any]]]:
@@ -184,13 +193,11 @@ def project_sheet(lib: Library, name: str, out: Path | None, **opts: Any):
         db.conn.close()
     if not rows:
         raise InputError(f"project {info.name!r} has no frames; add some with `filmflow project add {info.name} QUERY`.")
-    if out is not None:
-        check_target(lib, out, "-o")
+    out, opts = _sheet_target(lib, out, info.name, opts)
     rolls = sorted({r["roll"] for r in rows})
     lines = [info.description, f"{len(rows)} frames from {len(rolls)} roll{'s' * (len(rolls) != 1)}: "
              + ", ".join(rolls[:12]) + (" ..." if len(rolls) > 12 else "")]
-    return render_frames(lib, rows, info.title or info.name, lines, out or default_sheet_path(lib, info.name),
-                         strip_labels=True, **opts)
+    return render_frames(lib, rows, info.title or info.name, lines, out, strip_labels=True, **opts)
 
 
 def export(lib: Library, name: str, to: Path | None, settings: Any):
