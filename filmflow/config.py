@@ -52,6 +52,8 @@ artist = ""
 copyright = ""
 long_edge = 2048
 quality = 90
+# The gallery's language (<html lang>): en, ko, ja, pt-BR ...
+language = "en"
 
 [sheet]
 # A font file covering your languages (Korean, Japanese ...); empty = search the system.
@@ -87,6 +89,7 @@ class Settings:
     copyright: str = ""
     long_edge: int = 2048
     quality: int = 90
+    language: str = "en"
     font: str = ""
     paper: str = "A4"
     dpi: int = 300
@@ -127,6 +130,7 @@ def load_settings(path: Path) -> Settings:
         copyright=_get(data, "export", "copyright", d.copyright, str, path),
         long_edge=_get(data, "export", "long_edge", d.long_edge, int, path),
         quality=_get(data, "export", "quality", d.quality, int, path),
+        language=_get(data, "export", "language", d.language, str, path),
         font=_get(data, "sheet", "font", d.font, str, path),
         paper=_get(data, "sheet", "paper", d.paper, str, path),
         dpi=_get(data, "sheet", "dpi", d.dpi, int, path),

@@ -18,10 +18,12 @@ Owns the export folder of one project. What it promises (SPEC "Export", issue #6
 from __future__ import annotations
 
 import contextlib
+import errno
 import hashlib
 import json
 import logging
 import os
+import re
 import tempfile
 import time
 from collections.abc import Callable, Iterator, Sequence
@@ -34,7 +36,7 @@ from xml.sax.saxutils import escape as xml_escape
 from PIL import Image
 
 from filmflow import __version__, fsutil, gallery, imaging
-from filmflow.errors import FilmflowError, InputError
+from filmflow.errors import FilmflowError, InputError, OperationError
 from filmflow.stocks import format_push
 
 log = logging.getLogger(__name__)
@@ -43,10 +45,13 @@ MANIFEST = "manifest.json"
 GALLERY = "index.html"
 POST = "post.md"
 SHEET = "contact-sheet.jpg"
+_SHEET_PAGE = re.compile(r"contact-sheet(-[1-9][0-9]*)?\.jpg")  # contact-sheet.jpg, contact-sheet-2.jpg, ...
 META_FILES = (GALLERY, POST, SHEET)
 MANIFEST_FORMAT = 1
 # Bump when the pixel pipeline or the metadata written changes: every frame is redone.
-PIPELINE_VERSION = 1
+PIPELINE_VERSION = 2  # 2: a smaller copy for the gallery's srcset
+# A frame exported larger than this also gets a copy this size, for phones (srcset).
+SMALL_EDGE = 1024
 CHECKPOINT_SECONDS = 1.0
 
 _IFD_EXIF = 0x8769
@@ -99,6 +104,8 @@ class ExportSettings:
     copyright: str | None = None
     grey_as_rgb: bool = False
     workers: int = 2
+    language: str = "en"  # <html lang> of the gallery ([export] language)
+    post: str = "plain"  # gallery.POST_LAYOUTS: plain, hugo, jekyll
 
 
 @dataclass
@@ -218,13 +225,28 @@ def _build_exif(job: _Job) -> Image.Exif:
     return exif
 
 
+def small_name(name: str) -> str:
+    """'03_R042-12.jpg' -> '03_R042-12@1024.jpg' (no frame name holds an @)."""
+    stem, dot, ext = name.rpartition(".")
+    return f"{stem}@{SMALL_EDGE}.{ext}" if dot else f"{name}@{SMALL_EDGE}"
+
+
 def _encode(job: _Job) -> tuple[str, tuple[int, int] | None, str | None]:
-    """Worker: write one frame; return (name, size, None) or (name, None, error sentence)."""
+    """Worker: write one frame (and its small copy when it is larger than SMALL_EDGE);
+    return (name, size, None) or (name, None, error sentence)."""
     try:
         size = imaging.export_jpeg(
             job.source, job.dst, job.long_edge, job.quality,
             grey_as_rgb=job.grey_as_rgb, exif=_build_exif(job), xmp=job.xmp,
         )
+        if max(size) > SMALL_EDGE:
+            try:  # from the export just written: already upright sRGB, decoded DCT-scaled
+                imaging.export_jpeg(job.dst, job.dst.with_name(small_name(job.name)), SMALL_EDGE, job.quality,
+                                    exif=_build_exif(job), xmp=job.xmp)
+            except BaseException:
+                with contextlib.suppress(OSError):
+                    job.dst.unlink()  # ours, just written: a frame is whole (both sizes) or absent
+                raise
         return job.name, size, None
     except FilmflowError as e:
         return job.name, None, str(e)
@@ -276,6 +298,8 @@ def _check_settings(s: ExportSettings) -> None:
         raise InputError(f"--quality {s.quality}: must be a JPEG quality from 1 to 100, e.g. 90.")
     if not isinstance(s.min_rating, int) or not 0 <= s.min_rating <= 5:
         raise InputError(f"--min-rating {s.min_rating}: must be 0 to 5 stars.")
+    if s.post not in gallery.POST_LAYOUTS:
+        raise InputError(f"--post {s.post}: use one of {', '.join(gallery.POST_LAYOUTS)}.")
     if s.workers < 1:
         raise InputError(f"workers {s.workers}: must be at least 1.")
 
@@ -307,6 +331,9 @@ def _check_out_dir(out_dir: Path, forbidden_roots: Sequence[Path]) -> Path:
 
 
 def _is_plain_name(name: object) -> bool:
+    """A file name directly in the export folder (or the jekyll post in its _posts/)."""
+    if isinstance(name, str) and name.startswith(gallery.POSTS_DIR + "/"):
+        name = name[len(gallery.POSTS_DIR) + 1:]
     return (
         isinstance(name, str) and name not in ("", ".", "..") and "/" not in name and "\\" not in name
         and "\0" not in name and not fsutil.is_temp_name(name)
@@ -384,9 +411,25 @@ def export_project(
     """Export a project's frames (filtered by picks/rating) into `out_dir`, incrementally.
 
     Raises InputError for bad settings, an `out_dir` inside a forbidden root (the
-    archive) or not writable. A frame that cannot be exported is reported in
-    `failed`; the rest are exported.
+    archive) or not writable, OperationError when the disk fills up. A frame that
+    cannot be exported is reported in `failed`; the rest are exported.
     """
+    try:
+        return _export(name, title, description, items, out_dir, settings,
+                       forbidden_roots=forbidden_roots, make_sheet=make_sheet)
+    except OSError as e:
+        where = e.filename or out_dir
+        if e.errno in (errno.ENOSPC, errno.EDQUOT):
+            raise OperationError(f"{where}: the disk is full; free some space and export again "
+                                 "(the frames already written are kept).") from None
+        raise OperationError(f"{where}: cannot be written ({e.strerror or e}); "
+                             "check the export folder's disk and permissions, then export again.") from None
+
+
+def _export(name: str, title: str | None, description: str | None, items: Sequence[ExportItem], out_dir: Path,
+            settings: ExportSettings, *, forbidden_roots: Sequence[Path],
+            make_sheet: Callable[..., object] | None) -> ExportReport:
+    """export_project's body (OSErrors escape it to become one sentence)."""
     _check_settings(settings)
     out = _check_out_dir(out_dir, forbidden_roots)
     _clean_own_temps(out)
@@ -415,7 +458,9 @@ def export_project(
         )
         plans.append((item, job, _frame_key(item, job), desc))
 
-    wanted = {job.name for _, job, _, _ in plans}
+    day = gallery.post_date([{"shot": i.shot, "developed": i.developed} for i in chosen])
+    post_file = gallery.post_name(settings.post, fsutil.slugify(name), day or date.today().isoformat())
+    wanted = {job.name for _, job, _, _ in plans} | {small_name(job.name) for _, job, _, _ in plans} | {post_file}
     _check_foreign(out, old, owned, wanted)
     unchanged: list[str] = []
     to_encode: list[_Job] = []
@@ -426,7 +471,8 @@ def export_project(
     kept_by_name = set()
     for _item, job, key, _d in plans:
         prev = old_frames.get(job.name)
-        if prev and prev.get("key") == key and job.dst.is_file():
+        if prev and prev.get("key") == key and _intact(job.dst, prev) and (
+                not prev.get("small") or (out / prev["small"]).is_file()):
             unchanged.append(job.name)
             kept_by_name.add(job.name)
     for _item, job, key, _d in plans:
@@ -454,6 +500,7 @@ def export_project(
     if to_encode or moves or (owned - wanted - set(META_FILES)) or not old:
         fsutil.atomic_write_bytes(out / MANIFEST, _manifest_bytes(in_progress))
 
+    by_plan = {job.name for _, job, _, _ in plans}
     # Frames that only changed position: rename (two phases, so swaps work).
     renamed: list[str] = []
     staged: list[tuple[Path, str]] = []
@@ -462,12 +509,17 @@ def export_project(
         try:
             os.replace(out / src_name, tmp)
             staged.append((tmp, dst_name))
+            if (out / small_name(src_name)).is_file():
+                small_tmp = fsutil.temp_path_for(out / small_name(dst_name))
+                os.replace(out / small_name(src_name), small_tmp)
+                staged.append((small_tmp, small_name(dst_name)))
         except OSError as e:
             log.warning("could not reuse %s for %s (%s); re-encoding it", src_name, dst_name, e)
             to_encode.append(next(j for _, j, _, _ in plans if j.name == dst_name))
     for tmp, dst_name in staged:
         os.replace(tmp, out / dst_name)
-        renamed.append(dst_name)
+        if dst_name in by_plan:
+            renamed.append(dst_name)
     if staged:
         fsutil.fsync_dir(out)
 
@@ -515,9 +567,11 @@ def export_project(
             continue
         frames_doc.append({"position": len(frames_doc) + 1, **_frame_entry(item, job, key, desc, sizes[job.name])})
 
-    frame_names = {e["file"] for e in frames_doc}
+    frame_names = {e["file"] for e in frames_doc} | {e["small"] for e in frames_doc if e.get("small")}
     removed: list[str] = []
     for stale in sorted(owned - frame_names - set(META_FILES) - {MANIFEST}):
+        if _SHEET_PAGE.fullmatch(stale) or gallery.is_post_name(stale):
+            continue  # the contact sheet's pages and the post: settled once they are (re)made
         if _remove_own(out, stale):
             removed.append(stale)
 
@@ -532,30 +586,24 @@ def export_project(
     gallery_path: Path | None = None
     if settings.gallery and frames_doc:
         gallery_path = out / GALLERY
-        _write_if_changed(gallery_path, gallery.render_gallery(page_title, description, frames_doc).encode())
+        _write_if_changed(gallery_path, gallery.render_gallery(page_title, description, frames_doc,
+                                                                   settings.language).encode())
         files.append(GALLERY)
     elif GALLERY in owned and _remove_own(out, GALLERY):
         removed.append(GALLERY)
 
-    post_path = out / POST
-    _write_if_changed(post_path, gallery.render_post(page_title, description, created, frames_doc).encode())
-    files.append(POST)
+    post_path = out / post_file
+    post_path.parent.mkdir(exist_ok=True)
+    _write_if_changed(post_path, gallery.render_post(page_title, description, day or created, frames_doc,
+                                                     settings.post, out.name).encode())
+    files.append(post_file)
+    for stale in sorted(n for n in owned if gallery.is_post_name(n) and n != post_file):
+        if _remove_own(out, stale):  # the post of another --post layout
+            removed.append(stale)
 
-    sheet_path: Path | None = None
-    sheet_file = out / SHEET
-    if frames_doc and make_sheet is not None:
-        if set_changed or not sheet_file.is_file():
-            try:
-                make_sheet(sheet_file)
-            except (FilmflowError, OSError) as e:
-                failed.append({"file": str(sheet_file), "ref": None, "error": str(e)})
-        if sheet_file.is_file():
-            sheet_path = sheet_file
-            files.append(SHEET)
-    elif not frames_doc and SHEET in owned and _remove_own(out, SHEET):
-        removed.append(SHEET)
-    elif sheet_file.is_file() and SHEET in owned:
-        files.append(SHEET)  # still ours, left as it was
+    sheet_path, pages = _sheet_step(out, owned, old, frames_doc, set_changed, make_sheet, in_progress,
+                                    checkpoint, failed, removed)
+    files.extend(pages)
 
     doc = {
         "generator": f"filmflow {__version__}",
@@ -575,6 +623,7 @@ def export_project(
         "set_key": set_key,
         "frames": frames_doc,
         "files": sorted(set(files)),
+        "sheet_pages": pages,
         "pending": [],
         "failed": failed,
     }
@@ -589,6 +638,41 @@ def export_project(
     )
 
 
+def _sheet_step(out: Path, owned: set[str], old: dict, frames_doc: list[dict], set_changed: bool,
+                make_sheet: Callable[..., object] | None, in_progress: dict, checkpoint: Callable[..., None],
+                failed: list[dict], removed: list[str]) -> tuple[Path | None, list[str]]:
+    """Make (or keep) the contact sheet and its pages; remove our pages it no longer has.
+
+    Returns (first page or None, names of every page now ours). A page is written only
+    where no file stands that filmflow did not record as its own.
+    """
+    before = [n for n in old.get("sheet_pages") or [SHEET] if isinstance(n, str) and _SHEET_PAGE.fullmatch(n)]
+    pages = [n for n in before if n in owned and (out / n).is_file()]
+    if frames_doc and make_sheet is not None and (set_changed or SHEET not in pages or pages != before):
+        def claim(paths: list[Path]) -> None:
+            names = [p.name for p in paths]
+            foreign = [n for n in names if n not in owned and ((out / n).exists() or (out / n).is_symlink())]
+            if foreign:
+                raise InputError(f"{out / foreign[0]} was not written by a filmflow export of this project; "
+                                 "move it away (or rename it) and export again to get the contact sheet.")
+            owned.update(names)  # recorded as ours before a byte is written
+            in_progress["pending"] = sorted(set(in_progress["pending"]) | set(names))
+            checkpoint(True)
+
+        try:
+            result = make_sheet(out / SHEET, claim)
+            pages = [Path(p).name for p in (getattr(result, "paths", ()) or (out / SHEET,))]
+        except (FilmflowError, OSError) as e:
+            failed.append({"file": str(out / SHEET), "ref": None, "error": str(e)})
+            pages = [n for n in pages if (out / n).is_file()]
+    elif not frames_doc:
+        pages = []
+    for stale in sorted(n for n in owned if _SHEET_PAGE.fullmatch(n) and n not in pages):
+        if _remove_own(out, stale):
+            removed.append(stale)
+    return (out / SHEET if SHEET in pages else None), pages
+
+
 def _frame_entry(item: ExportItem, job: _Job, key: str, desc: str, size: tuple) -> dict:
     """The manifest entry of one exported frame."""
     return {
@@ -599,7 +683,37 @@ def _frame_entry(item: ExportItem, job: _Job, key: str, desc: str, size: tuple) 
         "developed": item.developed, "shot": item.shot, "scanner": item.scanner,
         "caption": item.caption, "rating": item.rating, "pick": item.pick, "tags": list(item.tags),
         "description": desc, "width": size[0], "height": size[1], "key": key,
+        "bytes": _size_of(job.dst), **_small_entry(job, size),
     }
+
+
+def _small_entry(job: _Job, size: tuple) -> dict:
+    """The small copy's manifest fields (none for a frame no larger than SMALL_EDGE)."""
+    if not size[0] or not size[1] or max(size) <= SMALL_EDGE:
+        return {}
+    w, h = imaging.target_size((int(size[0]), int(size[1])), SMALL_EDGE)
+    return {"small": small_name(job.name), "small_width": w, "small_height": h}
+
+
+def _size_of(path: Path) -> int | None:
+    try:
+        return path.stat().st_size
+    except OSError:
+        return None
+
+
+def _intact(path: Path, entry: dict) -> bool:
+    """The file is there with the size the manifest recorded (older manifests recorded
+    none) and ends with the JPEG end-of-image marker (a cut file does not)."""
+    try:
+        size = path.stat().st_size
+        with open(path, "rb") as f:
+            f.seek(max(0, size - 2))
+            tail = f.read(2)
+    except OSError:
+        return False
+    want = entry.get("bytes")
+    return path.is_file() and (not isinstance(want, int) or size == want) and tail == b"\xff\xd9"
 
 
 def _clean_own_temps(out: Path) -> None:
@@ -636,7 +750,8 @@ def _run_jobs(jobs: list[_Job], workers: int) -> Iterator[tuple[str, tuple[int, 
         return
     # Big frames first so the workers finish together.
     order = sorted(jobs, key=lambda j: _size_hint(j.source), reverse=True)
-    with ProcessPoolExecutor(max_workers=n) as pool:
+    # Workers die with a killed (or SIGTERMed) export instead of encoding on for ever.
+    with ProcessPoolExecutor(max_workers=n, initializer=imaging.worker_init, initargs=(os.getpid(),)) as pool:
         futures = [pool.submit(_encode, j) for j in order]
         for fut in as_completed(futures):
             yield fut.result()

@@ -8,12 +8,13 @@ and checks the SHA-256 of the copy it made by reading it back.
 from __future__ import annotations
 
 import contextlib
+import errno
 import hashlib
 import os
 import re
 import secrets
 import unicodedata
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import BinaryIO
 
@@ -48,8 +49,14 @@ def fsync_dir(path: Path) -> None:
 
 
 @contextlib.contextmanager
-def atomic_write(path: Path, mode: str = "wb") -> Iterator[BinaryIO]:
-    """Write `path` atomically: temp file, flush, fsync, os.replace, fsync the folder."""
+def atomic_write(path: Path, mode: str = "wb", *,
+                 check: Callable[[Path], None] | None = None) -> Iterator[BinaryIO]:
+    """Write `path` atomically: temp file, flush, fsync, check, os.replace, fsync the folder.
+
+    Before the rename the temp file must hold every byte written (a full disk can cut a
+    write short without an error reaching the writer) and pass `check(temp_path)` (e.g.
+    "the image decodes"), which raises to refuse it; the final name is then never touched.
+    """
     path = Path(path)
     tmp = temp_path_for(path)
     f = open(tmp, mode)
@@ -57,7 +64,13 @@ def atomic_write(path: Path, mode: str = "wb") -> Iterator[BinaryIO]:
         yield f
         f.flush()
         os.fsync(f.fileno())
+        written = f.tell()
         f.close()
+        on_disk = os.stat(tmp).st_size
+        if on_disk < written:
+            raise OSError(errno.ENOSPC, f"only {on_disk} of {written} bytes reached the disk", str(path))
+        if check is not None:
+            check(tmp)
         os.replace(tmp, path)
         fsync_dir(path.parent)
     except BaseException:

@@ -6,8 +6,14 @@ to any web host as is. Every text from the catalog (titles, captions, film data)
 HTML-escaped. Left/Right arrow keys (and j/k) step through the frames; Enter or a click
 shows one frame at a time, Escape goes back to the list.
 
-`render_post` gives Markdown with YAML front matter (title, date, description, tags) for
-Hugo or Jekyll, images in order with their captions and film data.
+`render_post` gives Markdown with YAML front matter (title, date, description, tags),
+images in order with their captions and film data, laid out for a site generator
+(`post_name`): `plain` post.md beside the images; `hugo` index.md, which makes the export
+folder a page bundle (Hugo publishes a page's images only for a bundle); `jekyll`
+`_posts/YYYY-MM-DD-slug.md`, whose images are linked from the site root as
+`/<folder>/NN_x.jpg` (Jekyll resolves `./x.jpg` under the post's URL), so the export
+folder is copied into the site under its own name. The post is dated from the frames'
+latest shot date (else developed date), not the export day.
 
 Both take the frame entries of the export manifest (dicts with `file`, `ref`, `caption`,
 `description` (the film line), `width`, `height`, `lens`, `developed`, `shot`, ...).
@@ -48,9 +54,13 @@ header p{color:var(--dim);margin:.25rem 0;white-space:pre-line}
 .help{font-size:.85rem}
 kbd{border:1px solid #555;border-radius:3px;padding:0 .3em;font:inherit;font-size:.85em}
 main{display:flex;flex-direction:column;align-items:center;gap:4rem;padding:2rem 1rem 6rem}
-figure{margin:0;max-width:min(100%,110rem);display:flex;flex-direction:column;align-items:center;
+figure{margin:0;width:100%;max-width:110rem;display:flex;flex-direction:column;align-items:center;
  scroll-margin:1.5rem;outline:none}
-figure img{display:block;max-width:100%;max-height:88vh;width:auto;height:auto;background:#222;cursor:zoom-in}
+figure:focus-visible img{outline:3px solid var(--accent);outline-offset:3px;box-shadow:none}
+/* The box is reserved from the frame's own shape (--r = width/height) before the image
+   arrives, so the page does not grow while the images load. */
+figure img{display:block;width:min(100%,calc(88vh * var(--r,1.5)));height:auto;aspect-ratio:var(--r,auto);
+ background:#222;cursor:zoom-in}
 figure.current img{box-shadow:0 0 0 2px var(--accent)}
 figcaption{width:100%;max-width:48rem;padding:.75rem .25rem 0;overflow-wrap:anywhere}
 .caption{margin:0 0 .25rem;font-size:1.05rem}
@@ -64,7 +74,7 @@ body.single header,body.single footer{display:none}
 body.single main{padding:0;gap:0;min-height:100vh;justify-content:center}
 body.single figure{display:none}
 body.single figure.current{display:flex;min-height:100vh;justify-content:center}
-body.single figure.current img{max-height:calc(100vh - 6rem);box-shadow:none;cursor:zoom-out}
+body.single figure.current img{width:min(100%,calc((100vh - 6rem) * var(--r,1.5)));box-shadow:none;cursor:zoom-out}
 @media (max-width:40rem){header{padding-top:1.5rem}main{gap:2.5rem;padding:1rem .5rem 4rem}}
 """
 
@@ -72,7 +82,8 @@ _JS = """
 (function(){
  var figs=Array.prototype.slice.call(document.querySelectorAll('figure.frame'));
  if(!figs.length)return;
- var pos=document.getElementById('pos'),cur=-1;
+ var pos=document.getElementById('pos'),cur=-1,help=document.getElementById('keys');
+ if(help)help.hidden=false; // the keys work only with JavaScript: say so only then
  function show(i,scroll){
   i=Math.max(0,Math.min(figs.length-1,i));
   if(cur>=0)figs[cur].classList.remove('current');
@@ -80,6 +91,7 @@ _JS = """
   figs.forEach(function(g,k){if(k!==i)g.removeAttribute('aria-current');});
   if(pos)pos.textContent=(i+1)+' / '+figs.length;
   if(scroll===false)return;
+  if(document.activeElement!==f)f.focus({preventScroll:true});
   f.scrollIntoView({block:'center'});
   // only after a move: a #fragment set while the page loads makes the browser jump past the title
   try{history.replaceState(null,'','#'+f.id);}catch(e){}
@@ -97,6 +109,7 @@ _JS = """
   else if(k==='Escape'){document.body.classList.remove('single');show(cur);}
  });
  figs.forEach(function(f,i){
+  f.addEventListener('focus',function(){if(cur!==i)show(i,false);});
   f.querySelector('img').addEventListener('click',function(){
    document.body.classList.toggle('single');show(i);});
  });
@@ -122,20 +135,49 @@ def _details(f: dict) -> list[str]:
     return out
 
 
-def render_gallery(title: str, description: str | None, frames: Sequence[dict]) -> str:
-    """A self-contained, escaped index.html for the exported frames, in order."""
+_LANG = re.compile(r"[A-Za-z]{2,8}(-[A-Za-z0-9]{1,8})*")
+
+
+def check_language(tag: str) -> str:
+    """A BCP 47 language tag as `<html lang>` takes it ('en', 'ko', 'pt-BR'); ValueError otherwise."""
+    tag = (tag or "").strip()
+    if not _LANG.fullmatch(tag):
+        raise ValueError(f"{tag!r} is not a language tag")
+    return tag
+
+
+def _img(f: dict, loading: str, alt: str) -> str:
+    """<img> with its box reserved (width/height and --r) and a srcset when a small copy exists."""
+    attrs = [f'src="{_e(_url(f["file"]))}"']
+    w, h = f.get("width"), f.get("height")
+    if w and h:
+        attrs.append(f'width="{int(w)}" height="{int(h)}" style="--r:{int(w) / int(h):.4f}"')
+        if f.get("small") and f.get("small_width"):
+            attrs.append(f'srcset="{_e(_url(f["small"]))} {int(f["small_width"])}w, '
+                         f'{_e(_url(f["file"]))} {int(w)}w" sizes="(max-width: 1100px) 100vw, 1100px"')
+    attrs.append(f'alt="{_e(alt)}" loading="{loading}" decoding="async"')
+    return "<img " + " ".join(attrs) + ">"
+
+
+def render_gallery(title: str, description: str | None, frames: Sequence[dict], lang: str = "en") -> str:
+    """A self-contained, escaped index.html for the exported frames, in order.
+
+    `lang` (`[export] language`, default "en") is the page's language for screen
+    readers, hyphenation and fonts; anything that is not a language tag becomes "en".
+    """
+    try:
+        lang = check_language(lang)
+    except ValueError:
+        lang = "en"
     figs = []
     for i, f in enumerate(frames, 1):
         caption = f.get("caption") or ""
         alt = caption or f.get("description") or f.get("ref") or ""
-        size = ""
-        if f.get("width") and f.get("height"):
-            size = f' width="{int(f["width"])}" height="{int(f["height"])}"'
         loading = "eager" if i <= 2 else "lazy"
         more = "".join(f"<span>{_e(d)}</span>" for d in _details(f))
         figs.append(
-            f'<figure class="frame" id="f{i}" tabindex="-1" data-ref="{_e(f.get("ref"))}">\n'
-            f'<img src="{_e(_url(f["file"]))}"{size} alt="{_e(alt)}" loading="{loading}" decoding="async">\n'
+            f'<figure class="frame" id="f{i}" tabindex="0" data-ref="{_e(f.get("ref"))}">\n'
+            f"{_img(f, loading, alt)}\n"
             "<figcaption>"
             + (f'<p class="caption">{_e(caption)}</p>' if caption else "")
             + f'<p class="film">{_e(f.get("description") or f.get("ref"))}</p>'
@@ -146,15 +188,15 @@ def render_gallery(title: str, description: str | None, frames: Sequence[dict]) 
     meta_desc = f'<meta name="description" content="{_e(description)}">\n' if description else ""
     return (
         "<!doctype html>\n"
-        '<html lang="">\n<head>\n<meta charset="utf-8">\n'
+        f'<html lang="{_e(lang)}">\n<head>\n<meta charset="utf-8">\n'
         '<meta name="viewport" content="width=device-width, initial-scale=1">\n'
         f'<meta http-equiv="Content-Security-Policy" content="{_CSP}">\n'
         f'<meta name="generator" content="filmflow {_e(__version__)}">\n'
         f"{meta_desc}"
         f"<title>{_e(title)}</title>\n<style>{_CSS}</style>\n</head>\n<body>\n"
         f"<header><h1>{_e(title)}</h1>{desc}"
-        f'<p class="help">{len(frames)} frames · <kbd>←</kbd> <kbd>→</kbd> to step, '
-        "<kbd>Enter</kbd> one at a time, <kbd>Esc</kbd> back</p></header>\n"
+        f'<p class="help">{len(frames)} frames<span id="keys" hidden> · <kbd>←</kbd> <kbd>→</kbd> to step, '
+        "<kbd>Enter</kbd> one at a time, <kbd>Esc</kbd> back</span></p></header>\n"
         "<main>\n" + "\n".join(figs) + "\n</main>\n"
         '<div class="pos" id="pos" aria-live="polite"></div>\n'
         f"<footer>Exported with filmflow {_e(__version__)}</footer>\n"
@@ -176,13 +218,67 @@ def _md(text: object) -> str:
     return _MD_LINE_START.sub(r"\1\\\2", s)
 
 
+def _md_liquid(text: object) -> str:
+    """_md, and braces as entities: Jekyll runs Liquid over the post, a caption's {{ }} is text."""
+    return _md(text).replace("{", "&#123;").replace("}", "&#125;").replace("%", "&#37;")
+
+
 def _yaml_str(text: str | None) -> str:
     # A JSON string is a valid YAML double-quoted scalar.
     return json.dumps(text or "", ensure_ascii=False)
 
 
-def render_post(title: str, description: str | None, date: str, frames: Sequence[dict]) -> str:
-    """Markdown with YAML front matter for Hugo/Jekyll; images in order with captions and film data."""
+POST_LAYOUTS = ("plain", "hugo", "jekyll")
+POSTS_DIR = "_posts"
+_POST_NAME = re.compile(r"post\.md|index\.md|_posts/[^/]+\.md")
+_ISO_DAY = re.compile(r"(\d{4})(?:-(\d{2}))?(?:-(\d{2}))?")
+
+
+def post_date(frames: Sequence[dict]) -> str | None:
+    """The latest shot date of the frames (else developed date) as YYYY-MM-DD; a month
+    alone ('2023-04') counts as its first day. None when no frame has a date.
+
+    >>> post_date([{"shot": "2023-04"}, {"shot": "2023-05-02", "developed": "2023-06-01"}])
+    '2023-05-02'
+    """
+    for key in ("shot", "developed"):
+        days = []
+        for f in frames:
+            m = _ISO_DAY.match(str(f.get(key) or ""))
+            if m:
+                days.append(f"{m[1]}-{m[2] or '01'}-{m[3] or '01'}")
+        if days:
+            return max(days)
+    return None
+
+
+def post_name(layout: str, slug: str, date: str) -> str:
+    """Where the post goes in the export folder: post.md, index.md or _posts/DATE-slug.md."""
+    if layout == "hugo":
+        return "index.md"
+    if layout == "jekyll":
+        return f"{POSTS_DIR}/{date}-{slug}.md"
+    return "post.md"
+
+
+def is_post_name(name: str) -> bool:
+    """True for any name `post_name` can give (so a change of layout removes the old post)."""
+    return bool(_POST_NAME.fullmatch(name))
+
+
+def _post_url(name: str, layout: str, folder: str) -> str:
+    if layout == "jekyll":
+        return '{{ "/' + quote(folder, safe="") + "/" + quote(name, safe="") + '" | relative_url }}'
+    return _url(name)
+
+
+def render_post(title: str, description: str | None, date: str, frames: Sequence[dict],
+                layout: str = "plain", folder: str = "") -> str:
+    """Markdown with YAML front matter; images in order with captions and film data.
+
+    `layout` is one of POST_LAYOUTS; `folder` is the export folder's name (jekyll links
+    its images from the site root as /<folder>/<file>)."""
+    md = _md if layout != "jekyll" else _md_liquid
     tags: list[str] = []
     for f in frames:
         for t in [*(f.get("tags") or []), f.get("stock"), f.get("format")]:
@@ -198,13 +294,13 @@ def render_post(title: str, description: str | None, date: str, frames: Sequence
         "",
     ]
     if description:
-        lines += [_md(description), ""]
+        lines += [md(description), ""]
     for f in frames:
         caption = f.get("caption") or ""
         alt = caption or f.get("description") or f.get("ref") or ""
-        lines.append(f"![{_md(alt)}]({_url(f['file'])})")
+        lines.append(f"![{md(alt)}]({_post_url(f['file'], layout, folder)})")
         if caption:
-            lines.append(f"*{_md(caption)}*  ")
-        lines.append(_md(f.get("description") or f.get("ref")))
+            lines.append(f"*{md(caption)}*  ")
+        lines.append(md(f.get("description") or f.get("ref")))
         lines.append("")
     return "\n".join(lines)

@@ -23,8 +23,11 @@ import functools
 import io
 import logging
 import math
+import os
+import signal
 import struct
 import threading
+import time
 import warnings
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -74,6 +77,38 @@ class ScanInfo:
     mode: str  # Pillow mode as opened ("RGB", "L", "I;16", "CMYK", ...)
     icc: bool  # an embedded ICC profile
     orientation: int  # EXIF orientation, 1 if none
+
+
+# --------------------------------------------------------------------------- workers
+
+
+def worker_init(owner: int) -> None:
+    """Process-pool initializer: a worker must not outlive the process that owns the pool.
+
+    The owner-watch of ingest's thumbnail pool, for every pool that encodes images:
+    PR_SET_PDEATHSIG kills a forked worker with its parent; a forkserver's worker has the
+    forkserver as parent, so a daemon thread also checks every 0.5 s that `owner` exists.
+    """
+    try:
+        import ctypes
+
+        ctypes.CDLL("libc.so.6", use_errno=True).prctl(1, signal.SIGKILL)  # PR_SET_PDEATHSIG
+    except (OSError, AttributeError):
+        pass
+
+    def watch_owner() -> None:
+        while True:
+            time.sleep(0.5)
+            try:
+                os.kill(owner, 0)
+            except ProcessLookupError:
+                os.kill(os.getpid(), signal.SIGKILL)
+            except PermissionError:
+                pass
+            if os.getppid() == 1:  # re-parented to init: the owner (our parent) is gone
+                os.kill(os.getpid(), signal.SIGKILL)
+
+    threading.Thread(target=watch_owner, name="owner-watch", daemon=True).start()
 
 
 # --------------------------------------------------------------------------- opening
@@ -435,8 +470,23 @@ def _save_jpeg(
         kw["exif"] = exif.tobytes()
     if xmp:
         kw["xmp"] = xmp
-    with fsutil.atomic_write(dst) as f:
+    with fsutil.atomic_write(dst, check=lambda tmp: check_image_file(tmp, shown=dst)) as f:
         im.save(f, **kw)
+
+
+def check_image_file(path: Path, shown: Path | None = None) -> None:
+    """Raise UnreadableImageError unless `path` decodes to its end (a full disk can cut a
+    JPEG short while Pillow reports success); `atomic_write` calls this before the rename.
+    The error names `shown` (the final name) rather than the temp file."""
+    path = Path(path)
+    try:
+        with Image.open(path) as im:
+            im.load()
+    except (OSError, SyntaxError, ValueError, EOFError, Image.DecompressionBombError) as e:
+        raise UnreadableImageError(
+            f"{shown or path}: the file written does not decode ({e}); "
+            "the disk may be full, free some space and run again."
+        ) from None
 
 
 def _check_size_args(long_edge: int, quality: int) -> None:

@@ -5,7 +5,7 @@ and export.py never read the catalog themselves."""
 from __future__ import annotations
 
 import logging
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -55,10 +55,40 @@ def film_summary(stock: str | None, ei: int | None, push: float | None) -> str |
     return stock
 
 
+GAP_SPAN = 80  # a roll has at most 72 frames (half frame); wider number ranges are not one film's count
+
+
+def with_gaps(rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """A roll's rows with a placeholder (`gap`) for each frame number missing between the
+    first and the last, so a proof shows where a scan failed (2, 2A, [3], 4)."""
+    nums = [int(r["frame"]) for r in rows if str(r["frame"]).isdigit()]
+    if not nums or max(nums) - min(nums) >= GAP_SPAN:
+        return rows
+    have, out = set(nums), []
+    lengths = {len(str(r["frame"])) for r in rows if str(r["frame"]).isdigit()}
+    width = lengths.pop() if len(lengths) == 1 else 0  # "01".."05" pad the gaps alike; "1".."10" do not
+    first = rows[0]
+    missing = iter(n for n in range(min(nums), max(nums) + 1) if n not in have)
+    nxt = next(missing, None)
+    for r in rows:
+        num = int(r["frame"]) if str(r["frame"]).isdigit() else None
+        while nxt is not None and num is not None and nxt < num:
+            out.append({**first, "frame": str(nxt).zfill(width), "gap": True, "pick": "no", "rating": 0,
+                        "caption": None, "project_caption": None})
+            nxt = next(missing, None)
+        out.append(r)
+    return out
+
+
 def render_frames(lib: Library, rows: list[dict[str, Any]], title: str, lines: Sequence[str], out: Path, *,
                   strip_labels: bool, paper: str | None = None, dpi: int | None = None,
-                  style: str | None = None):
-    """Render catalog rows as a contact sheet (from cached thumbnails, rebuilt when missing)."""
+                  style: str | None = None, force: bool = False,
+                  claim: Callable[[list[Path]], object] | None = None):
+    """Render catalog rows as a contact sheet (from cached thumbnails, rebuilt when missing).
+
+    The sheet never replaces a file that is not one of our sheets unless `force`; an
+    export passes its own `claim` (the manifest says what is ours).
+    """
     from filmflow import imaging, sheet
 
     s = lib.settings
@@ -69,9 +99,13 @@ def render_frames(lib: Library, rows: list[dict[str, Any]], title: str, lines: S
         if key not in edges:
             edges[key] = edge_print(lib, *key)
         thumb = lib.resolve(r["thumbnail"] or lib.thumbnail_rel(r["sha256"]))
+        gap = bool(r.get("gap"))
         frames.append(sheet.SheetFrame(
-            thumbnail=thumb, source=lib.resolve(r["path"]), label=r["frame"], roll=r["roll"], format=r["format"],
-            edge_print=edges[key], pick=r["pick"], rating=r["rating"], caption=r.get("project_caption") or r["caption"]))
+            thumbnail=thumb, source=None if gap else lib.resolve(r["path"]), label=r["frame"], roll=r["roll"],
+            format=r["format"], edge_print=edges[key], pick=r["pick"], rating=r["rating"],
+            caption=r.get("project_caption") or r["caption"], gap=gap))
+    if claim is None and not force:
+        claim = sheet.refuse_foreign
 
     def thumbnailer(source: Path, thumb: Path) -> object:
         return imaging.make_thumbnail(source, thumb, s.thumbnail_size)
@@ -79,14 +113,32 @@ def render_frames(lib: Library, rows: list[dict[str, Any]], title: str, lines: S
     header = sheet.SheetHeader(title=title, lines=tuple(x for x in lines if x), strip_labels=strip_labels)
     font = Path(s.font).expanduser() if s.font else None
     return sheet.render_sheet(frames, header, Path(out), paper=paper or s.paper, dpi=dpi or s.dpi,
-                              style=style or s.style, font=font, formats=lib.formats, thumbnailer=thumbnailer)
+                              style=style or s.style, font=font, formats=lib.formats, thumbnailer=thumbnailer,
+                              claim=claim)
 
 
-def default_sheet_path(lib: Library, name: str) -> Path:
-    """exports/sheets/<slug>.pdf (created)."""
+def default_sheet_path(lib: Library, name: str, *, keep_case: bool = False) -> Path:
+    """exports/sheets/<slug>.pdf (created); a roll keeps its code as written (R042.pdf)."""
     d = lib.exports / "sheets"
     d.mkdir(parents=True, exist_ok=True)
-    return d / f"{fsutil.slugify(name)}.pdf"
+    stem = fsutil.safe_component(name, 80) if keep_case else fsutil.slugify(name)
+    return d / f"{stem}.pdf"
+
+
+def own_folders(lib: Library, *, inbox: bool = True) -> list[Path]:
+    """The library folders no sheet or export may write into (the watcher would ingest an
+    export put in the inbox; the archive, cache and logs are filmflow's alone)."""
+    return [lib.archive, lib.cache, lib.logs] + ([lib.inbox] if inbox else [])
+
+
+def check_target(lib: Library, target: Path, what: str) -> None:
+    """Refuse a sheet or export target inside the library's own folders, naming the fix."""
+    t = Path(target).expanduser().resolve()
+    for root in own_folders(lib):
+        r = Path(root).expanduser().resolve()
+        if t == r or r in t.parents:
+            raise InputError(f"{what} {target} is inside the library's {r.name}/ folder; "
+                             f"choose a folder outside it, e.g. {lib.exports}.")
 
 
 def roll_sheet(lib: Library, code: str, out: Path | None, **opts: Any):
@@ -99,6 +151,7 @@ def roll_sheet(lib: Library, code: str, out: Path | None, **opts: Any):
         db.conn.close()
     if not rows:
         raise InputError(f"roll {roll.code} has no frames to print; ingest its scans first.")
+    rows = with_gaps(rows)
     title = f"{roll.code} · {roll.title}" if roll.title else roll.code
     dates = " · ".join(x for x in (roll.format, f"developed {roll.developed}" if roll.developed else None,
                                    f"shot {roll.shot_from}" + (f"..{roll.shot_to}" if roll.shot_to != roll.shot_from else "")
@@ -107,7 +160,19 @@ def roll_sheet(lib: Library, code: str, out: Path | None, **opts: Any):
              " · ".join(x for x in (roll.camera, roll.lens) if x),
              " · ".join(x for x in (f"Lab: {roll.lab}" if roll.lab else None, roll.developer,
                                     f"Scanner: {roll.scanner}" if roll.scanner else None) if x)]
-    return render_frames(lib, rows, title, lines, out or default_sheet_path(lib, roll.code), strip_labels=False, **opts)
+    out, opts = _sheet_target(lib, out, roll.code, opts, keep_case=True)
+    return render_frames(lib, rows, title, lines, out, strip_labels=False, **opts)
+
+
+def _sheet_target(lib: Library, out: Path | None, name: str, opts: dict[str, Any], *,
+                  keep_case: bool = False) -> tuple[Path, dict[str, Any]]:
+    """The sheet's path: `-o` (checked, never into the library's own folders) or the default
+    exports/sheets/<name>.pdf, which is filmflow's own and replaced freely (sheets made
+    before sheets carried a mark included)."""
+    if out is not None:
+        check_target(lib, out, "-o")
+        return out, opts
+    return default_sheet_path(lib, name, keep_case=keep_case), {**opts, "force": True}
 
 
 def project_rows(db: Catalog, name: str) -> tuple[Any, list[dict[str, Any]]]:
@@ -128,11 +193,11 @@ def project_sheet(lib: Library, name: str, out: Path | None, **opts: Any):
         db.conn.close()
     if not rows:
         raise InputError(f"project {info.name!r} has no frames; add some with `filmflow project add {info.name} QUERY`.")
+    out, opts = _sheet_target(lib, out, info.name, opts)
     rolls = sorted({r["roll"] for r in rows})
     lines = [info.description, f"{len(rows)} frames from {len(rolls)} roll{'s' * (len(rolls) != 1)}: "
              + ", ".join(rolls[:12]) + (" ..." if len(rolls) > 12 else "")]
-    return render_frames(lib, rows, info.title or info.name, lines, out or default_sheet_path(lib, info.name),
-                         strip_labels=True, **opts)
+    return render_frames(lib, rows, info.title or info.name, lines, out, strip_labels=True, **opts)
 
 
 def export(lib: Library, name: str, to: Path | None, settings: Any):
@@ -158,10 +223,11 @@ def export(lib: Library, name: str, to: Path | None, settings: Any):
     ) for r in rows]
     out_dir = Path(to) if to else exp.export_dir_for(lib.exports, info.name)
 
-    def make_sheet(path: Path) -> object:
+    def make_sheet(path: Path, claim: Callable[[list[Path]], object] | None = None) -> object:
         picked = {i.ref for i in items if (not settings.picks_only or i.pick == "yes") and i.rating >= settings.min_rating}
         chosen = [r for r in rows if f"{r['roll']}/{r['frame']}" in picked]
-        return render_frames(lib, chosen, info.title or info.name, [info.description], path, strip_labels=True)
+        return render_frames(lib, chosen, info.title or info.name, [info.description], path, strip_labels=True,
+                             claim=claim, force=claim is None)
 
     return exp.export_project(info.name, info.title, info.description, items, out_dir, settings,
-                              forbidden_roots=[lib.archive, lib.cache], make_sheet=make_sheet)
+                              forbidden_roots=own_folders(lib), make_sheet=make_sheet)

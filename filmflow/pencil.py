@@ -64,11 +64,15 @@ class Pencil:
         mask = ImageChops.multiply(mask, g.crop((gx, gy, gx + mask.width, gy + mask.height)))
         self.canvas.paste(self.colour, (x0, y0, x1, y1), mask)
 
-    def circle(self, box: Box, reach: tuple[float, float], rng: random.Random) -> None:
-        cx = box.center[0] + rng.uniform(-0.02, 0.02) * box.w
-        cy = box.center[1] + rng.uniform(-0.02, 0.02) * box.h
-        rx, ry = box.w / 2 + reach[0], box.h / 2 + reach[1]
-        tilt = rng.uniform(-0.05, 0.05)
+    def circle(self, box: Box, rng: random.Random) -> None:
+        """A loop just inside `box`: with its wobble, overshoot and stroke width it never leaves it."""
+        inset = self.width * 0.6 + 1
+        k = 1.08 * 1.001  # the largest wobble below, with the tilt
+        cx = box.center[0] + rng.uniform(-0.01, 0.01) * box.w
+        cy = box.center[1] + rng.uniform(-0.01, 0.01) * box.h
+        rx = max(1.0, (box.w / 2 - inset - abs(cx - box.center[0])) / k)
+        ry = max(1.0, (box.h / 2 - inset - abs(cy - box.center[1])) / k)
+        tilt = rng.uniform(-0.02, 0.02) * min(rx, ry) / max(rx, ry)
         a0 = rng.uniform(0, 2 * math.pi)
         sweep = (2 * math.pi + rng.uniform(0.3, 0.6)) * rng.choice((1, -1))
         p1, p2 = rng.uniform(0, 6.3), rng.uniform(0, 6.3)
@@ -83,10 +87,14 @@ class Pencil:
         self.stroke(pts, rng)
 
     def cross(self, box: Box, rng: random.Random) -> None:
+        """Two strokes corner to corner, ending just inside `box` (off the rebate's numbers)."""
         e = 0.04 * min(box.w, box.h)
-        for (ax, ay), (bx, by) in (((box.x0, box.y0), (box.x1, box.y1)), ((box.x1, box.y0), (box.x0, box.y1))):
-            ax, ay = ax + rng.uniform(-2, 0.5) * e, ay + rng.uniform(-1.5, 1) * e
-            bx, by = bx + rng.uniform(-0.5, 2) * e, by + rng.uniform(-1, 1.5) * e
+        i = self.width * 0.6 + 1 + 0.05 * min(box.w, box.h)  # room for the bow and the stroke
+        x0, y0, x1, y1 = box.x0 + i, box.y0 + i, box.x1 - i, box.y1 - i
+        for (ax, ay), (bx, by) in (((x0, y0), (x1, y1)), ((x1, y0), (x0, y1))):
+            sx, sy = (1 if bx > ax else -1), (1 if by > ay else -1)
+            ax, ay = ax + sx * rng.uniform(0, 1.5) * e, ay + sy * rng.uniform(0, 1.5) * e
+            bx, by = bx - sx * rng.uniform(0, 1.5) * e, by - sy * rng.uniform(0, 1.5) * e
             length = math.hypot(bx - ax, by - ay)
             nx, ny = -(by - ay) / length, (bx - ax) / length
             bow = rng.uniform(-0.04, 0.04) * length

@@ -18,6 +18,7 @@ Sheets are built from the cached thumbnails only, each decoded once at the size 
 drawn (JPEG draft mode); a missing thumbnail is rebuilt through the `thumbnailer`
 callback, so the archive disk need not be mounted. `.pdf` pages go into one file;
 `.jpg`/`.png` sheets longer than a page are written as `name.jpg`, `name-2.jpg`, ...
+(sheetfile.py writes them, and refuses to replace a file that is not one of ours).
 """
 
 from __future__ import annotations
@@ -36,7 +37,7 @@ from PIL import Image, ImageDraw
 from filmflow import fonts
 from filmflow.pencil import Pencil
 from filmflow.errors import FilmflowError, InputError
-from filmflow.fsutil import atomic_write
+from filmflow.sheetfile import SHEET_MARK, is_own_sheet, one_line, refuse_foreign, save_pages  # noqa: F401
 from filmflow.stocks import FilmFormat, load_formats
 
 log = logging.getLogger(__name__)
@@ -45,8 +46,6 @@ PAPERS_MM: dict[str, tuple[float, float]] = {"A4": (210.0, 297.0), "letter": (21
 OUTPUT_KINDS = {".jpg": "JPEG", ".jpeg": "JPEG", ".png": "PNG", ".pdf": "PDF"}
 STYLES = ("dark", "light")
 SHEETS_PER_ROW = 2  # sheet film: four 4x5 sheets fit an 8x10 proof, two to a row
-PNG_COMPRESS_LEVEL = 2  # level 6 (default) is ~4x slower for ~15% less size (PERF_NOTES)
-JPEG_QUALITY = 90
 # Thumbnails shrink by ~0.7x onto a sheet: bicubic is as sharp there as Lanczos, ~1.5x faster.
 RESAMPLE = Image.Resampling.BICUBIC
 
@@ -73,6 +72,7 @@ class SheetFrame:
     pick: str = "no"
     rating: int = 0
     caption: str | None = None
+    gap: bool = False  # a frame number with no scan (it failed or is missing): drawn empty, labelled
 
 
 @dataclass(frozen=True, slots=True)
@@ -91,6 +91,7 @@ class SheetResult:
     path: Path
     pages: int
     frames: int
+    paths: tuple[Path, ...] = ()  # every file written (a .jpg/.png sheet has one per page)
 
 
 @dataclass(frozen=True, slots=True)
@@ -318,6 +319,8 @@ def _thumb_source(
     frame: SheetFrame, thumbnailer: Callable[[Path, Path], object] | None
 ) -> tuple[Path | Image.Image | None, tuple[int, int] | None]:
     """The thumbnail to draw (path, or an image decoded from the scan) and its pixel size."""
+    if frame.gap:
+        return None, None
     try:
         with Image.open(frame.thumbnail) as im:
             return frame.thumbnail, im.size
@@ -344,14 +347,26 @@ def _thumb_source(
         return None, None
 
 
-def _tile(src: Path | Image.Image, box: Box) -> Image.Image | None:
-    """Decode `src` once at about the size of `box`, fitted to it (rotated as it lies on the film)."""
+def _tile(src: Path | Image.Image, box: Box, frame: SheetFrame | None = None,
+          thumbnailer: Callable[[Path, Path], object] | None = None) -> Image.Image | None:
+    """Decode `src` once at about the size of `box`, fitted to it (rotated as it lies on the film).
+
+    A cached thumbnail that does not decode (cut short by a full disk) is rebuilt once
+    from the scan through `thumbnailer`, so the frame is not drawn missing for ever.
+    """
     try:
         if isinstance(src, Path):
             with Image.open(src) as opened:
                 return _fit(opened, box, draft=True)
         return _fit(src, box, draft=False)
     except _IMAGE_ERRORS as e:
+        if isinstance(src, Path) and frame is not None and frame.source is not None and thumbnailer is not None:
+            log.info("thumbnail %s does not decode (%s); rebuilding it from %s", src, e, frame.source)
+            try:
+                thumbnailer(frame.source, src)
+                return _tile(src, box)
+            except _IMAGE_ERRORS as e2:
+                e = e2
         log.warning("thumbnail %s could not be decoded (%s); drawn as missing", src, e)
         return None
 
@@ -517,12 +532,12 @@ class _Painter:
                     self.draw.rounded_rectangle((x - 0.9 * s, y - s, x + 0.9 * s, y + 1.6 * s), round(0.8 * s),
                                                 fill=self.look.paper)
 
-    def frame(self, slot: Slot, tile: Image.Image | None) -> None:
+    def frame(self, slot: Slot, tile: Image.Image | None, gap: bool = False) -> None:
         b = slot.box
         if tile is None:
             self.draw.rectangle((b.x0, b.y0, b.x1 - 1, b.y1 - 1), fill=self.look.missing)
             f = self._font(min(b.h * 0.12, 4 * self.mm), "small")
-            self.draw.text(b.center, "missing", font=f, fill=(150, 150, 150), anchor="mm")
+            self.draw.text(b.center, "no scan" if gap else "missing", font=f, fill=(150, 150, 150), anchor="mm")
             return
         self.img.paste(tile, (b.x0 + (b.w - tile.width) // 2, b.y0 + (b.h - tile.height) // 2))
 
@@ -532,6 +547,22 @@ def _seed(frame: SheetFrame) -> random.Random:
 
 
 # --- rendering ------------------------------------------------------------------------
+
+
+def _clean(frames: Sequence[SheetFrame], header: SheetHeader) -> tuple[list[SheetFrame], SheetHeader]:
+    """Frames and header with every drawn text on one line (a title may hold newlines)."""
+    import dataclasses
+
+    lines: list[str] = []
+    for line in header.lines:
+        parts = [one_line(p) for p in str(line).splitlines()]
+        if any(parts):
+            lines.append(" · ".join(p for p in parts if p))
+    header = SheetHeader(one_line(header.title), tuple(lines), header.strip_labels)
+    frames = [dataclasses.replace(f, label=one_line(f.label), roll=one_line(f.roll),
+                                  edge_print=one_line(f.edge_print) or None, caption=one_line(f.caption) or None)
+              for f in frames]
+    return frames, header
 
 
 def _check_output(out: Path) -> str:
@@ -560,11 +591,15 @@ def render_sheet(
     font: Path | None = None,
     formats: dict[str, FilmFormat] | None = None,
     thumbnailer: Callable[[Path, Path], object] | None = None,
+    claim: Callable[[list[Path]], object] | None = refuse_foreign,
 ) -> SheetResult:
     """Render a contact sheet of `frames` to `out` (.jpg, .png or .pdf) and return what was written.
 
     A .pdf holds every page; a .jpg/.png longer than one page is written as `out`,
     `out-2`, `out-3`, ... (SheetResult.path is the first, `pages` says how many).
+    Once the page count is known, `claim(paths)` is called before anything is written:
+    it raises to refuse (default: any existing file that is not one of our sheets), and
+    an export uses it to record the pages as its own first. `None` replaces anything.
     """
     out = Path(out)
     kind = _check_output(out)
@@ -575,66 +610,61 @@ def render_sheet(
         what = "project" if header.strip_labels else "roll"
         raise InputError(f"{what} {header.title} has no frames to put on a contact sheet; add frames first.")
     formats = formats if formats is not None else load_formats()
+    frames, header = _clean(frames, header)
     sources = [_thumb_source(f, thumbnailer) for f in frames]
     aspects: dict[str, float] = {}
     for f, (_src, size) in zip(frames, sources):
         if size and f.roll not in aspects and (f.format or "") not in formats:
             aspects[f.roll] = max(size) / max(1, min(size))
     pages = layout(frames, header, paper, dpi, formats, aspects=aspects)
+    paths = _page_paths(out, len(pages), kind)
+    if claim is not None:
+        claim(paths)
     look = LOOKS[style]
     # One font per group of text, so an odd character in a caption cannot cost the title its font.
     texts = {
-        "header": " ".join([header.title, *header.lines, "continued page 0123456789 frames picked rejected ·…"]),
+        "header": " ".join([header.title, *header.lines, "continued page 0123456789 frames picked rejected without a scan ·…"]),
         "small": " ".join(sorted({f.roll for f in frames} | {f.caption or "" for f in frames}))
         + " missing · … " + " ".join(formats),
         "edge": " ".join(sorted({f.edge_print or "" for f in frames} | {f.label + "A" for f in frames})),
     }
     picks = sum(f.pick == "yes" for f in frames)
     rejects = sum(f.pick == "reject" for f in frames)
-    summary = f"{len(frames)} frames" + (f" · {picks} picked" if picks else "") + (
-        f" · {rejects} rejected" if rejects else "")
+    circle = picks < sum(not f.gap for f in frames)  # all picked: circling every frame says nothing
+    gaps = sum(f.gap for f in frames)
+    summary = f"{len(frames) - gaps} frames" + (f" · {picks} picked" if picks else "") + (
+        f" · {rejects} rejected" if rejects else "") + (f" · {gaps} without a scan" if gaps else "")
     images: list[Image.Image] = []
     with ThreadPoolExecutor(max_workers=2) as pool:  # decode+resize release the GIL
         for page in pages:
             # Decode this page's thumbnails while the film, holes and text are drawn.
             slots = [slot for strip in page.strips for slot in strip.slots]
-            tiles = pool.map(lambda sl: _tile(sources[sl.index][0], sl.box) if sources[sl.index][0] else None, slots)
+            tiles = pool.map(lambda sl: _tile(sources[sl.index][0], sl.box, frames[sl.index], thumbnailer)
+                             if sources[sl.index][0] else None, slots)
             painter = _Painter(page, look, texts, font, dpi)
             painter.header(header, len(pages), summary)
             for strip in page.strips:
                 painter.strip(strip, frames, header.strip_labels)
             for slot, tile in zip(slots, tiles):
-                painter.frame(slot, tile)
-            pencil = Pencil(painter.img, look.pencil, dpi, PENCIL_MM)
-            for strip in page.strips:
-                fmt, s = strip.fmt, strip.px_per_mm
-                reach = (_gap_mm(fmt) * 0.5 * s + 0.02 * strip.slots[0].box.w,
-                         max(0.5, (fmt.film_width - fmt.frame_h) / 2 * 0.55) * s + 0.02 * strip.slots[0].box.h)
-                for slot in strip.slots:
-                    f = frames[slot.index]
-                    rng = _seed(f)
-                    if f.pick == "yes":
-                        pencil.circle(slot.box, reach, rng)
-                    elif f.pick == "reject":
-                        pencil.cross(slot.box, rng)
-                    if f.rating > 0:
-                        pencil.stars(slot.box, f.rating, rng)
+                painter.frame(slot, tile, frames[slot.index].gap)
+            _mark(Pencil(painter.img, look.pencil, dpi, PENCIL_MM), page, frames, circle)
             images.append(painter.img)
-    paths = _page_paths(out, len(images), kind)
-    _save(images, paths, kind, dpi)
-    log.info("wrote contact sheet %s (%d pages, %d frames)", out, len(images), len(frames))
-    return SheetResult(out, len(images), len(frames))
+    save_pages(images, paths, kind, dpi, header.title)
+    n = sum(not f.gap for f in frames)
+    log.info("wrote contact sheet %s (%d pages, %d frames)", out, len(images), n)
+    return SheetResult(out, len(images), n, tuple(paths))
 
 
-def _save(images: list[Image.Image], paths: list[Path], kind: str, dpi: int) -> None:
-    if kind == "PDF":
-        with atomic_write(paths[0]) as f:
-            images[0].save(f, format="PDF", save_all=True, append_images=images[1:], resolution=float(dpi),
-                           quality=JPEG_QUALITY)
-        return
-    for im, path in zip(images, paths):
-        with atomic_write(path) as f:
-            if kind == "JPEG":
-                im.save(f, format="JPEG", quality=JPEG_QUALITY, dpi=(dpi, dpi))
-            else:
-                im.save(f, format="PNG", compress_level=PNG_COMPRESS_LEVEL, dpi=(dpi, dpi))
+def _mark(pencil: Pencil, page: Page, frames: Sequence[SheetFrame], circle: bool) -> None:
+    """Grease pencil on one page: every mark stays inside its frame's image area, so it
+    never reaches the next frame nor the edge numbers in the rebate."""
+    for strip in page.strips:
+        for slot in strip.slots:
+            f = frames[slot.index]
+            rng = _seed(f)
+            if f.pick == "yes" and circle:
+                pencil.circle(slot.box, rng)
+            elif f.pick == "reject":
+                pencil.cross(slot.box, rng)
+            if f.rating > 0:
+                pencil.stars(slot.box, f.rating, rng)

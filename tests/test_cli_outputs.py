@@ -37,7 +37,7 @@ def test_roll_sheet_formats_and_pages(cli, filled, tmp_path):
     assert im.size == (round(215.9 / 25.4 * 100), round(279.4 / 25.4 * 100))
     assert im.getpixel((2, 2))[0] > 200  # light style: paper white
     default = cli("roll", "sheet", "R042").stdout.split(" (")[0]
-    assert Path(default) == filled.exports / "sheets" / "r042.pdf" and Path(default).exists()
+    assert Path(default) == filled.exports / "sheets" / "R042.pdf" and Path(default).exists()  # code kept as is
 
 
 def test_sheet_bad_input(cli, filled, tmp_path):

@@ -89,7 +89,7 @@ def test_film_line_example_from_issue(tmp_path):
 def test_export_writes_ordered_files_manifest_gallery_post(tmp_path, items):
     out = tmp_path / "exports" / "seoul"
     sheets = []
-    rep = _run(items, out, make_sheet=lambda p: (sheets.append(p), Image.new("RGB", (10, 10)).save(p)))
+    rep = _run(items, out, make_sheet=lambda p, claim=None: (sheets.append(p), Image.new("RGB", (10, 10)).save(p)))
     names = ["01_R042-1.jpg", "02_R042-2.jpg", "03_R042-3.jpg", "04_R042-4.jpg"]
     assert sorted(rep.written) == names and rep.failed == [] and rep.removed == []
     assert sorted(p.name for p in out.iterdir()) == sorted(
@@ -205,10 +205,10 @@ def test_picks_only_and_min_rating(tmp_path, scans):
 
 def test_reexport_unchanged_writes_nothing(tmp_path, items):
     out = tmp_path / "o"
-    _run(items, out, make_sheet=lambda p: Image.new("RGB", (10, 10)).save(p))
+    _run(items, out, make_sheet=lambda p, claim=None: Image.new("RGB", (10, 10)).save(p))
     before = {p.name: p.stat().st_mtime_ns for p in out.iterdir()}
     calls = []
-    rep = _run(items, out, make_sheet=lambda p: calls.append(p))
+    rep = _run(items, out, make_sheet=lambda p, claim=None: calls.append(p))
     assert rep.written == [] and rep.removed == [] and len(rep.unchanged) == 4 and calls == []
     assert {p.name: p.stat().st_mtime_ns for p in out.iterdir()} == before
 
@@ -241,11 +241,11 @@ def test_reorder_renames_instead_of_reencoding(tmp_path, items):
 
 def test_removed_frame_output_removed_but_foreign_files_kept(tmp_path, items):
     out = tmp_path / "o"
-    _run(items, out, make_sheet=lambda p: Image.new("RGB", (10, 10)).save(p))
+    _run(items, out, make_sheet=lambda p, claim=None: Image.new("RGB", (10, 10)).save(p))
     (out / "notes.txt").write_text("mine")
     (out / "05_R042-9.jpg").write_bytes(b"a user's own file that looks like ours")
     sheets = []
-    rep = _run(items[:3], out, make_sheet=lambda p: (sheets.append(p), Image.new("RGB", (10, 10)).save(p)))
+    rep = _run(items[:3], out, make_sheet=lambda p, claim=None: (sheets.append(p), Image.new("RGB", (10, 10)).save(p)))
     assert rep.removed == ["04_R042-4.jpg"] and sheets == [out / "contact-sheet.jpg"]
     assert (out / "notes.txt").read_text() == "mine" and (out / "05_R042-9.jpg").exists()
     rep = _run(items[:3], out, dataclasses.replace(SET, gallery=False))
@@ -398,7 +398,7 @@ def test_export_dir_for_any_name_stays_inside(tmp_path, name):
 
 
 def test_sheet_failure_reported_not_fatal(tmp_path, items):
-    def broken(p):
+    def broken(p, claim=None):
         raise OSError("disk full")
     rep = _run(items[:2], tmp_path / "o", make_sheet=broken)
     assert len(rep.written) == 2 and rep.sheet is None
@@ -454,3 +454,25 @@ def test_post_markdown_escapes_and_front_matter(tmp_path):
 def test_gallery_urls_quote_odd_names():
     page = render_gallery("t", None, [{"file": "01_R#4 2.jpg", "ref": "x"}])
     assert 'src="./01_R%234%202.jpg"' in page
+
+
+def test_small_copies_for_srcset_are_owned_moved_and_removed_with_their_frame(tmp_path):
+    srcs = [make_scan(tmp_path / "s" / f"{k}.jpg", (1500, 1000), seed=k, label=str(k)) for k in range(1, 4)]
+    items = [_item(i, p) for i, p in enumerate(srcs, 1)]
+    out = tmp_path / "out"
+    settings = ExportSettings(long_edge=1400, workers=1)
+    _run(items, out, settings)
+    manifest = json.loads((out / "manifest.json").read_text("utf-8"))
+    assert [e["small"] for e in manifest["frames"]] == [f"0{k}_R042-{k}@1024.jpg" for k in (1, 2, 3)]
+    e2 = manifest["frames"][1]
+    assert Image.open(out / "02_R042-2@1024.jpg").size == (e2["small_width"], e2["small_height"]) == (1024, 682)
+    assert {"01_R042-1@1024.jpg", "03_R042-3@1024.jpg"} <= set(manifest["files"])
+    swapped = [dataclasses.replace(items[2], position=1), dataclasses.replace(items[0], position=3), items[1]]
+    small_of_3 = (out / "03_R042-3@1024.jpg").read_bytes()
+    rep = _run(swapped, out, settings)
+    assert rep.written == [] and sorted(rep.renamed) == ["01_R042-3.jpg", "03_R042-1.jpg"]
+    assert (out / "01_R042-3@1024.jpg").read_bytes() == small_of_3
+    rep = _run(swapped[:2], out, settings)
+    assert "03_R042-2@1024.jpg" not in {p.name for p in out.iterdir()}
+    small = _run([_item(1, srcs[0])], tmp_path / "o2", ExportSettings(long_edge=800, workers=1))
+    assert not list(small.out_dir.glob("*@1024.jpg"))  # no copy for frames already small

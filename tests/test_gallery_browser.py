@@ -121,3 +121,86 @@ def test_gallery_hash_opens_at_that_frame(tmp_path):
             assert page.evaluate("location.hash") == "#f3"
         finally:
             browser.close()
+
+
+def _browser(p):
+    return p.chromium.launch(executable_path=CHROMIUM, args=["--no-sandbox", "--disable-gpu"])
+
+
+def test_gallery_language_tab_focus_and_keys_hint_only_with_javascript(tmp_path):
+    out = tmp_path / "o"
+    export_project("S", None, None, _items(tmp_path)[:3], out,
+                   ExportSettings(long_edge=300, workers=1, language="ko"))
+    with sync_api.sync_playwright() as p:
+        browser = _browser(p)
+        try:
+            page = browser.new_page()
+            page.goto((out / "index.html").as_uri())
+            assert page.evaluate("document.documentElement.lang") == "ko"
+            assert page.locator("#keys").is_visible()
+            page.keyboard.press("Tab")
+            assert page.evaluate("document.activeElement.id") == "f1"
+            page.keyboard.press("Tab")
+            assert page.evaluate("document.activeElement.id") == "f2"
+            assert page.evaluate("document.querySelector('figure.current').id") == "f2"
+            assert page.evaluate("getComputedStyle(document.activeElement.querySelector('img')).outlineStyle") \
+                == "solid"  # a visible focus ring
+            page.keyboard.press("ArrowRight")  # the keys and Tab agree on where we are
+            assert page.evaluate("document.activeElement.id") == "f3"
+            no_js = browser.new_context(java_script_enabled=False).new_page()
+            no_js.goto((out / "index.html").as_uri())
+            assert not no_js.locator("#keys").is_visible()  # no arrow keys advertised without JS
+            assert "3 frames" in no_js.locator(".help").inner_text()
+        finally:
+            browser.close()
+
+
+def test_gallery_reserves_each_frame_box_before_its_image_arrives(tmp_path):
+    out = tmp_path / "o"
+    export_project("S", None, None, _items(tmp_path), out, ExportSettings(long_edge=800, workers=1))
+    bare = tmp_path / "bare"  # the same page, images not there yet
+    bare.mkdir()
+    shutil.copyfile(out / "index.html", bare / "index.html")
+    heights = []
+    with sync_api.sync_playwright() as p:
+        browser = _browser(p)
+        try:
+            page = browser.new_page(viewport={"width": 1280, "height": 900})
+            for folder in (bare, out):
+                page.goto((folder / "index.html").as_uri())
+                page.wait_for_load_state("load")
+                if folder == out:  # scrolled through, so every lazy image loads
+                    for k in range(1, 6):
+                        page.locator(f"#f{k}").scroll_into_view_if_needed()
+                    page.wait_for_function("() => [...document.images].every(i => i.complete && i.naturalWidth)",
+                                           timeout=20_000)
+                heights.append(page.evaluate("document.documentElement.scrollHeight"))
+                boxes = page.evaluate("[...document.images].map(i => i.getBoundingClientRect().height)")
+                assert all(h > 300 for h in boxes), boxes
+        finally:
+            browser.close()
+    assert abs(heights[0] - heights[1]) <= 2, heights
+
+
+def test_gallery_srcset_sends_phones_the_small_copy(tmp_path):
+    out = tmp_path / "o"
+    items = _items(tmp_path)
+    for it in items:  # sources larger than the small copy
+        make_scan(it.source, (1500, 1000), seed=it.position, label=it.frame)
+    export_project("S", None, None, items, out, ExportSettings(long_edge=1500, workers=1))
+    with sync_api.sync_playwright() as p:
+        browser = _browser(p)
+        try:
+            phone = browser.new_page(viewport={"width": 390, "height": 800}, device_scale_factor=2)
+            phone.goto((out / "index.html").as_uri())
+            phone.wait_for_function("() => document.images[0].complete && document.images[0].naturalWidth > 0")
+            assert phone.evaluate("document.images[0].currentSrc").endswith("01_R042-1%401024.jpg")
+            from PIL import Image
+            with Image.open(out / "01_R042-1@1024.jpg") as im:
+                assert im.size == (1024, 683)
+            desk = browser.new_page(viewport={"width": 1600, "height": 1000}, device_scale_factor=2)
+            desk.goto((out / "index.html").as_uri())
+            desk.wait_for_function("() => document.images[0].complete && document.images[0].naturalWidth > 0")
+            assert desk.evaluate("document.images[0].currentSrc").endswith("01_R042-1.jpg")
+        finally:
+            browser.close()

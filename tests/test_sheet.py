@@ -159,8 +159,9 @@ def test_dark_sheet_pixels_strips_frames_and_grease_pencil(tmp_path):
         cx = sl.box.center[0]
         return (cx - sl.box.w // 4, st.box.y0, cx + sl.box.w // 4, sl.box.y0 - 1)
 
-    assert red_count(im, above(2)) > 20  # the circle passes over the picked frame's rebate
-    for i in (0, 1, 3, 5):
+    pk = slot_of(pages, 2)[2].box
+    assert red_count(im, (pk.x0, pk.y0, pk.x1, pk.y0 + pk.h // 6)) > 20  # the circle, inside the picked frame
+    for i in (0, 1, 2, 3, 5):  # marks stay off the rebate (its edge print and numbers)
         assert red_count(im, above(i)) == 0, i
     rej = slot_of(pages, 8)[2].box
     cx, cy = rej.center
@@ -415,3 +416,32 @@ def test_hangul_roll_title_renders(tmp_path):
     hdr = layout(frames, SheetHeader("R042 · 서울 산책"), "A4", DPI, FORMATS)[0].header
     im = Image.open(out).convert("L").crop((hdr.x0, hdr.y0, hdr.x0 + hdr.w // 2, hdr.y1))
     assert sum(1 for v in im.tobytes() if v > 150) > 200  # the title is drawn
+
+
+def test_grease_pencil_stays_inside_each_frame_and_off_the_edge_numbers(tmp_path):
+    """Issue 11: circles and stars ran into the next frame and over the numbers (▶8)."""
+    n = 12
+    frames = roll(tmp_path, n, picks={k: ("yes" if k % 3 else "reject") for k in range(n)},
+                  ratings={k: 5 for k in range(n)})
+    out = tmp_path / "sheet.png"
+    render_sheet(frames, HDR, out, dpi=DPI, style="light")
+    page = layout(frames, HDR, "A4", DPI, FORMATS)[0]
+    im = Image.open(out).convert("RGB")
+    boxes = [sl.box for st in page.strips for sl in st.slots]
+    for st in page.strips:
+        for x in range(st.box.x0, st.box.x1):
+            for y in range(st.box.y0, st.box.y1):
+                if is_red(im.getpixel((x, y))):
+                    assert any(b.x0 <= x < b.x1 and b.y0 <= y < b.y1 for b in boxes), (x, y)
+    for b in boxes:  # every frame got its marks
+        assert red_count(im, (b.x0, b.y0, b.x1, b.y1)) > 50
+
+
+def test_a_sheet_whose_every_frame_is_picked_circles_none(tmp_path):
+    frames = roll(tmp_path, 4, picks={k: "yes" for k in range(4)})
+    out = tmp_path / "sheet.png"
+    render_sheet(frames, HDR, out, dpi=DPI)
+    page = layout(frames, HDR, "A4", DPI, FORMATS)[0]
+    im = Image.open(out).convert("RGB")
+    for st in page.strips:
+        assert red_count(im, (st.box.x0, st.box.y0, st.box.x1, st.box.y1)) == 0

@@ -19,7 +19,9 @@ STYLE = click.Choice(["dark", "light"])
 
 
 def sheet_options(f):
-    """-o/--paper/--dpi/--style, shared by both sheet commands."""
+    """-o/--paper/--dpi/--style/--force, shared by both sheet commands."""
+    f = click.option("--force", is_flag=True,
+                     help="Replace existing files at the output names even if filmflow did not write them.")(f)
     f = click.option("--style", type=STYLE, default=None, help="dark (default) or light (paper proof).")(f)
     f = click.option("--dpi", type=click.IntRange(72, 1200), default=None, help="Resolution (default 300).")(f)
     f = click.option("--paper", type=PAPER, default=None, help="Paper size (default A4).")(f)
@@ -41,22 +43,33 @@ def _done(result, as_json: bool = False) -> None:
 @click.argument("code", shell_complete=complete_roll_code)
 @sheet_options
 @click.pass_obj
-def roll_sheet(app, code, out, paper, dpi, style) -> None:
+def roll_sheet(app, code, out, paper, dpi, style, force) -> None:
     """A darkroom-style contact sheet of one roll."""
     from filmflow.outputs import roll_sheet as render
 
-    _done(render(app.library(), code, out, paper=_paper(paper), dpi=dpi, style=style))
+    _done(render(app.library(), code, out, paper=_paper(paper), dpi=dpi, style=style, force=force))
 
 
 @click.command("sheet")
 @click.argument("name", shell_complete=complete_project)
 @sheet_options
 @click.pass_obj
-def project_sheet(app, name, out, paper, dpi, style) -> None:
+def project_sheet(app, name, out, paper, dpi, style, force) -> None:
     """A contact sheet of a project's frames, in project order."""
     from filmflow.outputs import project_sheet as render
 
-    _done(render(app.library(), name, out, paper=_paper(paper), dpi=dpi, style=style))
+    _done(render(app.library(), name, out, paper=_paper(paper), dpi=dpi, style=style, force=force))
+
+
+def _language(tag: str) -> str:
+    from filmflow.errors import ConfigError
+    from filmflow.gallery import check_language
+
+    try:
+        return check_language(tag)
+    except ValueError:
+        raise ConfigError(f"filmflow.toml: [export] language {tag!r} is not a language tag; "
+                          'use e.g. "en", "ko", "ja" or "pt-BR".') from None
 
 
 @click.command("export")
@@ -68,10 +81,13 @@ def project_sheet(app, name, out, paper, dpi, style) -> None:
 @click.option("--picks-only", is_flag=True, help="Only frames marked as picks.")
 @click.option("--min-rating", type=int, default=0, help="Only frames rated at least N stars.")
 @click.option("--gallery/--no-gallery", default=True, help="Write a self-contained index.html (default on).")
+@click.option("--post", "post", type=click.Choice(["plain", "hugo", "jekyll"]), default="plain", show_default=True,
+              help="Layout of the Markdown post: post.md, a Hugo page bundle (index.md) or Jekyll _posts/.")
 @click.option("--keep-gps", is_flag=True, help="Keep GPS tags (device serial numbers are always removed).")
 @click.option("--json", "as_json", is_flag=True, help="Print the export report as JSON.")
 @click.pass_obj
-def project_export(app, name, to, long_edge, quality, picks_only, min_rating, gallery, keep_gps, as_json) -> None:
+def project_export(app, name, to, long_edge, quality, picks_only, min_rating, gallery, post, keep_gps,
+                   as_json) -> None:
     """Export a project: sRGB JPEGs in order, manifest.json, index.html, post.md, contact sheet."""
     from filmflow.export import ExportSettings
     from filmflow.outputs import export
@@ -88,7 +104,8 @@ def project_export(app, name, to, long_edge, quality, picks_only, min_rating, ga
         raise InputError(f"--min-rating {min_rating} must be between 0 and 5.")
     settings = ExportSettings(long_edge=long_edge, quality=quality, picks_only=picks_only, min_rating=min_rating,
                               gallery=gallery, keep_gps=keep_gps, artist=s.artist or None,
-                              copyright=s.copyright or None, workers=s.workers or 2)
+                              copyright=s.copyright or None, workers=s.workers or 2,
+                              language=_language(s.language), post=post)
     report = export(lib, name, to, settings)
     if as_json:
         output.emit_json({
@@ -98,8 +115,8 @@ def project_export(app, name, to, long_edge, quality, picks_only, min_rating, ga
             "post": str(report.post) if report.post else None, "sheet": str(report.sheet) if report.sheet else None,
         })
     else:
-        click.echo(f"{report.out_dir}: {len(report.written)} written, {len(report.unchanged)} unchanged, "
-                   f"{len(report.removed)} removed, {len(report.failed)} failed")
+        click.echo(f"{report.out_dir}: {len(report.written)} written, {len(report.renamed)} renamed, "
+                   f"{len(report.unchanged)} unchanged, {len(report.removed)} removed, {len(report.failed)} failed")
         for f in report.failed:
             click.echo(f"    failed: {f['file']}: {f['error']}", err=True)
         for extra in (report.gallery, report.post, report.sheet):
