@@ -17,6 +17,7 @@ from filmflow import fsutil
 from filmflow.catalog.db import transaction
 from filmflow.catalog.models import Roll
 from filmflow.catalog.rolls import get_roll, update_roll
+from filmflow.catalog.xmpstate import move_sidecar_path, sidecar_states
 from filmflow.errors import InputError
 from filmflow.ingest.plan import archive_dir_for
 from filmflow.ingest.resolve import match_format
@@ -83,6 +84,21 @@ def edit_roll(lib: Library, code: str, changes: dict[str, Any]) -> tuple[Roll, i
         db.conn.close()
 
 
+def _copy_sidecars(lib: Library, db, moves: list[tuple[int, Path, Path]]) -> list[tuple[int, Path, Path]]:
+    """XMP sidecars travel with their scans (verified copies; the old ones go with the old scans)."""
+    states = sidecar_states(db.conn, [fid for fid, _, _ in moves])
+    out = []
+    for fid, src, dst in moves:
+        stored = states.get(fid, {}).get("path")
+        old = lib.resolve(stored) if stored else None
+        if old is None or not old.is_file():
+            continue
+        new = dst.parent / (dst.name + old.name[len(src.name):] if old.name.startswith(src.name) else old.name)
+        fsutil.copy_verified(old, new)
+        out.append((fid, old, new))
+    return out
+
+
 def _refile(lib: Library, db, roll: Roll, new_dir: Path, fields: dict[str, Any], sources: dict[str, str]) -> int:
     old_dir = Path(roll.path)
     rows = db.conn.execute("SELECT id, path, sha256 FROM frames WHERE roll_id = ?", (roll.id,)).fetchall()
@@ -99,9 +115,13 @@ def _refile(lib: Library, db, roll: Roll, new_dir: Path, fields: dict[str, Any],
     extra = [p for p in old_dir.glob("roll*.toml")] if old_dir.exists() else []
     for p in extra:
         fsutil.copy_verified(p, new_dir / p.name)
+    sidecars = _copy_sidecars(lib, db, moves)
     with transaction(db) as conn:
         update_roll(conn, roll.id, {**fields, "path": lib.rel(new_dir)}, sources)
         conn.executemany("UPDATE frames SET path = ? WHERE id = ?", [(lib.rel(d), fid) for fid, _, d in moves])
+        for fid, _old, new in sidecars:
+            move_sidecar_path(conn, fid, lib.rel(new))
+    extra += [old for _fid, old, _new in sidecars]
     for _, src, _ in moves + [(0, p, p) for p in extra]:
         with contextlib.suppress(FileNotFoundError):
             src.unlink()

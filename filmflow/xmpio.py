@@ -179,8 +179,6 @@ def read_curation(xd, previous: dict[str, tuple[str, ...]] | None = None) -> Xmp
         pick = "reject"
     elif dm == 1:
         pick = "yes"
-    elif rating is not None:
-        pick = "no"
     stars = rating if rating is not None and 0 <= rating <= 5 else None
     lists = {
         "TagsList": tuple(t.replace("/", "|").replace("\u2215", "/") for t in _items(xd, "Xmp.digiKam.TagsList") or ()),

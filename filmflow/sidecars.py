@@ -1,0 +1,204 @@
+"""XMP sidecars beside archived scans: write them (`xmp write`, `[xmp] sidecars = "auto"`) and
+take in what darktable, digiKam or Lightroom changed in them (`xmp read`).
+
+The scan file is never opened for writing. A sidecar is `<scan file name>.xmp`
+(`sidecar_name = "replace"`: `<stem>.xmp`); an existing one is merged, so every property
+filmflow does not manage survives (xmpio). Each write is atomic (temp file, fsync,
+rename; the folders are fsynced once per batch) and is remembered in the catalog
+(mtime, SHA-256, the curation written) so `xmp read` knows what another program changed
+since: a field changed only in the sidecar is taken in; one changed on both sides goes
+to the newer side and is listed in `conflicts`.
+
+Any face (CLI, light table) calls `sync_sidecars(lib, frame_ids)` after a curation
+change, or wraps the change in `kept_in_step(lib, db, compiled)`.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import hashlib
+import logging
+import os
+import re
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass, field
+from datetime import datetime, timezone
+from pathlib import Path
+from typing import Any
+
+from filmflow import fsutil, metadata, xmpio
+from filmflow.catalog import xmpstate
+from filmflow.catalog.db import transaction
+from filmflow.library import Library
+
+log = logging.getLogger(__name__)
+
+CURATION_FIELDS = ("rating", "pick", "tags", "caption", "title")
+_PADDING_RE = re.compile(rb"\s+(<\?xpacket end=)")
+
+
+@dataclass
+class XmpReport:
+    """What `xmp write` / `xmp read` did (SPEC JSON: written/read, conflicts, failed)."""
+
+    written: int = 0
+    read: int = 0
+    unchanged: int = 0
+    conflicts: list[dict[str, str]] = field(default_factory=list)
+    failed: list[dict[str, str]] = field(default_factory=list)
+    changes: list[dict[str, Any]] = field(default_factory=list)  # {ref, field, old, new}
+
+    def to_json(self, verb: str) -> dict[str, Any]:
+        """SPEC's shape: `written` or `read`, then conflicts, failed (and the changes made)."""
+        d: dict[str, Any] = {verb: getattr(self, verb), "unchanged": self.unchanged}
+        d.update(conflicts=self.conflicts, failed=self.failed, changes=self.changes)
+        return d
+
+
+def sidecar_path(scan: Path, naming: str = "append") -> Path:
+    """'R042_0012.jpg' -> 'R042_0012.jpg.xmp' (append) or 'R042_0012.xmp' (replace)."""
+    scan = Path(scan)
+    return scan.with_name(scan.name + ".xmp") if naming == "append" else scan.with_suffix(".xmp")
+
+
+def _now() -> str:
+    return datetime.now(timezone.utc).strftime("%Y-%m-%dT%H:%M:%S.%f")[:-3]
+
+
+def _meta(lib: Library, row: dict[str, Any]) -> metadata.FrameMeta:
+    stock = lib.stocks.find(row["stock_key"]) if row.get("stock_key") else None
+    return metadata.FrameMeta(
+        ref=f"{row['code']}/{row['frame']}", roll=row["code"], frame=row["frame"], rating=row["rating"],
+        pick=row["pick"], tags=row["tags"], caption=row["caption"], title=row.get("title"), stock=row["stock"],
+        stock_key=row["stock_key"], film_maker=stock.manufacturer if stock else None, format=row["format"],
+        process=row["process"], developer=row["developer"], lab=row["lab"],
+        scanner=row["roll_scanner"] or row["scanner"], ei=row["ei"], push=row["push"], camera=row["camera"],
+        lens=row["lens"], shot=row["shot_from"], scanned=row["scanned"])
+
+
+def _synced(m: metadata.FrameMeta) -> dict[str, Any]:
+    """The curation a sidecar holds after our write (compared on the next `xmp read`)."""
+    forms = [metadata.tag_forms(t) for t in m.tags]
+    return {
+        "rating": m.rating, "pick": m.pick, "tags": list(m.tags), "caption": m.caption or None,
+        "title": m.title or None,
+        "lists": {"TagsList": [f[1] for f in forms], "hierarchicalSubject": [f[1] for f in forms],
+                  "subject": list(dict.fromkeys(f[0] for f in forms))},
+    }
+
+
+def _write_file(path: Path, data: bytes) -> tuple[int, str]:
+    """Atomic replace without the per-file folder fsync (done once per batch); (mtime_ns, sha256)."""
+    tmp = fsutil.temp_path_for(path)
+    try:
+        with open(tmp, "wb") as f:
+            f.write(data)
+            f.flush()
+            os.fsync(f.fileno())
+        os.replace(tmp, path)
+    except BaseException:
+        with contextlib.suppress(OSError):
+            os.unlink(tmp)
+        raise
+    return os.stat(path).st_mtime_ns, hashlib.sha256(data).hexdigest()
+
+
+def _packet(lib: Library, m: metadata.FrameMeta, existing: Path) -> bytes:
+    base = None
+    if existing.is_file():
+        base, _raw = xmpio.load_sidecar(existing)
+    return _PADDING_RE.sub(rb"\n\1", xmpio.encode(metadata.xmp_values(m), base))
+
+
+def write_sidecars(lib: Library, ids: Sequence[int], *, dry_run: bool = False) -> XmpReport:
+    """Write (merge) the sidecar of each frame; a sidecar that cannot be parsed is left as it is."""
+    report = XmpReport()
+    db = lib.db()
+    try:
+        rows = xmpstate.frames_for_sidecars(db.conn, ids)
+        states = xmpstate.sidecar_states(db.conn, ids)
+        records, dirs = [], set()
+        for row in rows:
+            scan = lib.resolve(row["path"])
+            prev = states.get(row["id"], {})
+            target = lib.resolve(prev["path"]) if prev.get("path") else sidecar_path(scan, lib.settings.xmp_sidecar_name)
+            m = _meta(lib, row)
+            try:
+                data = _packet(lib, m, target)
+                if target.is_file() and target.read_bytes() == data:
+                    report.unchanged += 1
+                    if prev.get("sha256") == hashlib.sha256(data).hexdigest():
+                        continue
+                    mtime, sha = target.stat().st_mtime_ns, hashlib.sha256(data).hexdigest()
+                elif dry_run:
+                    report.written += 1
+                    continue
+                else:
+                    mtime, sha = _write_file(target, data)
+                    dirs.add(target.parent)
+                    report.written += 1
+            except xmpio.XmpError as e:
+                report.failed.append({"file": str(target), "error": str(e)})
+                continue
+            except OSError as e:
+                report.failed.append({"file": str(target), "error": f"{target}: cannot be written "
+                                      f"({e.strerror or e}); check permissions and free space."})
+                continue
+            records.append({"frame_id": row["id"], "path": lib.rel(target), "mtime_ns": mtime, "sha256": sha,
+                            "synced": _synced(m)})
+        for d in dirs:
+            fsutil.fsync_dir(d)
+        if records and not dry_run:
+            with transaction(db) as conn:
+                xmpstate.record_sidecars(conn, records, _now())
+    finally:
+        db.conn.close()
+    return report
+
+
+def sync_sidecars(lib: Library, ids: Sequence[int]) -> XmpReport | None:
+    """After a curation change: rewrite these frames' sidecars when `[xmp] sidecars = "auto"`."""
+    if lib.settings.xmp_sidecars != "auto" or not ids:
+        return None
+    report = write_sidecars(lib, ids)
+    for f in report.failed:
+        log.warning("%s", f["error"])
+    return report
+
+
+@contextlib.contextmanager
+def kept_in_step(lib: Library, db, compiled) -> Iterator[None]:  # noqa: ANN001 - Catalog, Compiled
+    """Around a query-driven curation change: the matched frames' sidecars follow (auto mode)."""
+    if lib.settings.xmp_sidecars != "auto":
+        yield
+        return
+    from filmflow.catalog.curation import frame_ids
+
+    ids = list(frame_ids(db, compiled))  # before the change: it may un-match them
+    yield
+    sync_sidecars(lib, ids)
+
+
+def sync_roll(lib: Library, code: str) -> XmpReport | None:
+    """After a roll edit: every frame of the roll carries the new film data."""
+    if lib.settings.xmp_sidecars != "auto":
+        return None
+    db = lib.db()
+    try:
+        row = db.conn.execute("SELECT id FROM rolls WHERE code = ?", (code,)).fetchone()
+        ids = xmpstate.frame_ids_of_roll(db.conn, row[0]) if row else []
+    finally:
+        db.conn.close()
+    return sync_sidecars(lib, ids)
+
+
+def sync_refs(lib: Library, refs: Sequence[str]) -> XmpReport | None:
+    """After a change named by frame refs (`project caption NAME R042/12 ...`)."""
+    if lib.settings.xmp_sidecars != "auto":
+        return None
+    db = lib.db()
+    try:
+        ids = xmpstate.frame_ids_by_refs(db.conn, [tuple(r.split("/", 1)) for r in refs if "/" in r])
+    finally:
+        db.conn.close()
+    return sync_sidecars(lib, ids)
