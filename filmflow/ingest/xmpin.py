@@ -1,0 +1,167 @@
+"""Ingest's XMP step: a sidecar beside a scan and XMP/IPTC embedded in it give the frame's
+rating, reject, pick, keywords (hierarchy kept), title and caption (origin `xmp`), and the
+sidecar is archived beside its scan (verified copy; in move mode the inbox copy goes after).
+
+Runs after the frames are committed, so a crash before it is caught up on the next run
+(frames of the roll without an xmp_sidecars row). A sidecar that cannot be read is a
+warning naming it: the scan is ingested all the same, and the sidecar is still archived
+(it is the user's file). `IMG.xmp` is taken only when no other scan shares the stem.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import logging
+import os
+from pathlib import Path
+from typing import Any
+
+from filmflow import fsutil, xmpio
+from filmflow.catalog import xmpstate
+from filmflow.catalog.db import transaction
+from filmflow.catalog.models import IngestMode
+from filmflow.errors import FilmflowError
+from filmflow.library import Library
+
+log = logging.getLogger(__name__)
+
+
+def find_sidecar(scan: Path, names: dict[str, list[str]]) -> Path | None:
+    """The sidecar of `scan` among its folder's `names` (lowercased stem -> names), or None.
+
+    'IMG.jpg.xmp' first (darktable, digiKam), then 'IMG.xmp' (Lightroom, digiKam's
+    compatible mode) unless another scan in the folder has the stem 'IMG' (ambiguous).
+    """
+    low = scan.name.lower()
+    for n in names.get(low, ()):
+        if n.lower() == low + ".xmp":
+            return scan.with_name(n)
+    stem = scan.stem.lower()
+    lr = [n for n in names.get(stem, ()) if n.lower() == stem + ".xmp"]
+    if lr:
+        scans = [n for n in names.get("\0scans", ()) if Path(n).stem.lower() == stem]
+        if len(scans) > 1:
+            log.warning("%s: belongs to one of %s, not guessing which; rename it to <file name>.xmp",
+                        scan.with_name(lr[0]), ", ".join(sorted(scans)))
+            return None
+        return scan.with_name(lr[0])
+    return None
+
+
+def _folder_names(folder: Path) -> dict[str, list[str]]:
+    out: dict[str, list[str]] = {}
+    try:
+        entries = os.listdir(folder)
+    except OSError:
+        return out
+    for n in entries:
+        if n.lower().endswith(".xmp"):
+            out.setdefault(n[:-4].lower(), []).append(n)
+        else:
+            out.setdefault("\0scans", []).append(n)
+    return out
+
+
+def _read(sidecar: Path | None, archived: Path) -> tuple[xmpio.XmpCuration | None, list[str], bool]:
+    """Curation from the embedded XMP, overlaid by the sidecar's; warnings; whether the sidecar parsed."""
+    warnings: list[str] = []
+    ok = sidecar is not None
+    fields: dict[str, Any] = {}
+    lists: dict[str, Any] = {}
+    try:
+        xd = xmpio.read_embedded(archived)
+        if xd is not None:
+            cur = xmpio.read_curation(xd)
+            fields.update(cur.fields())
+            lists = cur.tag_lists
+    except xmpio.XmpError as e:
+        warnings.append(str(e))
+    if sidecar is not None:
+        try:
+            xd, _raw = xmpio.load_sidecar(sidecar)
+            cur = xmpio.read_curation(xd)
+            fields.update(cur.fields())
+            lists = cur.tag_lists
+        except xmpio.XmpError as e:
+            warnings.append(f"{e} The scan was ingested without it.")
+            ok = False
+    if not fields:
+        return None, warnings, ok
+    return xmpio.XmpCuration(**fields, tag_lists=lists), warnings, ok
+
+
+def _archive(lib: Library, mode: IngestMode, sidecar: Path, scan_dest: Path) -> Path | None:
+    """Verified copy beside the archived scan, named `<file name>.xmp`; the archived path."""
+    if mode is IngestMode.IN_PLACE:
+        return sidecar
+    from filmflow.sidecars import sidecar_path
+
+    target = sidecar_path(scan_dest, lib.settings.xmp_sidecar_name)
+    sha = fsutil.sha256_file(sidecar)
+    if target.exists() and fsutil.sha256_file(target) != sha:
+        target = target.with_name(f"{target.stem}-{sha[:8]}.xmp")
+    fsutil.copy_verified(sidecar, target, expect_sha=sha)
+    return target
+
+
+def take_xmp(lib: Library, plan, rows: list, db) -> None:  # noqa: ANN001 - IngestPlan, Catalog
+    """Read and archive sidecars for the frames just committed (and ones a crash left without)."""
+    todo: list[tuple[Path, Path, str]] = []  # source, archived scan, sha
+    for f, r in rows:
+        todo.append((f.src, Path(r["dest"]) if r.get("dest") else f.src, r["sha"]))
+    for f in plan.files:
+        if f.already is not None and str(f.already.get("ref", "")).startswith(f"{plan.code}/"):
+            todo.append((f.src, lib.resolve(f.already["path"]), f.already["sha256"]))
+    if not todo:
+        return
+    ids = xmpstate.frame_ids_with_sha(db.conn, [sha for _, _, sha in todo])
+    states = xmpstate.sidecar_states(db.conn, list(ids.values()))
+    folders: dict[Path, dict[str, list[str]]] = {}
+    updates, records, remove = [], [], []
+    for src, dest, sha in todo:
+        fid = ids.get(sha)
+        if fid is None or fid in states:
+            continue
+        names = folders.setdefault(src.parent, _folder_names(src.parent))
+        sidecar = find_sidecar(src, names)
+        cur, warnings, sidecar_ok = _read(sidecar, dest)
+        for w in warnings:
+            log.warning("%s", w)
+        archived = None
+        if sidecar is not None:
+            try:
+                archived = _archive(lib, plan.mode, sidecar, dest)
+                if plan.mode is IngestMode.MOVE and archived != sidecar and plan.extracted is None:
+                    remove.append(sidecar)
+            except (OSError, FilmflowError) as e:
+                log.warning("%s: not archived (%s); it stays where it is", sidecar, e)
+        fields = cur.fields() if cur else {}
+        if fields:
+            updates.append((fid, fields))
+        if fields or archived is not None:
+            st = archived.stat() if archived is not None and sidecar_ok else None
+            records.append({
+                "frame_id": fid, "path": lib.rel(archived) if archived is not None else None,
+                "mtime_ns": st.st_mtime_ns if st else None,
+                "sha256": fsutil.sha256_file(archived) if st else None,
+                "lists": {k: list(v) for k, v in (cur.tag_lists if cur else {}).items()},
+                "title": fields.get("title"), "origin": "xmp" if fields else None})
+    if updates or records:
+        from filmflow.sidecars import _meta, _synced
+
+        with transaction(db) as conn:
+            for fid, fields in updates:
+                xmpstate.set_frame_curation(conn, fid, fields)
+            now = {r["id"]: r for r in xmpstate.frames_for_sidecars(conn, [r["frame_id"] for r in records])}
+            for rec in records:  # what both sides hold now, for `xmp read` later
+                rec["synced"] = {**_synced(_meta(lib, now[rec["frame_id"]])), "lists": rec.pop("lists")}
+            xmpstate.record_sidecars(conn, records, _now())
+    for p in remove:
+        with contextlib.suppress(OSError):
+            p.unlink()
+
+
+def _now() -> str:
+    from filmflow.catalog.rolls import now
+
+    return now()
