@@ -87,20 +87,44 @@ def _synced(m: metadata.FrameMeta) -> dict[str, Any]:
     }
 
 
-def _write_file(path: Path, data: bytes) -> tuple[int, str]:
-    """Atomic replace without the per-file folder fsync (done once per batch); (mtime_ns, sha256)."""
-    tmp = fsutil.temp_path_for(path)
-    try:
-        with open(tmp, "wb") as f:
-            f.write(data)
-            f.flush()
-            os.fsync(f.fileno())
-        os.replace(tmp, path)
-    except BaseException:
+def _write_batch(files: list[tuple[Path, bytes]]) -> list[tuple[int, str] | OSError]:
+    """Atomically replace each file; (mtime_ns, sha256) or the OSError, in order.
+
+    Temp files first, one os.sync() for all of them, then the renames, then one fsync per
+    folder: every sidecar is the old one or the whole new one after a crash, at one flush
+    per batch instead of one per file (3.5 ms each here). Leftover temps are ours
+    (fsutil.clean_temp_files).
+    """
+    temps: list[tuple[Path, Path, bytes] | OSError] = []
+    for path, data in files:
+        tmp = fsutil.temp_path_for(path)
+        try:
+            with open(tmp, "wb") as f:
+                f.write(data)
+            temps.append((tmp, path, data))
+        except OSError as e:
+            with contextlib.suppress(OSError):
+                os.unlink(tmp)
+            temps.append(e)
+    if any(not isinstance(t, OSError) for t in temps):
+        os.sync()
+    out: list[tuple[int, str] | OSError] = []
+    for t in temps:
+        if isinstance(t, OSError):
+            out.append(t)
+            continue
+        tmp, path, data = t
+        try:
+            os.replace(tmp, path)
+            out.append((os.stat(path).st_mtime_ns, hashlib.sha256(data).hexdigest()))
+        except OSError as e:
+            with contextlib.suppress(OSError):
+                os.unlink(tmp)
+            out.append(e)
+    for d in {path.parent for path, _ in files}:
         with contextlib.suppress(OSError):
-            os.unlink(tmp)
-        raise
-    return os.stat(path).st_mtime_ns, hashlib.sha256(data).hexdigest()
+            fsutil.fsync_dir(d)
+    return out
 
 
 def _packet(lib: Library, m: metadata.FrameMeta, existing: Path) -> bytes:
@@ -117,43 +141,48 @@ def write_sidecars(lib: Library, ids: Sequence[int], *, dry_run: bool = False) -
     try:
         rows = xmpstate.frames_for_sidecars(db.conn, ids)
         states = xmpstate.sidecar_states(db.conn, ids)
-        records, dirs = [], set()
+        records, pending = [], []
         for row in rows:
-            scan = lib.resolve(row["path"])
             prev = states.get(row["id"], {})
-            target = lib.resolve(prev["path"]) if prev.get("path") else sidecar_path(scan, lib.settings.xmp_sidecar_name)
+            target = lib.resolve(prev["path"]) if prev.get("path") else sidecar_path(
+                lib.resolve(row["path"]), lib.settings.xmp_sidecar_name)
             m = _meta(lib, row)
             try:
                 data = _packet(lib, m, target)
-                if target.is_file() and target.read_bytes() == data:
-                    report.unchanged += 1
-                    if prev.get("sha256") == hashlib.sha256(data).hexdigest():
-                        continue
-                    mtime, sha = target.stat().st_mtime_ns, hashlib.sha256(data).hexdigest()
-                elif dry_run:
-                    report.written += 1
-                    continue
-                else:
-                    mtime, sha = _write_file(target, data)
-                    dirs.add(target.parent)
-                    report.written += 1
+                same = target.is_file() and target.read_bytes() == data
             except xmpio.XmpError as e:
                 report.failed.append({"file": str(target), "error": str(e)})
                 continue
             except OSError as e:
-                report.failed.append({"file": str(target), "error": f"{target}: cannot be written "
-                                      f"({e.strerror or e}); check permissions and free space."})
+                report.failed.append({"file": str(target), "error": _os_error(target, e)})
                 continue
-            records.append({"frame_id": row["id"], "path": lib.rel(target), "mtime_ns": mtime, "sha256": sha,
-                            "synced": _synced(m)})
-        for d in dirs:
-            fsutil.fsync_dir(d)
-        if records and not dry_run:
+            rec = {"frame_id": row["id"], "path": lib.rel(target), "synced": _synced(m)}
+            sha = hashlib.sha256(data).hexdigest()
+            if same:
+                report.unchanged += 1
+                if prev.get("sha256") != sha or prev.get("mtime_ns") != target.stat().st_mtime_ns:
+                    records.append({**rec, "mtime_ns": target.stat().st_mtime_ns, "sha256": sha})
+            else:
+                pending.append((target, data, rec))
+        if dry_run:
+            report.written = len(pending)
+            return report
+        for (target, _data, rec), res in zip(pending, _write_batch([(t, d) for t, d, _ in pending])):
+            if isinstance(res, OSError):
+                report.failed.append({"file": str(target), "error": _os_error(target, res)})
+                continue
+            report.written += 1
+            records.append({**rec, "mtime_ns": res[0], "sha256": res[1]})
+        if records:
             with transaction(db) as conn:
                 xmpstate.record_sidecars(conn, records, _now())
     finally:
         db.conn.close()
     return report
+
+
+def _os_error(path: Path, e: OSError) -> str:
+    return f"{path}: cannot be written ({e.strerror or e}); check permissions and free space."
 
 
 def sync_sidecars(lib: Library, ids: Sequence[int]) -> XmpReport | None:

@@ -20,7 +20,8 @@ from filmflow.metadata import MANAGED_XMP, exiv2_module
 
 log = logging.getLogger(__name__)
 
-MAX_SIDECAR_BYTES = 8 << 20  # darktable history stacks run to a few hundred kB
+MAX_SIDECAR_BYTES = 8 << 20
+_MANAGED = frozenset(MANAGED_XMP)  # darktable history stacks run to a few hundred kB
 
 
 class XmpError(FilmflowError):
@@ -76,10 +77,8 @@ def decode(data: bytes, name: str):  # noqa: ANN201 - exiv2.XmpData
     try:
         img = exiv2.ImageFactory.open(text.encode("utf-8"))
         img.readMetadata()
-        xd = img.xmpData()
-        packet = xd  # keep img alive while copying
         out = exiv2.XmpData()
-        for d in packet:
+        for d in img.xmpData():  # a copy that outlives `img`
             out.add(d)
         return out
     except exiv2.Exiv2Error as e:
@@ -101,21 +100,14 @@ def _set(xd, key: str, value: Any) -> None:  # noqa: ANN001
         xd[key] = str(value)
 
 
-def _delete(xd, key: str) -> None:  # noqa: ANN001
-    exiv2 = exiv2_module()
-    while True:
-        it = xd.findKey(exiv2.XmpKey(key))
-        if it == xd.end():
-            return
-        xd.erase(it)
-
-
 def encode(values: dict[str, Any], base=None, *, wrapper: bool = True) -> bytes:  # noqa: ANN001
     """A packet holding `values` (metadata.xmp_values) merged over `base` XmpData (kept otherwise)."""
     exiv2 = exiv2_module()
-    xd = base if base is not None else exiv2.XmpData()
-    for key in MANAGED_XMP:
-        _delete(xd, key)
+    xd = exiv2.XmpData()
+    if base is not None:
+        for d in base:
+            if d.key() not in _MANAGED:
+                xd.add(d)
     for key, value in values.items():
         _set(xd, key, value)
     flags = exiv2.XmpParser.XmpFormatFlags

@@ -11,6 +11,7 @@ warning naming it: the scan is ingested all the same, and the sidecar is still a
 from __future__ import annotations
 
 import contextlib
+import hashlib
 import logging
 import os
 from pathlib import Path
@@ -62,10 +63,10 @@ def _folder_names(folder: Path) -> dict[str, list[str]]:
     return out
 
 
-def _read(sidecar: Path | None, archived: Path) -> tuple[xmpio.XmpCuration | None, list[str], bool]:
-    """Curation from the embedded XMP, overlaid by the sidecar's; warnings; whether the sidecar parsed."""
+def _read(sidecar: Path | None, archived: Path) -> tuple[xmpio.XmpCuration | None, list[str], bytes | None]:
+    """Curation from the embedded XMP, overlaid by the sidecar's; warnings; the sidecar's bytes if it parsed."""
     warnings: list[str] = []
-    ok = sidecar is not None
+    raw = None
     fields: dict[str, Any] = {}
     lists: dict[str, Any] = {}
     try:
@@ -78,77 +79,113 @@ def _read(sidecar: Path | None, archived: Path) -> tuple[xmpio.XmpCuration | Non
         warnings.append(str(e))
     if sidecar is not None:
         try:
-            xd, _raw = xmpio.load_sidecar(sidecar)
+            xd, raw = xmpio.load_sidecar(sidecar)
             cur = xmpio.read_curation(xd)
             fields.update(cur.fields())
             lists = cur.tag_lists
         except xmpio.XmpError as e:
             warnings.append(f"{e} The scan was ingested without it.")
-            ok = False
+            raw = None
     if not fields:
-        return None, warnings, ok
-    return xmpio.XmpCuration(**fields, tag_lists=lists), warnings, ok
+        return None, warnings, raw
+    return xmpio.XmpCuration(**fields, tag_lists=lists), warnings, raw
 
 
-def _archive(lib: Library, mode: IngestMode, sidecar: Path, scan_dest: Path) -> Path | None:
-    """Verified copy beside the archived scan, named `<file name>.xmp`; the archived path."""
-    if mode is IngestMode.IN_PLACE:
-        return sidecar
-    from filmflow.sidecars import sidecar_path
+def _archive_batch(todo: list[tuple[Path, Path, bytes | None]]) -> dict[Path, Path]:
+    """Copy sidecars beside their archived scans, never replacing a different file.
 
-    target = sidecar_path(scan_dest, lib.settings.xmp_sidecar_name)
-    sha = fsutil.sha256_file(sidecar)
-    if target.exists() and fsutil.sha256_file(target) != sha:
-        target = target.with_name(f"{target.stem}-{sha[:8]}.xmp")
-    fsutil.copy_verified(sidecar, target, expect_sha=sha)
-    return target
+    Parsed ones (bytes in hand) go as temp files, one os.sync() for all, then a hard link to
+    the final name (refused if taken by other bytes: `<stem>-<sha8>.xmp` then); others
+    (malformed, huge) through fsutil.copy_verified. Returns source -> archived path.
+    """
+    done: dict[Path, Path] = {}
+    temps = []
+    for src, target, data in todo:
+        try:
+            if data is None:
+                sha = fsutil.sha256_file(src)
+                if target.exists() and fsutil.sha256_file(target) != sha:
+                    target = target.with_name(f"{target.stem}-{sha[:8]}.xmp")
+                fsutil.copy_verified(src, target, expect_sha=sha)
+                done[src] = target
+                continue
+            tmp = fsutil.temp_path_for(target)
+            with open(tmp, "wb") as f:
+                f.write(data)
+            temps.append((src, target, tmp, hashlib.sha256(data).hexdigest()))
+        except (OSError, FilmflowError) as e:
+            log.warning("%s: not archived (%s); it stays where it is", src, e)
+    if temps:
+        os.sync()
+    for src, target, tmp, sha in temps:
+        try:
+            for cand in (target, target.with_name(f"{target.stem}-{sha[:8]}.xmp")):
+                try:
+                    os.link(tmp, cand)
+                except FileExistsError:
+                    if fsutil.sha256_file(cand) != sha:
+                        continue
+                done[src] = cand
+                break
+        except OSError as e:
+            log.warning("%s: not archived (%s); it stays where it is", src, e)
+        finally:
+            with contextlib.suppress(OSError):
+                os.unlink(tmp)
+    for d in {t.parent for t in done.values()}:
+        fsutil.fsync_dir(d)
+    return done
+
+
+def _todo(lib: Library, plan, rows: list) -> list[tuple[Path, Path, str]]:  # noqa: ANN001
+    """(source, archived scan, sha) for frames just committed and this roll's earlier ones."""
+    todo = [(f.src, Path(r["dest"]) if r.get("dest") else f.src, r["sha"]) for f, r in rows]
+    for f in plan.files:
+        if f.already is not None and str(f.already.get("ref", "")).startswith(f"{plan.code}/"):
+            todo.append((f.src, lib.resolve(f.already["path"]), f.already["sha256"]))
+    return todo
 
 
 def take_xmp(lib: Library, plan, rows: list, db) -> None:  # noqa: ANN001 - IngestPlan, Catalog
     """Read and archive sidecars for the frames just committed (and ones a crash left without)."""
-    todo: list[tuple[Path, Path, str]] = []  # source, archived scan, sha
-    for f, r in rows:
-        todo.append((f.src, Path(r["dest"]) if r.get("dest") else f.src, r["sha"]))
-    for f in plan.files:
-        if f.already is not None and str(f.already.get("ref", "")).startswith(f"{plan.code}/"):
-            todo.append((f.src, lib.resolve(f.already["path"]), f.already["sha256"]))
+    from filmflow.sidecars import _meta, _synced, sidecar_path
+
+    todo = _todo(lib, plan, rows)
     if not todo:
         return
     ids = xmpstate.frame_ids_with_sha(db.conn, [sha for _, _, sha in todo])
     states = xmpstate.sidecar_states(db.conn, list(ids.values()))
     folders: dict[Path, dict[str, list[str]]] = {}
-    updates, records, remove = [], [], []
+    found = []
     for src, dest, sha in todo:
         fid = ids.get(sha)
         if fid is None or fid in states:
             continue
-        names = folders.setdefault(src.parent, _folder_names(src.parent))
-        sidecar = find_sidecar(src, names)
-        cur, warnings, sidecar_ok = _read(sidecar, dest)
+        sidecar = find_sidecar(src, folders.setdefault(src.parent, _folder_names(src.parent)))
+        cur, warnings, raw = _read(sidecar, dest)
         for w in warnings:
             log.warning("%s", w)
-        archived = None
-        if sidecar is not None:
-            try:
-                archived = _archive(lib, plan.mode, sidecar, dest)
-                if plan.mode is IngestMode.MOVE and archived != sidecar and plan.extracted is None:
-                    remove.append(sidecar)
-            except (OSError, FilmflowError) as e:
-                log.warning("%s: not archived (%s); it stays where it is", sidecar, e)
+        found.append((fid, sidecar, dest, cur, raw))
+    in_place = plan.mode is IngestMode.IN_PLACE
+    archived = {} if in_place else _archive_batch(
+        [(sc, sidecar_path(dest, lib.settings.xmp_sidecar_name), raw) for _f, sc, dest, _c, raw in found if sc])
+    updates, records, remove = [], [], []
+    for fid, sidecar, _dest, cur, raw in found:
+        kept = sidecar if in_place else archived.get(sidecar)
+        if kept is not None and plan.mode is IngestMode.MOVE and plan.extracted is None:
+            remove.append(sidecar)
         fields = cur.fields() if cur else {}
         if fields:
             updates.append((fid, fields))
-        if fields or archived is not None:
-            st = archived.stat() if archived is not None and sidecar_ok else None
+        if fields or kept is not None:
+            st = kept.stat() if kept is not None and raw is not None else None
             records.append({
-                "frame_id": fid, "path": lib.rel(archived) if archived is not None else None,
+                "frame_id": fid, "path": lib.rel(kept) if kept is not None else None,
                 "mtime_ns": st.st_mtime_ns if st else None,
-                "sha256": fsutil.sha256_file(archived) if st else None,
+                "sha256": hashlib.sha256(raw).hexdigest() if st and raw is not None else None,
                 "lists": {k: list(v) for k, v in (cur.tag_lists if cur else {}).items()},
                 "title": fields.get("title"), "origin": "xmp" if fields else None})
-    if updates or records:
-        from filmflow.sidecars import _meta, _synced
-
+    if records:
         with transaction(db) as conn:
             for fid, fields in updates:
                 xmpstate.set_frame_curation(conn, fid, fields)
