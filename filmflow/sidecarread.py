@@ -75,61 +75,63 @@ def _decide(ref: str, catalog: dict[str, Any], side: dict[str, Any], base: dict[
     return take, catalog_won
 
 
+def _read_one(lib: Library, row: dict[str, Any], state: dict[str, Any] | None, report: XmpReport):  # noqa: ANN202
+    """(fields to take, record, catalog won) for one frame; None when its sidecar has no news."""
+    path = lib.resolve(state["path"]) if state and state.get("path") else sidecar_path(
+        lib.resolve(row["path"]), lib.settings.xmp_sidecar_name)
+    try:
+        st = path.stat()
+    except OSError:
+        return None
+    if state and state.get("mtime_ns") == st.st_mtime_ns:
+        report.unchanged += 1
+        return None
+    try:
+        xd, raw = xmpio.load_sidecar(path)
+    except xmpio.XmpError as e:
+        report.failed.append({"file": str(path), "error": str(e)})
+        return None
+    record = {"frame_id": row["id"], "path": lib.rel(path), "mtime_ns": st.st_mtime_ns,
+              "sha256": hashlib.sha256(raw).hexdigest()}
+    if state and state.get("sha256") == record["sha256"]:  # touched, not changed
+        report.unchanged += 1
+        return {}, {**record, "synced": state["synced"]}, False
+    base = state["synced"] if state and state.get("synced") else None
+    cur = xmpio.read_curation(xd, {k: tuple(v) for k, v in (base or {}).get("lists", {}).items()})
+    m = _meta(lib, row)
+    catalog = {"rating": m.rating, "pick": m.pick, "tags": list(m.tags), "caption": m.caption, "title": m.title}
+    changed_at = (state or {}).get("changed_at") or (state or {}).get("synced_at") or ""
+    take, catalog_won = _decide(m.ref, catalog, _side_values(cur, base or {}), base,
+                                _mtime_iso(st.st_mtime_ns) >= changed_at, report)
+    for f, v in take.items():
+        report.changes.append({"ref": m.ref, "field": f, "old": catalog.get(f), "new": v})
+    merged = {k: (tuple(v) if k == "tags" else v) for k, v in {**catalog, **take}.items()}
+    record["synced"] = {**_synced(dataclasses.replace(m, **merged)),
+                        "lists": {k: list(v) for k, v in cur.tag_lists.items()}}
+    return take, record, catalog_won
+
+
 def read_sidecars(lib: Library, ids: Sequence[int], *, dry_run: bool = False) -> XmpReport:
     """Take in sidecar changes for these frames (see the module docstring)."""
     report = XmpReport()
     db = lib.db()
     rewrite: list[int] = []
     try:
-        rows = xmpstate.frames_for_sidecars(db.conn, ids)
         states = xmpstate.sidecar_states(db.conn, ids)
         updates: list[tuple[int, dict[str, Any]]] = []
         records = []
-        for row in rows:
-            state = states.get(row["id"])
-            scan = lib.resolve(row["path"])
-            path = lib.resolve(state["path"]) if state and state.get("path") else sidecar_path(
-                scan, lib.settings.xmp_sidecar_name)
-            try:
-                st = path.stat()
-            except OSError:
+        for row in xmpstate.frames_for_sidecars(db.conn, ids):
+            got = _read_one(lib, row, states.get(row["id"]), report)
+            if got is None:
                 continue
-            if state and state.get("mtime_ns") == st.st_mtime_ns:
-                report.unchanged += 1
-                continue
-            try:
-                xd, raw = xmpio.load_sidecar(path)
-                sha = hashlib.sha256(raw).hexdigest()
-                if state and state.get("sha256") == sha:
-                    report.unchanged += 1
-                    records.append({"frame_id": row["id"], "path": lib.rel(path), "mtime_ns": st.st_mtime_ns,
-                                    "sha256": sha, "synced": state["synced"]})
-                    continue
-                base = state["synced"] if state and state.get("synced") else None
-                cur = xmpio.read_curation(xd, {k: tuple(v) for k, v in (base or {}).get("lists", {}).items()})
-            except xmpio.XmpError as e:
-                report.failed.append({"file": str(path), "error": str(e)})
-                continue
-            m = _meta(lib, row)
-            catalog = {"rating": m.rating, "pick": m.pick, "tags": list(m.tags), "caption": m.caption,
-                       "title": m.title}
-            changed_at = (state or {}).get("changed_at") or (state or {}).get("synced_at") or ""
-            side = _side_values(cur, base or {})
-            take, catalog_won = _decide(m.ref, catalog, side, base, _mtime_iso(st.st_mtime_ns) >= changed_at, report)
-            for f, v in take.items():
-                report.changes.append({"ref": m.ref, "field": f, "old": catalog.get(f), "new": v})
+            take, record, catalog_won = got
+            records.append(record)
             if take:
                 report.read += 1
                 updates.append((row["id"], take))
-            merged = {**catalog, **take}
-            synced = _synced(dataclasses.replace(m, **{k: (tuple(v) if k == "tags" else v)
-                                                        for k, v in merged.items()}))
-            synced["lists"] = {k: list(v) for k, v in cur.tag_lists.items()}
-            records.append({"frame_id": row["id"], "path": lib.rel(path), "mtime_ns": st.st_mtime_ns,
-                            "sha256": sha, "synced": synced})
             if catalog_won:
                 rewrite.append(row["id"])
-        if not dry_run and (updates or records):
+        if not dry_run and records:
             with transaction(db) as conn:
                 for fid, take in updates:
                     xmpstate.set_frame_curation(conn, fid, take)

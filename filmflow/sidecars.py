@@ -189,7 +189,13 @@ def sync_sidecars(lib: Library, ids: Sequence[int]) -> XmpReport | None:
     """After a curation change: rewrite these frames' sidecars when `[xmp] sidecars = "auto"`."""
     if lib.settings.xmp_sidecars != "auto" or not ids:
         return None
+    from filmflow.sidecarread import read_sidecars
+
+    # what another program changed since our last write comes in first (the change just
+    # made is newer, so it wins its field), then nothing of theirs is overwritten
+    taken = read_sidecars(lib, ids)
     report = write_sidecars(lib, ids)
+    report.failed = taken.failed + [f for f in report.failed if f not in taken.failed]
     for f in report.failed:
         log.warning("%s", f["error"])
     return report

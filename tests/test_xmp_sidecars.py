@@ -189,3 +189,16 @@ def test_unparsable_sidecar_is_reported_and_left_alone(tmp_path):
     assert out["written"] == 2 and len(out["failed"]) == 1 and "R042_0001.jpg.xmp" in out["failed"][0]["file"]
     assert _sidecar(lib, 1).read_bytes() == bad
     assert "Traceback" not in r.stderr
+
+
+def test_auto_write_takes_in_another_programs_change_first(tmp_path):
+    lib, cli = _library(tmp_path, sidecars='"auto"')
+    sc = _sidecar(lib, 1)
+    text = sc.read_text(encoding="utf-8").replace('xmp:Rating="0"', 'xmp:Rating="2" xmp:Label="Blue"')
+    sc.write_text(text, encoding="utf-8")
+    _bump_mtime(sc, -60)  # darktable, a minute ago
+    cli("tag", "add", "print", "R042/1")  # the change made now in filmflow
+    f = _frame(cli, "R042/1")
+    assert f["rating"] == 2 and f["tags"] == ["print"]  # darktable's stars kept, our tag added
+    after = sc.read_bytes()
+    assert b'xmp:Rating="2"' in after and b"<rdf:li>print</rdf:li>" in after and b'xmp:Label="Blue"' in after
