@@ -105,3 +105,35 @@ def test_malformed_sidecar_is_a_warning_and_the_scan_is_ingested(tmp_path, cli, 
     f = _frames(cli)
     assert f["R042/1"]["rating"] == 0 and f["R042/2"]["rating"] == 3
     assert cli.json("verify")["unknown"] == []
+
+
+def test_iptc_keywords_and_caption_are_read(tmp_path, cli):
+    import exiv2
+
+    src = tmp_path / "in" / "2024-10-05 HP5 R042"
+    src.mkdir(parents=True)
+    Image.new("RGB", (120, 80), (90, 100, 110)).save(src / "R042_0001.jpg", quality=90)
+    img = exiv2.ImageFactory.open(str(src / "R042_0001.jpg"))
+    img.readMetadata()
+    iptc = img.iptcData()
+    for word in ("sea", "Busan"):
+        v = exiv2.Value.create(exiv2.TypeId.string)
+        v.read(word)
+        iptc.add(exiv2.IptcKey("Iptc.Application2.Keywords"), v)
+    iptc["Iptc.Application2.Caption"] = "바다"
+    img.writeMetadata()
+    cli("ingest", src)
+    f = _frames(cli)["R042/1"]
+    assert (sorted(f["tags"]), f["caption"]) == (["Busan", "sea"], "바다")
+
+
+def test_darktable_duplicate_sidecars_travel_with_their_scan(tmp_path, cli):
+    src = _folder(tmp_path, 1)
+    (src / "R042_0001.jpg.xmp").write_bytes(xmpgen.darktable(rating=3))
+    (src / "R042_0001_01.jpg.xmp").write_bytes(xmpgen.darktable(rating=5))
+    out = cli.json("ingest", src, "--mode", "move")
+    assert out[0]["added"] == 1
+    assert sorted(p.name for p in cli.lib.archive.rglob("*.xmp")) == ["R042_0001.jpg.xmp", "R042_0001_01.jpg.xmp"]
+    assert _frames(cli)["R042/1"]["rating"] == 3  # the duplicate is not another frame, nor read
+    assert not src.exists()  # nothing orphaned in the inbox
+    assert cli.json("verify")["unknown"] == []

@@ -49,6 +49,17 @@ def find_sidecar(scan: Path, names: dict[str, list[str]]) -> Path | None:
     return None
 
 
+def find_duplicates(scan: Path, names: dict[str, list[str]]) -> list[Path]:
+    """darktable's duplicate sidecars of `scan`: 'IMG_01.jpg.xmp', 'IMG_02.jpg.xmp' (same scan, not frames)."""
+    out = []
+    for key, found in names.items():
+        if key.startswith(scan.stem.lower() + "_") and key.endswith(scan.suffix.lower()):
+            middle = key[len(scan.stem) + 1:len(key) - len(scan.suffix)]
+            if len(middle) == 2 and middle.isdigit():
+                out += [scan.with_name(n) for n in found if n.lower() == key + ".xmp"]
+    return sorted(out)
+
+
 def _folder_names(folder: Path) -> dict[str, list[str]]:
     out: dict[str, list[str]] = {}
     try:
@@ -167,9 +178,14 @@ def take_xmp(lib: Library, plan, rows: list, db) -> None:  # noqa: ANN001 - Inge
             log.warning("%s", w)
         found.append((fid, sidecar, dest, cur, raw))
     in_place = plan.mode is IngestMode.IN_PLACE
-    archived = {} if in_place else _archive_batch(
-        [(sc, sidecar_path(dest, lib.settings.xmp_sidecar_name), raw) for _f, sc, dest, _c, raw in found if sc])
+    copies = [(sc, sidecar_path(dest, lib.settings.xmp_sidecar_name), raw) for _f, sc, dest, _c, raw in found if sc]
+    dups = [(d, dest.with_name(dest.stem + d.name[len(src.stem):]), None)
+            for src, dest, _sha in todo
+            for d in find_duplicates(src, folders.get(src.parent, {}))]  # kept with the scan, not read
+    archived = {} if in_place else _archive_batch(copies + dups)
     updates, records, remove = [], [], []
+    if plan.mode is IngestMode.MOVE and plan.extracted is None:
+        remove += [d for d, _t, _r in dups if d in archived]
     for fid, sidecar, _dest, cur, raw in found:
         kept = sidecar if in_place else archived.get(sidecar)
         if kept is not None and plan.mode is IngestMode.MOVE and plan.extracted is None:
