@@ -209,7 +209,11 @@ def read_embedded(path: Path):  # noqa: ANN201 - exiv2.XmpData or None
         img = exiv2.ImageFactory.open(str(path))
         img.readMetadata()
     except exiv2.Exiv2Error as e:
-        raise XmpError(f"{path}: its embedded metadata cannot be read ({e}).") from None
+        if e.code == exiv2.ErrorCode.kerFileContainsUnknownImageType:
+            log.debug("%s: a format exiv2 does not read; no embedded XMP taken", path)
+            return None
+        raise XmpError(f"{path}: its embedded metadata cannot be read ({e}); "
+                       "the scan is catalogued without it.") from None
     xd = exiv2.XmpData()
     for d in img.xmpData():
         xd.add(d)
@@ -232,6 +236,13 @@ def embed_jpeg(jpeg: bytes, exif: dict[str, str], xmp: bytes, gps_from: Path | N
     With `gps_from`, the source scan's GPS block is copied too (export --keep-gps).
     """
     exiv2 = exiv2_module()
+    try:
+        return _embed(exiv2, jpeg, exif, xmp, gps_from)
+    except exiv2.Exiv2Error as e:
+        raise XmpError(f"cannot embed metadata ({e}); export without it is refused, report this.") from None
+
+
+def _embed(exiv2, jpeg: bytes, exif: dict[str, str], xmp: bytes, gps_from: Path | None) -> bytes:  # noqa: ANN001
     img = exiv2.ImageFactory.open(jpeg)
     img.readMetadata()
     ed = exiv2.ExifData()
