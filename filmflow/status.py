@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 from typing import Any
 
+from filmflow.catalog.xmpstate import sidecar_summary
 from filmflow.library import Library, watcher_running
 
 WATCH_LOCK = "watch.lock"
@@ -30,6 +31,7 @@ def library_status(lib: Library) -> dict[str, Any]:
             "failures": one("SELECT count(*) FROM failures"),
             "failed": failures,
             "schema": one("PRAGMA user_version"),
+            "xmp": sidecar_summary(c),
         }
     finally:
         c.close()

@@ -105,6 +105,9 @@ def test_malformed_sidecar_is_a_warning_and_the_scan_is_ingested(tmp_path, cli, 
     f = _frames(cli)
     assert f["R042/1"]["rating"] == 0 and f["R042/2"]["rating"] == 3
     assert cli.json("verify")["unknown"] == []
+    st = cli.json("status")["xmp"]  # what was refused shows in status
+    assert st["sidecars"] == 2 and [Path(p).name for p in st["unreadable"]] == ["R042_0001.jpg.xmp"]
+    assert "unreadable" in cli("status").stdout
 
 
 def test_iptc_keywords_and_caption_are_read(tmp_path, cli):

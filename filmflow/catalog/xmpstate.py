@@ -128,3 +128,11 @@ def frame_ids_with_sha(conn: sqlite3.Connection, shas: Iterable[str]) -> dict[st
     shas = list(shas)
     return {sha: fid for fid, sha in conn.execute(
         "SELECT id, sha256 FROM frames WHERE sha256 IN (SELECT value FROM json_each(?))", (json.dumps(shas),))}
+
+
+def sidecar_summary(conn: sqlite3.Connection) -> dict[str, Any]:
+    """For `status`: sidecars recorded, and archived ones filmflow could not read (malformed)."""
+    n = conn.execute("SELECT count(*) FROM xmp_sidecars WHERE path IS NOT NULL").fetchone()[0]
+    bad = [p for (p,) in conn.execute(
+        "SELECT path FROM xmp_sidecars WHERE path IS NOT NULL AND sha256 IS NULL ORDER BY path LIMIT 20")]
+    return {"sidecars": int(n), "unreadable": bad}

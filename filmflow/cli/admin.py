@@ -46,6 +46,8 @@ def status(app, as_json: bool) -> None:
         ("last roll", st["last_roll"] or "-"),
         ("waiting", ", ".join(st["waiting"]) or "-"),
         ("failed files", st["failures"]),
+        ("xmp sidecars", f"{st['xmp']['sidecars']}" + (f", {len(st['xmp']['unreadable'])} unreadable (not taken in): "
+                         + ", ".join(st["xmp"]["unreadable"][:5]) if st["xmp"]["unreadable"] else "")),
         ("schema", st["schema"]),
     ]
     output.kv(pairs)
