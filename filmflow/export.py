@@ -79,6 +79,7 @@ class ExportItem:
     developer: str | None = None
     lab: str | None = None
     scanned: str | None = None
+    shot_at: str | None = None  # the frame's own shot time (film logs); wins over the roll's `shot`
 
 
 @dataclass(frozen=True, slots=True)
@@ -122,7 +123,7 @@ def _meta(item: ExportItem, settings: ExportSettings | None = None) -> metadata.
         caption=item.caption, title=item.ref, stock=item.stock, stock_key=item.stock_key,
         film_maker=item.film_maker, format=item.format, process=item.process, developer=item.developer,
         lab=item.lab, scanner=item.scanner, ei=item.ei, push=item.push, camera=item.camera, lens=item.lens,
-        shot=item.shot, scanned=item.scanned,
+        shot=item.shot_at or item.shot, scanned=item.scanned,
         artist=settings.artist if settings else None, copyright=settings.copyright if settings else None)
 
 
