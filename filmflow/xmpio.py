@@ -82,7 +82,14 @@ def decode(data: bytes, name: str):  # noqa: ANN201 - exiv2.XmpData
             out.add(d)
         return out
     except exiv2.Exiv2Error as e:
-        raise XmpError(f"{name}: not valid XMP ({e}); it was left out; re-save it or delete it.") from None
+        raise XmpError(f"{name}: not valid XMP ({_reason(e)}); filmflow leaves it as it is: "
+                       "re-save it from the program that wrote it, or delete it.") from None
+
+
+def _reason(e: Exception) -> str:
+    """libexiv2's message without its error-code tuple."""
+    args = e.args[0] if len(e.args) == 1 and isinstance(e.args[0], tuple) else e.args
+    return str(args[-1]) if args else str(e)
 
 
 def _set(xd, key: str, value: Any) -> None:  # noqa: ANN001
@@ -198,7 +205,7 @@ def load_sidecar(path: Path):  # noqa: ANN201 - (XmpData, raw bytes)
         with open(path, "rb") as f:
             data = f.read(MAX_SIDECAR_BYTES + 1)
     except OSError as e:
-        raise XmpError(f"{path}: cannot be read ({e.strerror or e}); it was left out.") from None
+        raise XmpError(f"{path}: cannot be read ({e.strerror or e}); check its permissions.") from None
     return decode(data, str(path)), data
 
 
@@ -212,7 +219,7 @@ def read_embedded(path: Path):  # noqa: ANN201 - exiv2.XmpData or None
         if e.code == exiv2.ErrorCode.kerFileContainsUnknownImageType:
             log.debug("%s: a format exiv2 does not read; no embedded XMP taken", path)
             return None
-        raise XmpError(f"{path}: its embedded metadata cannot be read ({e}); "
+        raise XmpError(f"{path}: its embedded metadata cannot be read ({_reason(e)}); "
                        "the scan is catalogued without it.") from None
     xd = exiv2.XmpData()
     for d in img.xmpData():
@@ -239,7 +246,7 @@ def embed_jpeg(jpeg: bytes, exif: dict[str, str], xmp: bytes, gps_from: Path | N
     try:
         return _embed(exiv2, jpeg, exif, xmp, gps_from)
     except exiv2.Exiv2Error as e:
-        raise XmpError(f"cannot embed metadata ({e}); export without it is refused, report this.") from None
+        raise XmpError(f"cannot embed metadata ({_reason(e)}); export without it is refused, report this.") from None
 
 
 def _embed(exiv2, jpeg: bytes, exif: dict[str, str], xmp: bytes, gps_from: Path | None) -> bytes:  # noqa: ANN001
