@@ -127,11 +127,15 @@ def _write_batch(files: list[tuple[Path, bytes]]) -> list[tuple[int, str] | OSEr
     return out
 
 
-def _packet(lib: Library, m: metadata.FrameMeta, existing: Path) -> bytes:
-    base = None
-    if existing.is_file():
-        base, _raw = xmpio.load_sidecar(existing)
-    return _PADDING_RE.sub(rb"\n\1", xmpio.encode(metadata.xmp_values(m), base))
+def _packet(m: metadata.FrameMeta, existing: Path) -> tuple[bytes, bytes | None]:
+    """(the merged packet, the sidecar's current bytes or None when there is none)."""
+    base = raw = None
+    try:
+        base, raw = xmpio.load_sidecar(existing)
+    except xmpio.XmpError:
+        if existing.exists():
+            raise
+    return _PADDING_RE.sub(rb"\n\1", xmpio.encode(metadata.xmp_values(m), base)), raw
 
 
 def write_sidecars(lib: Library, ids: Sequence[int], *, dry_run: bool = False) -> XmpReport:
@@ -148,8 +152,8 @@ def write_sidecars(lib: Library, ids: Sequence[int], *, dry_run: bool = False) -
                 lib.resolve(row["path"]), lib.settings.xmp_sidecar_name)
             m = _meta(lib, row)
             try:
-                data = _packet(lib, m, target)
-                same = target.is_file() and target.read_bytes() == data
+                data, raw = _packet(m, target)
+                same = raw == data
             except xmpio.XmpError as e:
                 report.failed.append({"file": str(target), "error": str(e)})
                 continue
