@@ -66,3 +66,24 @@ def test_exif_never_names_the_scanner_and_dates_keep_precision():
     assert (e["Exif.Image.Make"], e["Exif.Image.Model"]) == ("Nikon", "FM2")
     assert "NORITSU" not in "".join(e.values())
     assert e["Exif.Photo.DateTimeOriginal"] == "2024:10:03 00:00:00" and e["Exif.Photo.ISOSpeedRatings"] == "400"
+
+
+from hypothesis import given, settings, strategies as st  # noqa: E402
+
+from filmflow import xmpio  # noqa: E402
+
+_text = st.text(st.characters(blacklist_categories=("Cc", "Cs")), min_size=1, max_size=40).map(m.clean_text).filter(bool)
+_tag = _text.filter(lambda t: "|" not in t and "/" not in t and t.strip() == t)
+
+
+@settings(max_examples=60, deadline=None)
+@given(caption=_text, title=_text, tags=st.lists(_tag, max_size=4, unique_by=str.casefold),
+       rating=st.integers(0, 5), pick=st.sampled_from(["yes", "no", "reject"]))
+def test_curation_survives_a_round_trip_through_exiv2(caption, title, tags, rating, pick):
+    meta = m.FrameMeta(ref="R1/1", roll="R1", frame="1", rating=rating, pick=pick, tags=tuple(tags),
+                       caption=caption, title=title)
+    cur = xmpio.read_curation(xmpio.decode(xmpio.encode(m.xmp_values(meta)), "t.xmp"))
+    assert cur.caption == caption and cur.title == title
+    assert list(cur.tags or ()) == tags
+    assert cur.pick == (None if pick == "no" else pick)
+    assert cur.rating == (None if pick == "reject" else rating)

@@ -202,3 +202,24 @@ def test_auto_write_takes_in_another_programs_change_first(tmp_path):
     assert f["rating"] == 2 and f["tags"] == ["print"]  # darktable's stars kept, our tag added
     after = sc.read_bytes()
     assert b'xmp:Rating="2"' in after and b"<rdf:li>print</rdf:li>" in after and b'xmp:Label="Blue"' in after
+
+
+
+@pytest.mark.skipif(not shutil.which("exiftool"), reason="exiftool CLI")
+def test_foreign_properties_read_the_same_by_exiftool_after_our_write(tmp_path):
+    lib, cli = _library(tmp_path)
+    sc1, sc2 = _sidecar(lib, 1), _sidecar(lib, 2)
+    sc1.write_bytes(xmpgen.darktable(rating=2, hier=["a|b"], labels=[0, 3]))
+    sc2.write_bytes(xmpgen.lightroom(rating=3, tags=["x"], hier=["x"]))
+
+    def foreign() -> list[dict]:
+        out = subprocess.run(["exiftool", "-j", "-struct", "-G1", "-XMP-darktable:all", "-XMP-crs:all",
+                              "-XMP-xmpMM:all", "-XMP-xmp:CreatorTool", str(sc1), str(sc2)],
+                             capture_output=True, text=True, check=True).stdout
+        return [{k: v for k, v in d.items() if k != "SourceFile"} for d in json.loads(out)]
+
+    before = foreign()
+    assert before[0]["XMP-darktable:History"] and before[1]["XMP-crs:Exposure2012"] == "+0.35"
+    cli("tag", "add", "print", "R042/1", "R042/2")
+    cli("xmp", "write", "roll:R042")
+    assert foreign() == before
