@@ -224,8 +224,7 @@ def sync_roll(lib: Library, code: str) -> XmpReport | None:
         return None
     db = lib.db()
     try:
-        row = db.conn.execute("SELECT id FROM rolls WHERE code = ?", (code,)).fetchone()
-        ids = xmpstate.frame_ids_of_roll(db.conn, row[0]) if row else []
+        ids = xmpstate.frame_ids_of_roll_code(db.conn, code)
     finally:
         db.conn.close()
     return sync_sidecars(lib, ids)

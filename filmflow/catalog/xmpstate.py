@@ -107,9 +107,10 @@ def sidecar_paths(conn: sqlite3.Connection) -> set[str]:
     return {p for (p,) in conn.execute("SELECT path FROM xmp_sidecars WHERE path IS NOT NULL")}
 
 
-def frame_ids_of_roll(conn: sqlite3.Connection, roll_id: int) -> list[int]:
-    """The ids of a roll's frames (a roll edit changes every frame's film data)."""
-    return [fid for (fid,) in conn.execute("SELECT id FROM frames WHERE roll_id = ? ORDER BY id", (roll_id,))]
+def frame_ids_of_roll_code(conn: sqlite3.Connection, code: str) -> list[int]:
+    """The ids of a roll's frames (a roll edit changes every frame's film data); [] for no such roll."""
+    return [fid for (fid,) in conn.execute(
+        "SELECT f.id FROM frames f JOIN rolls r ON r.id = f.roll_id WHERE r.code = ? ORDER BY f.id", (code,))]
 
 
 def frame_ids_by_refs(conn: sqlite3.Connection, refs: Iterable[tuple[str, str]]) -> list[int]:
