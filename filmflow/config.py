@@ -55,6 +55,13 @@ quality = 90
 # The gallery's language (<html lang>): en, ko, ja, pt-BR ...
 language = "en"
 
+[xmp]
+# "auto": keep an XMP sidecar beside each archived scan in step with every curation change
+# (rate, pick, tag, caption, roll edit); "off": write them only on `filmflow xmp write`.
+sidecars = "off"
+# "append": R042_0012.jpg.xmp (darktable, digiKam); "replace": R042_0012.xmp (Lightroom's form).
+sidecar_name = "append"
+
 [sheet]
 # A font file covering your languages (Korean, Japanese ...); empty = search the system.
 font = ""
@@ -94,6 +101,8 @@ class Settings:
     paper: str = "A4"
     dpi: int = 300
     style: str = "dark"
+    xmp_sidecars: str = "off"
+    xmp_sidecar_name: str = "append"
     stocks: dict[str, dict[str, Any]] = field(default_factory=dict)
     formats: dict[str, dict[str, Any]] = field(default_factory=dict)
 
@@ -135,6 +144,8 @@ def load_settings(path: Path) -> Settings:
         paper=_get(data, "sheet", "paper", d.paper, str, path),
         dpi=_get(data, "sheet", "dpi", d.dpi, int, path),
         style=_get(data, "sheet", "style", d.style, str, path),
+        xmp_sidecars=_get(data, "xmp", "sidecars", d.xmp_sidecars, str, path),
+        xmp_sidecar_name=_get(data, "xmp", "sidecar_name", d.xmp_sidecar_name, str, path),
         stocks=dict(data.get("stocks", {})),
         formats=dict(data.get("formats", {})),
     )
@@ -142,6 +153,10 @@ def load_settings(path: Path) -> Settings:
         raise ConfigError(f"{path}: [archive] folder_date must be \"developed\" or \"shot\", not {s.folder_date!r}.")
     if s.mode not in ("copy", "move", "in-place"):
         raise ConfigError(f"{path}: [ingest] mode must be copy, move or in-place, not {s.mode!r}.")
+    if s.xmp_sidecars not in ("auto", "off"):
+        raise ConfigError(f"{path}: [xmp] sidecars must be \"auto\" or \"off\", not {s.xmp_sidecars!r}.")
+    if s.xmp_sidecar_name not in ("append", "replace"):
+        raise ConfigError(f"{path}: [xmp] sidecar_name must be \"append\" or \"replace\", not {s.xmp_sidecar_name!r}.")
     return s
 
 

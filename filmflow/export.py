@@ -4,10 +4,10 @@ Owns the export folder of one project. What it promises (SPEC "Export", issue #6
 
 - Frames are written in project order as `NN_ROLL-FRAME.jpg`, through
   `imaging.export_jpeg` (long edge, sRGB, orientation, 16-bit), in a process pool.
-- Metadata is written fresh, never copied: Artist/Copyright from the config, an
-  ImageDescription naming stock, EI/push, format, camera and frame, the caption (EXIF
-  UserComment and XMP). The scanner's Make/Model and every serial number are never
-  written; GPS only with `keep_gps`.
+- Metadata is written fresh, never copied, as `filmflow.metadata` maps it (EXIF and XMP
+  that exiftool and exiv2 read alike: shot date, camera, ISO = EI, rating, pick, tags,
+  caption, AnalogExif film data). The scanner's Make/Model and every serial number are
+  never written; GPS only with `keep_gps`.
 - `manifest.json` records every file the export wrote. Re-export re-encodes only frames
   whose source hash or settings changed, renames frames that only moved, and removes
   only files a previous export recorded. Before anything is touched an in-progress
@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import contextlib
 import errno
+import functools
 import hashlib
 import json
 import logging
@@ -31,13 +32,10 @@ from concurrent.futures import ProcessPoolExecutor, as_completed
 from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
-from xml.sax.saxutils import escape as xml_escape
 
-from PIL import Image
-
-from filmflow import __version__, fsutil, gallery, imaging
+from filmflow import __version__, fsutil, gallery, imaging, metadata, xmpio
 from filmflow.errors import FilmflowError, InputError, OperationError
-from filmflow.stocks import format_push
+from filmflow.stocks import format_push  # noqa: F401 - re-exported (tests, other modules)
 
 log = logging.getLogger(__name__)
 
@@ -49,19 +47,11 @@ _SHEET_PAGE = re.compile(r"contact-sheet(-[1-9][0-9]*)?\.jpg")  # contact-sheet.
 META_FILES = (GALLERY, POST, SHEET)
 MANIFEST_FORMAT = 1
 # Bump when the pixel pipeline or the metadata written changes: every frame is redone.
-PIPELINE_VERSION = 2  # 2: a smaller copy for the gallery's srcset
+PIPELINE_VERSION = 3  # 2: a smaller copy for the gallery's srcset; 3: metadata through exiv2 (issue 15)
 # A frame exported larger than this also gets a copy this size, for phones (srcset).
 SMALL_EDGE = 1024
 CHECKPOINT_SECONDS = 1.0
 
-_IFD_EXIF = 0x8769
-_IFD_GPS = 0x8825
-_TAG_DESCRIPTION = 0x010E
-_TAG_SOFTWARE = 0x0131
-_TAG_ARTIST = 0x013B
-_TAG_COPYRIGHT = 0x8298
-_TAG_USER_COMMENT = 0x9286
-_TAG_LENS_MODEL = 0xA434
 
 
 @dataclass(frozen=True, slots=True)
@@ -88,6 +78,13 @@ class ExportItem:
     rating: int = 0
     pick: str = "no"
     tags: tuple[str, ...] = ()
+    stock_key: str | None = None
+    film_maker: str | None = None
+    process: str | None = None
+    developer: str | None = None
+    lab: str | None = None
+    scanned: str | None = None
+    shot_at: str | None = None  # the frame's own shot time (film logs); wins over the roll's `shot`
 
 
 @dataclass(frozen=True, slots=True)
@@ -127,16 +124,19 @@ class ExportReport:
 # --------------------------------------------------------------------------- text
 
 
+def _meta(item: ExportItem, settings: ExportSettings | None = None) -> metadata.FrameMeta:
+    return metadata.FrameMeta(
+        ref=item.ref, roll=item.roll, frame=item.frame, rating=item.rating, pick=item.pick, tags=item.tags,
+        caption=item.caption, title=item.ref, stock=item.stock, stock_key=item.stock_key,
+        film_maker=item.film_maker, format=item.format, process=item.process, developer=item.developer,
+        lab=item.lab, scanner=item.scanner, ei=item.ei, push=item.push, camera=item.camera, lens=item.lens,
+        shot=item.shot_at or item.shot, scanned=item.scanned,
+        artist=settings.artist if settings else None, copyright=settings.copyright if settings else None)
+
+
 def film_line(item: ExportItem) -> str:
     """'Kodak Portra 400 @ EI 800 (+1) · 120 6x7 · Mamiya RB67 · R042/12'."""
-    stock = item.stock or ""
-    if item.ei:
-        stock = f"{stock} @ EI {item.ei}".strip()
-    push = format_push(item.push)
-    if push and stock:
-        stock += f" ({push})"
-    parts = [stock, item.format or "", item.camera or "", item.ref]
-    return " · ".join(p.strip() for p in parts if p and p.strip())
+    return metadata.film_line(_meta(item))
 
 
 def output_name(index: int, count: int, item: ExportItem) -> str:
@@ -147,48 +147,11 @@ def output_name(index: int, count: int, item: ExportItem) -> str:
     return f"{index:0{width}d}_{roll}-{frame}.jpg"
 
 
-def _clean_text(text: str | None) -> str:
-    """Drop control characters (not allowed in XML, useless in EXIF), keep newlines as spaces."""
-    if not text:
-        return ""
-    return "".join(" " if c in "\r\n\t" else c for c in text if c >= " " or c in "\r\n\t").strip()
-
-
-def _user_comment(text: str) -> bytes:
-    # EXIF UserComment: an 8-byte charset header; Pillow writes big-endian ("MM") EXIF.
-    try:
-        return b"ASCII\0\0\0" + text.encode("ascii")
-    except UnicodeEncodeError:
-        return b"UNICODE\0" + text.encode("utf-16-be")
-
-
 def _xmp_packet(item: ExportItem, description: str, settings: ExportSettings) -> bytes:
-    """A small XMP packet (UTF-8, unlike EXIF): caption, title, creator, rights, keywords."""
-    caption = _clean_text(item.caption)
-    parts = [
-        f"<dc:title><rdf:Alt><rdf:li xml:lang=\"x-default\">{xml_escape(item.ref)}</rdf:li></rdf:Alt></dc:title>",
-        "<dc:description><rdf:Alt><rdf:li xml:lang=\"x-default\">"
-        f"{xml_escape(caption or description)}</rdf:li></rdf:Alt></dc:description>",
-    ]
-    if settings.artist:
-        parts.append(f"<dc:creator><rdf:Seq><rdf:li>{xml_escape(_clean_text(settings.artist))}</rdf:li></rdf:Seq></dc:creator>")
-    if settings.copyright:
-        parts.append(
-            "<dc:rights><rdf:Alt><rdf:li xml:lang=\"x-default\">"
-            f"{xml_escape(_clean_text(settings.copyright))}</rdf:li></rdf:Alt></dc:rights>"
-        )
-    keywords = [t for t in (_clean_text(t) for t in item.tags) if t]
-    if keywords:
-        lis = "".join(f"<rdf:li>{xml_escape(k)}</rdf:li>" for k in keywords)
-        parts.append(f"<dc:subject><rdf:Bag>{lis}</rdf:Bag></dc:subject>")
-    body = "".join(parts)
-    return (
-        '<?xpacket begin="\ufeff" id="W5M0MpCehiHzreSzNTczkc9d"?>'
-        '<x:xmpmeta xmlns:x="adobe:ns:meta/"><rdf:RDF xmlns:rdf="http://www.w3.org/1999/02/22-rdf-syntax-ns#">'
-        '<rdf:Description rdf:about="" xmlns:dc="http://purl.org/dc/elements/1.1/">'
-        f"{body}</rdf:Description></rdf:RDF></x:xmpmeta>"
-        '<?xpacket end="w"?>'
-    ).encode("utf-8")
+    """The export's XMP (metadata.xmp_values): curation, caption (else the film line), film data."""
+    values = metadata.xmp_values(_meta(item, settings), export=True)
+    values.setdefault("Xmp.dc.description", ("alt", description))
+    return xmpio.encode(values)
 
 
 # --------------------------------------------------------------------------- jobs
@@ -205,24 +168,14 @@ class _Job:
     quality: int
     grey_as_rgb: bool
     keep_gps: bool
-    ifd0: tuple[tuple[int, bytes | str], ...]
-    exif_ifd: tuple[tuple[int, bytes | str], ...]
+    exif: tuple[tuple[str, str], ...]
     xmp: bytes
 
 
-def _build_exif(job: _Job) -> Image.Exif:
-    exif = Image.Exif()
-    for tag, value in job.ifd0:
-        exif[tag] = value
-    if job.exif_ifd:
-        sub = exif.get_ifd(_IFD_EXIF)
-        for tag, value in job.exif_ifd:
-            sub[tag] = value
-    if job.keep_gps:
-        gps = imaging.read_exif(job.source).get_ifd(_IFD_GPS)
-        if gps:
-            exif.get_ifd(_IFD_GPS).update(gps)
-    return exif
+def _finish(job: _Job, jpeg: bytes, size: tuple[int, int]) -> bytes:
+    exif = dict(job.exif)
+    exif["Exif.Photo.PixelXDimension"], exif["Exif.Photo.PixelYDimension"] = str(size[0]), str(size[1])
+    return xmpio.embed_jpeg(jpeg, exif, job.xmp, gps_from=job.source if job.keep_gps else None)
 
 
 def small_name(name: str) -> str:
@@ -237,12 +190,12 @@ def _encode(job: _Job) -> tuple[str, tuple[int, int] | None, str | None]:
     try:
         size = imaging.export_jpeg(
             job.source, job.dst, job.long_edge, job.quality,
-            grey_as_rgb=job.grey_as_rgb, exif=_build_exif(job), xmp=job.xmp,
+            grey_as_rgb=job.grey_as_rgb, finish=functools.partial(_finish, job),
         )
         if max(size) > SMALL_EDGE:
             try:  # from the export just written: already upright sRGB, decoded DCT-scaled
                 imaging.export_jpeg(job.dst, job.dst.with_name(small_name(job.name)), SMALL_EDGE, job.quality,
-                                    exif=_build_exif(job), xmp=job.xmp)
+                                    finish=functools.partial(_finish, job))
             except BaseException:
                 with contextlib.suppress(OSError):
                     job.dst.unlink()  # ours, just written: a frame is whole (both sizes) or absent
@@ -254,29 +207,11 @@ def _encode(job: _Job) -> tuple[str, tuple[int, int] | None, str | None]:
         return job.name, None, f"{job.dst}: cannot be written ({e.strerror or e}); check free space and permissions."
 
 
-def _frame_tags(item: ExportItem, description: str, settings: ExportSettings):
-    ifd0: list[tuple[int, bytes | str]] = [
-        (_TAG_DESCRIPTION, description.encode("utf-8")),
-        (_TAG_SOFTWARE, f"filmflow {__version__}"),
-    ]
-    if settings.artist:
-        ifd0.append((_TAG_ARTIST, _clean_text(settings.artist).encode("utf-8")))
-    if settings.copyright:
-        ifd0.append((_TAG_COPYRIGHT, _clean_text(settings.copyright).encode("utf-8")))
-    exif_ifd: list[tuple[int, bytes | str]] = []
-    caption = _clean_text(item.caption)
-    if caption:
-        exif_ifd.append((_TAG_USER_COMMENT, _user_comment(caption)))
-    if item.lens:
-        exif_ifd.append((_TAG_LENS_MODEL, _clean_text(item.lens).encode("utf-8")))
-    return tuple(ifd0), tuple(exif_ifd)
-
-
 def _frame_key(item: ExportItem, job: _Job) -> str:
     """Changes whenever the bytes we would write change: source, settings or metadata."""
     blob = json.dumps(
         [PIPELINE_VERSION, item.sha256, job.long_edge, job.quality, job.grey_as_rgb, job.keep_gps,
-         [[t, v.hex() if isinstance(v, bytes) else v] for t, v in job.ifd0 + job.exif_ifd],
+         [list(kv) for kv in job.exif],
          job.xmp.hex()],
         ensure_ascii=True,
     )
@@ -450,11 +385,11 @@ def _export(name: str, title: str | None, description: str | None, items: Sequen
     for idx, item in enumerate(chosen, 1):
         fname = output_name(idx, len(chosen), item)
         desc = film_line(item)
-        ifd0, exif_ifd = _frame_tags(item, desc, settings)
         job = _Job(
             name=fname, source=Path(item.source), dst=out / fname, long_edge=settings.long_edge,
             quality=settings.quality, grey_as_rgb=settings.grey_as_rgb, keep_gps=settings.keep_gps,
-            ifd0=ifd0, exif_ifd=exif_ifd, xmp=_xmp_packet(item, desc, settings),
+            exif=tuple(metadata.exif_values(_meta(item, settings)).items()),
+            xmp=_xmp_packet(item, desc, settings),
         )
         plans.append((item, job, _frame_key(item, job), desc))
 

@@ -23,7 +23,7 @@ log = logging.getLogger(__name__)
 FRAME_SQL = """
 SELECT f.id, r.code AS roll, f.frame, f.path, f.thumbnail, f.sha256, f.rating, f.pick, f.caption, f.scanner,
        r.format, r.stock, r.stock_key, r.ei, r.push, r.camera, r.lens, r.title AS roll_title,
-       r.developed, r.shot_from, r.scanned {extra}
+       r.developed, r.shot_from, r.scanned, r.process, r.lab, r.developer {extra}
 FROM frames f JOIN rolls r ON r.id = f.roll_id {join}
 WHERE {where}
 ORDER BY {order}
@@ -200,6 +200,11 @@ def project_sheet(lib: Library, name: str, out: Path | None, **opts: Any):
     return render_frames(lib, rows, info.title or info.name, lines, out, strip_labels=True, **opts)
 
 
+def _maker(lib: Library, stock_key: str | None) -> str | None:
+    found = lib.stocks.find(stock_key) if stock_key else None
+    return found.manufacturer if found is not None else None
+
+
 def export(lib: Library, name: str, to: Path | None, settings: Any):
     """Export a project (export.py does the work; this feeds it catalog rows)."""
     from filmflow import export as exp
@@ -220,6 +225,8 @@ def export(lib: Library, name: str, to: Path | None, settings: Any):
         stock=r["stock"], ei=r["ei"], push=r["push"], format=r["format"], camera=r["camera"], lens=r["lens"],
         roll_title=r["roll_title"], developed=r["developed"], shot=r["shot_from"], scanner=r["scanner"],
         rating=r["rating"], pick=r["pick"], tags=tuple(sorted(tags.get(r["id"], ()))),
+        stock_key=r["stock_key"], film_maker=_maker(lib, r["stock_key"]), process=r["process"], lab=r["lab"],
+        developer=r["developer"],
     ) for r in rows]
     out_dir = Path(to) if to else exp.export_dir_for(lib.exports, info.name)
 

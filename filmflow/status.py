@@ -6,6 +6,7 @@ import json
 from typing import Any
 
 from filmflow.catalog.failures import count_failures, list_failures
+from filmflow.catalog.xmpstate import sidecar_summary
 from filmflow.library import Library, watcher_running
 
 WATCH_LOCK = "watch.lock"
@@ -30,6 +31,7 @@ def library_status(lib: Library) -> dict[str, Any]:
             "failures": count_failures(c),
             "failed": failures,
             "schema": one("PRAGMA user_version"),
+            "xmp": sidecar_summary(c),
         }
     finally:
         c.close()

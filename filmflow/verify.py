@@ -36,6 +36,7 @@ from filmflow import fsutil, tempfiles
 from filmflow.catalog.db import transaction
 from filmflow.catalog.refiles import refile_paths
 from filmflow.catalog.rolls import now
+from filmflow.catalog.xmpstate import sidecar_paths
 from filmflow.errors import FilmflowError, InputError
 
 if TYPE_CHECKING:
@@ -393,6 +394,27 @@ def _walk_files(top: Path, temps: list[Path] | None = None) -> Iterable[tuple[st
 
 # ingest files a roll's roll.toml beside its scans (roll-<sha8>.toml when a newer one differs)
 ARCHIVED_SIDECAR_RE = re.compile(r"^roll(-[0-9a-f]{8})?\.toml$")
+DT_DUPLICATE_RE = re.compile(r"^(.*)_\d\d(\.[^./]+)$")
+
+
+def _known_sidecars(conn: sqlite3.Connection, known: set[str]) -> set[str]:
+    """Names an XMP sidecar of a catalogued scan may have, minus `.xmp` (ours: never unknown files,
+    never frames): recorded sidecars, `<scan file name>`, `<scan stem>`, and darktable's
+    duplicates `<stem>_NN.<ext>`."""
+    out = {fsutil.nfc(p)[:-4] for p in sidecar_paths(conn) if p.lower().endswith(".xmp")}
+    out |= known
+    out |= {k.rsplit(".", 1)[0] for k in known if "." in k.rsplit("/", 1)[-1]}
+    return out
+
+
+def _is_our_sidecar(rel: str, sidecars: set[str]) -> bool:
+    if not rel.lower().endswith(".xmp"):
+        return False
+    base = rel[:-4]
+    if base in sidecars:
+        return True
+    m = DT_DUPLICATE_RE.match(base)
+    return bool(m and m.group(1) + m.group(2) in sidecars)
 
 
 def find_unknown(lib: Library, conn: sqlite3.Connection,
@@ -412,12 +434,13 @@ def find_unknown(lib: Library, conn: sqlite3.Connection,
             stored = Path(stored).relative_to(root).as_posix()
         known.add(fsutil.nfc(stored))
     known |= {fsutil.nfc(p) for p in refile_paths(conn)}  # copies of a roll edit still running
+    sidecars = _known_sidecars(conn, known)
     unknown: list[Path] = []
     quarantined: list[Path] = []
     for dirpath, name in _walk_files(archive, temps):
         full = os.path.join(dirpath, name)
         rel = fsutil.nfc(Path(full).relative_to(root).as_posix())
-        if rel in known or ARCHIVED_SIDECAR_RE.match(name):
+        if rel in known or ARCHIVED_SIDECAR_RE.match(name) or _is_our_sidecar(rel, sidecars):
             continue
         (quarantined if CORRUPT_RE.search(name) else unknown).append(Path(full))
     return sorted(unknown), sorted(quarantined)

@@ -305,6 +305,37 @@ def m006_refile_intents(db: sqlite_utils.Database) -> None:
     )""")
 
 
+@migrations()
+def m007_xmp_sidecars(db: sqlite_utils.Database) -> None:
+    """XMP sidecars filmflow wrote or read (issue 15): where, the mtime and SHA-256 it left them
+    with and the curation they then held, so `xmp read` sees what another program changed;
+    `changed_at` (kept by triggers) says when the catalog's side last changed (newer wins)."""
+    for sql in (
+        """CREATE TABLE xmp_sidecars (
+             frame_id INTEGER PRIMARY KEY REFERENCES frames(id) ON DELETE CASCADE,
+             path TEXT,              -- library-relative sidecar path; NULL: curation came from embedded XMP
+             mtime_ns INTEGER,
+             sha256 TEXT,
+             synced TEXT,            -- JSON: rating, pick, tags, caption, title, tag lists at that moment
+             title TEXT,
+             origin TEXT,            -- 'xmp' when ingest took curation from XMP
+             synced_at TEXT,
+             changed_at TEXT
+           )""",
+        "CREATE INDEX xmp_sidecars_path ON xmp_sidecars(path)",
+        """CREATE TRIGGER xmp_frames_au AFTER UPDATE OF rating, pick, caption ON frames BEGIN
+             UPDATE xmp_sidecars SET changed_at = strftime('%Y-%m-%dT%H:%M:%f', 'now') WHERE frame_id = new.id;
+           END""",
+        """CREATE TRIGGER xmp_tags_ai AFTER INSERT ON frame_tags BEGIN
+             UPDATE xmp_sidecars SET changed_at = strftime('%Y-%m-%dT%H:%M:%f', 'now') WHERE frame_id = new.frame_id;
+           END""",
+        """CREATE TRIGGER xmp_tags_ad AFTER DELETE ON frame_tags BEGIN
+             UPDATE xmp_sidecars SET changed_at = strftime('%Y-%m-%dT%H:%M:%f', 'now') WHERE frame_id = old.frame_id;
+           END""",
+    ):
+        db.execute(sql)
+
+
 def migrate(db: sqlite_utils.Database) -> None:
     """Apply any pending migration, then record the schema version in PRAGMA user_version."""
     if migrations.pending(db):

@@ -49,6 +49,8 @@ def status(app, as_json: bool) -> None:
         ("last roll", st["last_roll"] or "-"),
         ("waiting", ", ".join(_waiting(st)) or "-"),
         ("failed", f"{st['failures']} (files and folders; each below with what to do)" if st["failures"] else "0"),
+        ("xmp sidecars", f"{st['xmp']['sidecars']}" + (f", {len(st['xmp']['unreadable'])} unreadable (not taken in): "
+                         + ", ".join(st["xmp"]["unreadable"][:5]) if st["xmp"]["unreadable"] else "")),
         ("schema", st["schema"]),
     ]
     output.kv(pairs)

@@ -20,6 +20,7 @@ from filmflow.cli import output
 from filmflow.cli.completion import complete_query, complete_sort
 from filmflow.cli.options import verbose_option
 from filmflow.errors import InputError
+from filmflow.sidecars import kept_in_step
 from filmflow.query import FRAME_SORTS, ROLL_SORTS, CatalogResolver, Compiled, compile_args, order_by
 
 log = logging.getLogger(__name__)
@@ -200,8 +201,10 @@ def _report(change: Change, done: str, as_json: bool) -> None:
 def _run(ctx: click.Context, query: Sequence[str], all_: bool, verb: str,
          action: Callable[[Any, Compiled], Change], done: str, as_json: bool) -> None:
     require_query(query, all_, verb)
-    _, db, compiled = compile_for(ctx, query, "frames")
-    _report(action(db, compiled), done, as_json)
+    lib, db, compiled = compile_for(ctx, query, "frames")
+    with kept_in_step(lib, db, compiled):  # [xmp] sidecars = "auto"
+        change = action(db, compiled)
+    _report(change, done, as_json)
 
 
 @click.command("rate", epilog=QUERY_HELP)

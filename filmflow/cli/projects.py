@@ -9,6 +9,7 @@ import logging
 
 import click
 
+from filmflow import sidecars
 from filmflow.catalog import projects as core
 from filmflow.cli import output
 from filmflow.cli.completion import complete_project, complete_query
@@ -143,6 +144,7 @@ def project_move(ctx: click.Context, name: str, frame: str, position: int) -> No
 def project_caption(ctx: click.Context, name: str, frame: str, text: str) -> None:
     """Set project NAME's caption for FRAME to TEXT ("" clears it)."""
     stored = core.set_caption(_db(ctx), name, frame, text)
+    sidecars.sync_refs(ctx.obj.library(), [frame])  # [xmp] sidecars = "auto"
     click.echo(f"captioned {frame}" if stored is not None else f"cleared the caption of {frame}")
 
 

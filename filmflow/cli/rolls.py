@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import click
 
+from filmflow import sidecars
 from filmflow.catalog.rolls import get_roll
 from filmflow.cli import output
 from filmflow.cli.completion import complete_roll_code
@@ -76,6 +77,7 @@ def roll_edit(app, code, new_code, stock, ei, fmt, camera, lens, developed, shot
     from filmflow.rolledit import edit_roll
 
     roll, moved = edit_roll(lib, code, changes)
+    sidecars.sync_roll(lib, roll.code)  # [xmp] sidecars = "auto"
     if as_json:
         output.emit_json(roll.to_json(with_sources=True))
     else:

@@ -33,6 +33,7 @@ from filmflow.catalog.frames import insert_frames, known_hashes
 from filmflow.catalog.models import IngestMode
 from filmflow.catalog.rolls import insert_roll, now, record_auto_code, set_roll_tags, update_roll
 from filmflow.errors import ArchiveError, FilmflowError
+from filmflow.ingest.xmpin import take_xmp
 from filmflow.ingest.discover import SIDECAR_NAME
 from filmflow.ingest.exif import read_scanner_info
 from filmflow.ingest.plan import FilePlan, IngestPlan
@@ -278,6 +279,7 @@ class Ingester:
             rows, finish_move = self._link(plan, todo, results, report, db)
             finish_move += self._already(plan, report)
             self._commit(plan, rows, report, db)
+            take_xmp(lib, plan, rows, db)  # sidecars and embedded XMP (issue 15)
             if rows:
                 refresh_statistics(db.conn)
         finally:
