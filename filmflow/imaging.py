@@ -78,6 +78,11 @@ class ScanInfo:
     icc: bool  # an embedded ICC profile
     orientation: int  # EXIF orientation, 1 if none
 
+    @property
+    def display_size(self) -> tuple[int, int]:
+        """(width, height) as the scan is shown, its EXIF orientation applied (5-8 turn it)."""
+        return (self.height, self.width) if self.orientation in (5, 6, 7, 8) else (self.width, self.height)
+
 
 # --------------------------------------------------------------------------- workers
 

@@ -621,19 +621,8 @@ def render_sheet(
     if claim is not None:
         claim(paths)
     look = LOOKS[style]
-    # One font per group of text, so an odd character in a caption cannot cost the title its font.
-    texts = {
-        "header": " ".join([header.title, *header.lines, "continued page 0123456789 frames picked rejected without a scan ·…"]),
-        "small": " ".join(sorted({f.roll for f in frames} | {f.caption or "" for f in frames}))
-        + " missing · … " + " ".join(formats),
-        "edge": " ".join(sorted({f.edge_print or "" for f in frames} | {f.label + "A" for f in frames})),
-    }
-    picks = sum(f.pick == "yes" for f in frames)
-    rejects = sum(f.pick == "reject" for f in frames)
-    circle = picks < sum(not f.gap for f in frames)  # all picked: circling every frame says nothing
-    gaps = sum(f.gap for f in frames)
-    summary = f"{len(frames) - gaps} frames" + (f" · {picks} picked" if picks else "") + (
-        f" · {rejects} rejected" if rejects else "") + (f" · {gaps} without a scan" if gaps else "")
+    texts = _texts(frames, header, formats)
+    summary, circle = _summary(frames)
     images: list[Image.Image] = []
     with ThreadPoolExecutor(max_workers=2) as pool:  # decode+resize release the GIL
         for page in pages:
@@ -653,6 +642,29 @@ def render_sheet(
     n = sum(not f.gap for f in frames)
     log.info("wrote contact sheet %s (%d pages, %d frames)", out, len(images), n)
     return SheetResult(out, len(images), n, tuple(paths))
+
+
+def _texts(frames: Sequence[SheetFrame], header: SheetHeader, formats: dict[str, FilmFormat]) -> dict[str, str]:
+    """Text group -> all the text drawn in it: one font per group, so an odd character in a
+    caption cannot cost the title its font."""
+    return {
+        "header": " ".join([header.title, *header.lines,
+                            "continued page 0123456789 frames picked rejected without a scan ·…"]),
+        "small": " ".join(sorted({f.roll for f in frames} | {f.caption or "" for f in frames}))
+        + " missing no scan · … " + " ".join(formats),
+        "edge": " ".join(sorted({f.edge_print or "" for f in frames} | {f.label + "A" for f in frames})),
+    }
+
+
+def _summary(frames: Sequence[SheetFrame]) -> tuple[str, bool]:
+    """The header's count ('12 frames · 3 picked · 1 without a scan') and whether to circle
+    picks (not when every frame is picked: circling them all says nothing)."""
+    picks = sum(f.pick == "yes" for f in frames)
+    rejects = sum(f.pick == "reject" for f in frames)
+    gaps = sum(f.gap for f in frames)
+    summary = f"{len(frames) - gaps} frames" + (f" · {picks} picked" if picks else "") + (
+        f" · {rejects} rejected" if rejects else "") + (f" · {gaps} without a scan" if gaps else "")
+    return summary, picks < len(frames) - gaps
 
 
 def _mark(pencil: Pencil, page: Page, frames: Sequence[SheetFrame], circle: bool) -> None:

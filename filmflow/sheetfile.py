@@ -9,6 +9,7 @@ decodes, a PDF has its trailer), so a full disk never leaves a cut sheet under i
 
 from __future__ import annotations
 
+import unicodedata
 from collections.abc import Sequence
 from pathlib import Path
 
@@ -27,7 +28,9 @@ def one_line(text: str | None) -> str:
     """Text drawn on one line: newlines, tabs and other control characters become spaces."""
     if not text:
         return ""
-    return " ".join("".join(c if c.isprintable() else " " for c in str(text)).split())
+    # Only controls and line/paragraph separators: format characters (ZWJ, ZWNJ) stay.
+    return " ".join("".join(" " if unicodedata.category(c) in ("Cc", "Zl", "Zp") else c
+                            for c in str(text)).split())
 
 
 def is_own_sheet(path: Path) -> bool:

@@ -94,3 +94,10 @@ def test_stocks_command(cli):
     assert out[0]["name"] == "Kodak Portra 400" and out[0]["iso"] == 400
     assert len(cli.json("stocks")) >= 150
     assert "Ilford HP5 Plus" in cli("stocks", "hp5+").stdout
+
+
+def test_export_summary_counts_renamed_frames(cli, filled):
+    cli("project", "export", "서울 / 2023", "--long-edge", "200")
+    cli("project", "move", "서울 / 2023", "R043/2", "1")
+    r = cli("project", "export", "서울 / 2023", "--long-edge", "200")
+    assert ": 0 written, 5 renamed, 0 unchanged, 0 removed, 0 failed" in r.stdout

@@ -292,3 +292,16 @@ def test_a_cut_frame_recorded_by_an_older_export_is_redone_not_kept(tmp_path):
     rep = export_project("p", None, None, items, out, settings)
     assert rep.written == ["01_R042-1.jpg"] and rep.unchanged == ["02_R042-2.jpg"]
     assert _decodes(cut)
+
+
+@pytest.mark.parametrize("text, line", [
+    ("two\nlines", "two lines"),
+    ("a\r\n\tb\x00c", "a b c"),
+    ("para\u2029graph\u2028line", "para graph line"),
+    ("می\u200cخواهم", "می\u200cخواهم"),  # a ZWNJ is part of the word, kept
+    ("서울  산책", "서울 산책"),
+    (None, ""),
+])
+def test_sheet_text_is_drawn_on_one_line(text, line):
+    from filmflow.sheetfile import one_line
+    assert one_line(text) == line
