@@ -15,7 +15,6 @@ Portra 400 for folder names, but `stock:portra` is every Portra):
 
 from __future__ import annotations
 
-from collections.abc import Mapping
 from dataclasses import dataclass
 
 from filmflow.stocks import Stock, StockCatalog, normalize_alias
@@ -49,22 +48,15 @@ class StockChoice:
         return f"stock is {what} ({shown})"
 
 
-def _names(name: str, others: Mapping[str, list[str]]) -> set[str]:
-    return {normalize_alias(n) for n in (name, *others.get(name, ()))} - {""}
-
-
-def _group(catalog: StockCatalog, folded: str, field: str, table: str) -> tuple[str, list[Stock]] | None:
-    """The family (or maker) named `folded`, and its stocks; None when no group has that name."""
-    others = catalog.groups.get(table, {})
-    members: dict[str, list[Stock]] = {}
-    for stock in catalog.all():
-        value = getattr(stock, field)
-        if value:
-            members.setdefault(value, []).append(stock)
-    for name, stocks in members.items():
-        if folded in _names(name, others):
-            return name, stocks
-    return None
+def _group(catalog: StockCatalog, text: str, field: str, table: str) -> tuple[str, list[Stock]] | None:
+    """The family (or maker) `text` names, by its own name or a name in [families] ([makers]), and its stocks."""
+    folded = normalize_alias(text)
+    for name, others in catalog.groups.get(table, {}).items():
+        if folded in {normalize_alias(n) for n in others}:
+            text = name
+            break
+    stocks = catalog.members(field, text)
+    return (getattr(stocks[0], field), stocks) if stocks else None
 
 
 def choose_stocks(catalog: StockCatalog, text: str) -> StockChoice | None:
@@ -73,7 +65,7 @@ def choose_stocks(catalog: StockCatalog, text: str) -> StockChoice | None:
     if not folded:
         return None
     for field, table, kind in (("family", "families", "family"), ("manufacturer", "makers", "maker")):
-        found = _group(catalog, folded, field, table)
+        found = _group(catalog, text, field, table)
         if found is not None:
             return StockChoice(tuple(found[1]), kind, found[0])
     exact = catalog.find(text)

@@ -354,6 +354,11 @@ class StockCatalog:
         self._stocks = {s.key: s for s in stocks}
         # other names of families and makers ([families], [makers]): read by queries only
         self.groups: Mapping[str, Mapping[str, list[str]]] = groups or {}
+        self._members: dict[tuple[str, str], list[Stock]] = {}  # ("family", "portra") -> its stocks
+        for stock in sorted(stocks, key=lambda s: (s.manufacturer.casefold(), s.name.casefold())):
+            for field in ("family", "manufacturer"):
+                if getattr(stock, field):
+                    self._members.setdefault((field, normalize_alias(getattr(stock, field))), []).append(stock)
         self._index: dict[str, Stock] = {}
         # built-in stocks first, then the user's, so a user's alias takes over a built-in one
         for stock in sorted(stocks, key=lambda s: s.key in user_keys):
@@ -403,6 +408,10 @@ class StockCatalog:
 
     def __len__(self) -> int:
         return len(self._stocks)
+
+    def members(self, field: str, name: str) -> list[Stock]:
+        """The stocks whose `field` ("family" or "manufacturer") is `name` (folded), by manufacturer and name."""
+        return list(self._members.get((field, normalize_alias(name)), ()))
 
     def find(self, text: str) -> Stock | None:
         """The stock whose key, name or alias is `text` (case-, separator- and Unicode-form-insensitive), or None."""

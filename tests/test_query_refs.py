@@ -271,3 +271,14 @@ def test_timestamp_file_names_are_numbered_in_scan_order(cli: Cli, library: Libr
     assert sorted(f["frame"] for f in frames) == ["10", "7", "8", "9"]
     assert {f["file"] for f in frames if f["frame"] == "7"} == {"R042_0007.jpg"}
     assert len(list(library.archive.rglob("*.jpg"))) == 4
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.one_of(st.text(max_size=60), st.integers(), st.booleans(), st.none(), st.floats()))
+def test_code_parsing_never_crashes_and_valid_codes_make_references(value: object) -> None:
+    try:
+        code = parse_roll_code(value)
+    except InputError:
+        return
+    assert parse_frame_ref(f"{code}/12A-2") == FrameRef(code, "12A-2")
+    assert parse_term(f"{code}/3..4").value == FrameRef(code, None, Interval(3, 4))
