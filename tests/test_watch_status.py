@@ -102,6 +102,9 @@ def test_status_names_the_file_a_held_folder_waits_for(library, cli):
         st = cli.json("status")
         assert st["held_back"] == [{"source": "2023-08-09 Gold200", "waits_for": "000001.jpg.part"}]
         assert "2023-08-09 Gold200 (waits for 000001.jpg.part)" in cli("status").stdout
+        imagegen.make_scan(library.inbox / "IMG_0042.jpg", seed=16)     # a loose image, while it runs
+        wait_until(lambda: cli.json("status")["loose"] == ["IMG_0042.jpg"], timeout=30)
+        assert "IMG_0042.jpg (left alone: put each in a folder" in cli("status").stdout
     finally:
         p.kill()
         p.wait()

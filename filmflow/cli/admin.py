@@ -49,6 +49,8 @@ def status(app, as_json: bool) -> None:
         ("last roll", st["last_roll"] or "-"),
         ("waiting", ", ".join(_waiting(st)) or "-"),
         ("failed", f"{st['failures']} (files and folders; each below with what to do)" if st["failures"] else "0"),
+        *([("loose images", ", ".join(st["loose"]) + " (left alone: put each in a folder named after its roll)")]
+          if st.get("loose") else []),
         ("schema", st["schema"]),
     ]
     output.kv(pairs)
