@@ -157,3 +157,13 @@ def test_editable_watcher_from_the_folder_holding_the_library(tmp_path):
         pytest.skip("no filmflow console script beside this interpreter")
     library_in_pictures(pictures, filmflow)
     watch_until_ingested(filmflow, pictures, 4)
+
+
+def test_lost_data_files_are_one_clear_error(monkeypatch, tmp_path):
+    from filmflow import stocks
+    from filmflow.errors import ConfigError
+
+    monkeypatch.setattr(stocks, "__file__", str(tmp_path / "filmflow" / "stocks.py"))
+    monkeypatch.setattr(stocks.resources, "files", lambda name: tmp_path / "site-packages" / "filmflow" / "_config")
+    with pytest.raises(ConfigError, match="reinstall filmflow"):
+        stocks.config_dir()
