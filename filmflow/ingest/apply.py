@@ -29,7 +29,7 @@ from typing import Any
 
 from filmflow import fsutil, imaging
 from filmflow.catalog.db import refresh_statistics, transaction
-from filmflow.catalog.failures import clear_failures, failure_key, record_failures
+from filmflow.catalog.failures import failure_key, replace_source_failures
 from filmflow.catalog.frames import insert_frames, known_hashes
 from filmflow.catalog.models import IngestMode
 from filmflow.catalog.rolls import insert_roll, now, set_roll_tags, update_roll
@@ -401,10 +401,9 @@ class Ingester:
                     _add_to_project(conn, plan.resolved.project, [r["sha"] for _, r in rows])
                 conn.execute("INSERT OR REPLACE INTO meta (key, value) VALUES ('last_roll', ?)",
                              (f"{plan.code}\t{ts}",))
-            ok = [f.rel for f, _ in rows] + [d["file"] for d in report.duplicates]
-            clear_failures(conn, [failure_key(plan.source), *(source_file_key(plan, rel) for rel in ok)])
-            record_failures(conn, [(source_file_key(plan, x["file"]), x["error"]) for x in report.failed],
-                            plan.code, ts)
+            replace_source_failures(conn, failure_key(plan.source),
+                                    [(source_file_key(plan, x["file"]), x["error"]) for x in report.failed],
+                                    plan.code, ts)
         report.added = [f"{plan.code}/{f.frame}" for f, _ in rows]
         if roll_id is None:
             report.roll = None
