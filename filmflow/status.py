@@ -49,5 +49,6 @@ def library_status(lib: Library) -> dict[str, Any]:
         except (OSError, ValueError):
             state = {}
     st["waiting"] = list(state.get("waiting", []))
+    st["loose"] = list(state.get("loose", []))  # images in the inbox root, left alone
     st["held_back"] = [{"source": src, "waits_for": name} for src, name in dict(state.get("held", {})).items()]
     return st

@@ -30,14 +30,17 @@ T = TypeVar("T")
 
 
 def config_dir() -> Path:
-    """The folder holding film_stocks.toml, formats.toml and the service templates."""
+    """The folder of film_stocks.toml, formats.toml, service templates (ConfigError if it is gone)."""
+    tried = [Path(__file__).resolve().parent.parent / "config"]  # a checkout run without installing
     try:
-        p = Path(str(resources.files("filmflow._config")))
-        if (p / "formats.toml").exists():
-            return p
+        tried.insert(0, Path(str(resources.files("filmflow._config"))))  # a wheel or editable install
     except (ModuleNotFoundError, TypeError):
         pass
-    return Path(__file__).resolve().parent.parent / "config"
+    for p in tried:
+        if (p / "formats.toml").exists():
+            return p
+    raise ConfigError(f"filmflow's film data (formats.toml, film_stocks.toml) is missing from "
+                      f"{' and '.join(map(str, tried))}; reinstall filmflow (pip install --force-reinstall .).")
 
 
 def load_toml(path: Path) -> dict[str, Any]:

@@ -267,7 +267,8 @@ class Watcher:
         fsutil.atomic_write_text(self._seen_path, json.dumps(self._seen, ensure_ascii=False))
 
     def _write_state(self, last: dict) -> dict:
-        now = {"waiting": self.waiting(), "held": self.held()}
+        loose = sorted(p.name for p in self._warned_loose if p.exists())
+        now = {"waiting": self.waiting(), "held": self.held(), "loose": loose}
         if now != last:
             fsutil.atomic_write_text(self.lib.logs / WATCH_STATE, json.dumps(now, ensure_ascii=False))
         return now

@@ -148,6 +148,7 @@ def test_wheel_watcher_from_the_folder_holding_the_library(installed, tmp_path):
     pictures = pictures_with_library(tmp_path)
     library_in_pictures(pictures, [str(installed / "filmflow")])
     watch_until_ingested([str(installed / "filmflow")], pictures, 4)
+    once_from_pictures([str(installed / "filmflow")], pictures)
 
 
 def test_editable_watcher_from_the_folder_holding_the_library(tmp_path):
@@ -157,3 +158,24 @@ def test_editable_watcher_from_the_folder_holding_the_library(tmp_path):
         pytest.skip("no filmflow console script beside this interpreter")
     library_in_pictures(pictures, filmflow)
     watch_until_ingested(filmflow, pictures, 4)
+    once_from_pictures(filmflow, pictures)
+
+
+def once_from_pictures(filmflow: list[str], pictures: Path) -> None:
+    """`watch --once` from the same folder ingests a second roll with its pool too."""
+    imagegen.make_roll(pictures / "filmflow" / "inbox" / "2023-05-02 HP5", 3, seed=42)
+    env = {k: v for k, v in os.environ.items() if k not in ("FILMFLOW_LIBRARY", "PYTHONPATH")}
+    r = subprocess.run([*filmflow, "--library", "filmflow", "watch", "--once", "--settle", "0", "--json"],
+                       cwd=pictures, capture_output=True, text=True, env=env, timeout=300)
+    assert r.returncode == 0, r.stderr[-3000:]
+    assert [x["added"] for x in json.loads(r.stdout)] == [3]
+
+
+def test_lost_data_files_are_one_clear_error(monkeypatch, tmp_path):
+    from filmflow import stocks
+    from filmflow.errors import ConfigError
+
+    monkeypatch.setattr(stocks, "__file__", str(tmp_path / "filmflow" / "stocks.py"))
+    monkeypatch.setattr(stocks.resources, "files", lambda name: tmp_path / "site-packages" / "filmflow" / "_config")
+    with pytest.raises(ConfigError, match="reinstall filmflow"):
+        stocks.config_dir()

@@ -102,6 +102,9 @@ def test_status_names_the_file_a_held_folder_waits_for(library, cli):
         st = cli.json("status")
         assert st["held_back"] == [{"source": "2023-08-09 Gold200", "waits_for": "000001.jpg.part"}]
         assert "2023-08-09 Gold200 (waits for 000001.jpg.part)" in cli("status").stdout
+        imagegen.make_scan(library.inbox / "IMG_0042.jpg", seed=16)     # a loose image, while it runs
+        wait_until(lambda: cli.json("status")["loose"] == ["IMG_0042.jpg"], timeout=30)
+        assert "IMG_0042.jpg (left alone: put each in a folder" in cli("status").stdout
     finally:
         p.kill()
         p.wait()
@@ -227,3 +230,21 @@ def test_nested_folder_creation_prints_no_watchdog_warning(library, recwarn):
         t.join(timeout=10)
     noisy = [str(x.message)[:120] for x in recwarn if "will be Overwritten" in str(x.message)]
     assert noisy == []
+
+
+def test_a_failed_file_deleted_or_renamed_is_no_longer_listed(library, cli, tmp_path):
+    folder = tmp_path / "2023-03-04 Portra400"
+    imagegen.make_roll(folder, 2, seed=90)
+    bad = imagegen.make_truncated(folder / "000003.jpg", seed=91)
+    other = tmp_path / "2023-03-04 portra400"                           # another folder, case apart
+    imagegen.make_roll(other, 1, seed=93)
+    imagegen.make_truncated(other / "000009.jpg", seed=94)
+    cli("ingest", str(folder), code=1)
+    cli("ingest", str(other), code=1)
+    assert cli.json("status")["failures"] == 2
+    bad.unlink()                                                       # the photographer removed it
+    imagegen.make_truncated(folder / "000004.jpg", seed=92)            # and another one fails now
+    cli("ingest", str(folder), code=1)
+    st = cli.json("status")
+    assert sorted(f["source_path"] for f in st["failed"]) == sorted([str(folder / "000004.jpg"),
+                                                                      str(other / "000009.jpg")])

@@ -51,6 +51,8 @@ def status(app, as_json: bool) -> None:
         ("failed", f"{st['failures']} (files and folders; each below with what to do)" if st["failures"] else "0"),
         ("xmp sidecars", f"{st['xmp']['sidecars']}" + (f", {len(st['xmp']['unreadable'])} unreadable (not taken in): "
                          + ", ".join(st["xmp"]["unreadable"][:5]) if st["xmp"]["unreadable"] else "")),
+        *([("loose images", ", ".join(st["loose"]) + " (left alone: put each in a folder named after its roll)")]
+          if st.get("loose") else []),
         ("schema", st["schema"]),
     ]
     output.kv(pairs)

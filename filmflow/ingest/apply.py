@@ -28,7 +28,7 @@ from typing import Any
 
 from filmflow import fsutil, imaging
 from filmflow.catalog.db import refresh_statistics, transaction
-from filmflow.catalog.failures import clear_failures, failure_key, record_failures
+from filmflow.catalog.failures import clear_failures, failure_key, replace_source_failures
 from filmflow.catalog.frames import insert_frames, known_hashes
 from filmflow.catalog.models import IngestMode
 from filmflow.catalog.rolls import insert_roll, now, record_auto_code, set_roll_tags, update_roll
@@ -403,11 +403,13 @@ class Ingester:
                     _add_to_project(conn, plan.resolved.project, [r["sha"] for _, r in rows])
                 conn.execute("INSERT OR REPLACE INTO meta (key, value) VALUES ('last_roll', ?)",
                              (f"{plan.code}\t{ts}",))
+            # this roll's failures are now exactly report.failed (a delivery's rolls each own their folder);
+            # the files now ingested or found duplicate, and a refusal of the whole source, are cleared
+            replace_source_failures(conn, failure_key(plan.source_key),
+                                    [(source_file_key(plan, x["file"]), x["error"]) for x in report.failed],
+                                    plan.code, ts)
             ok = [f.label for f, _ in rows] + [d["file"] for d in report.duplicates]
-            clear_failures(conn, [failure_key(plan.source), failure_key(plan.source_key),
-                                  *(source_file_key(plan, name) for name in ok)])
-            record_failures(conn, [(source_file_key(plan, x["file"]), x["error"]) for x in report.failed],
-                            plan.code, ts)
+            clear_failures(conn, [failure_key(plan.source), *(source_file_key(plan, name) for name in ok)])
         report.added = [f"{plan.code}/{f.frame}" for f, _ in rows]
         if roll_id is None:
             report.roll = None
