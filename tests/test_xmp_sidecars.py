@@ -86,6 +86,16 @@ def test_sidecar_read_back_by_exiftool_and_exiv2(tmp_path):
     lines = dict(line.split(None, 1) for line in px.stdout.decode().splitlines() if " " in line)
     assert lines["Xmp.xmp.Rating"].strip() == "-1" and lines["Xmp.digiKam.PickLabel"].strip() == "1"
     assert lines["Xmp.AnalogExif.Film"].strip() == "Ilford HP5 Plus"
+    px = subprocess.run(["exiv2", "-q", "-Pkt", str(_sidecar(lib, 1))], capture_output=True, check=True)
+    one = {k: v.strip() for k, v in (line.split(None, 1) for line in px.stdout.decode().splitlines() if " " in line)}
+    assert (one["Xmp.xmp.Rating"], one["Xmp.digiKam.PickLabel"]) == ("4", "3")
+    assert one["Xmp.lr.hierarchicalSubject"] == "places|Seoul|Jongno" and one["Xmp.dc.subject"] == "Jongno"
+    assert one["Xmp.digiKam.TagsList"] == "places/Seoul/Jongno"
+    assert (one["Xmp.tiff.Make"], one["Xmp.tiff.Model"]) == ("Nikon", "FM2")
+    assert one["Xmp.exifEX.LensModel"] == "Nikkor 50mm f/1.4 AI-S"
+    assert one["Xmp.photoshop.DateCreated"] == "2024-10-03"
+    assert (one["Xmp.filmflow.EI"], one["Xmp.AnalogExif.RollId"], one["Xmp.AnalogExif.ExposureNumber"]) == (
+        "800", "R042", "1")
 
 
 def test_auto_sidecars_follow_every_curation_change(tmp_path):
