@@ -11,6 +11,7 @@ from typing import Any
 
 
 from filmflow.catalog.db import Catalog
+from filmflow.catalog.logs import fill_capture
 from filmflow.catalog.models import Frame
 from filmflow.errors import NotFoundError, QueryError
 from filmflow.query.parse import frame_key
@@ -59,8 +60,10 @@ def iter_frames(db: Catalog, where: str = "", params: Sequence[Any] = (),
         sql += f" LIMIT {int(limit)}"
     cur = db.conn.execute(sql, params)
     cols = [c[0] for c in cur.description]
-    for r in cur:
-        yield frame_from_row(dict(zip(cols, r)), root)
+    while rows := cur.fetchmany(500):
+        batch = [frame_from_row(dict(zip(cols, r)), root) for r in rows]
+        fill_capture(db.conn, batch)
+        yield from batch
 
 
 def parse_ref(ref: str) -> tuple[str, str]:

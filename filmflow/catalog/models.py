@@ -12,6 +12,7 @@ class Origin(str, Enum):
 
     OPTION = "option"
     SIDECAR = "sidecar"
+    LOG = "log"            # a film log (filmflow log import): between the sidecar and the folder name
     FOLDER = "folder"
     EXIF = "exif"
     DEFAULT = "default"
@@ -108,6 +109,15 @@ class Frame:
     scanner: str | None = None
     scanned: str | None = None
     thumbnail: str | None = None
+    # capture data from a film log (null when unknown): catalog.logs fills them
+    shot_at: str | None = None
+    aperture: float | None = None
+    shutter: str | None = None
+    focal_length: float | None = None
+    lens: str | None = None
+    gps: dict[str, float] | None = None
+    place: str | None = None
+    note: str | None = None
 
     def to_json(self) -> dict[str, Any]:
         """SPEC's frame shape."""

@@ -28,6 +28,7 @@ from filmflow.library import Library
 
 log = logging.getLogger(__name__)
 
+_ARCHIVE_FIELDS = ("year", "stock", "format", "title", "developed")
 _TRAILING = re.compile(r"(\d+)([A-Za-z]?)$")
 
 
@@ -177,6 +178,9 @@ def build_plan(lib: Library, db, source: Path, *, mode: IngestMode, options: dic
         dest_dir = None
     elif roll is not None and roll.path and roll.mode != IngestMode.IN_PLACE.value:
         dest_dir = Path(roll.path)
+    elif roll is not None:  # a roll a film log made, scanned now: its own (log) fields outrank the folder's
+        dest_dir = archive_dir_for(lib, {**resolved.fields, **{k: getattr(roll, k) for k in _ARCHIVE_FIELDS
+                                                               if getattr(roll, k)}}, code)
     else:
         dest_dir = archive_dir_for(lib, resolved.fields, code)
 
