@@ -25,9 +25,10 @@ SEOUL = [
 def _dms(v: float, pos: str, neg: str, deg: str = "°") -> str:
     ref = pos if v >= 0 else neg
     v = abs(v)
-    d = int(v)
-    m = int((v - d) * 60)
-    s = (v - d - m / 60) * 3600
+    total = round(v * 3600, 2)
+    d, rest = divmod(total, 3600)
+    m, s = divmod(rest, 60)
+    d, m = int(d), int(m)
     return f"{d}{deg} {m}' {s:.2f}\" {ref}" if deg == "°" else f"{d}deg {m}' {s:.0f}\" {ref}"
 
 

@@ -314,3 +314,18 @@ def test_a_bad_file_among_good_ones_writes_nothing(library, cli, tmp_path):
     r = cli("log", "import", good, bad, code=2)
     assert "bad.csv, line 2" in r.stderr
     assert cli.json("frames", "roll:R042")[0]["aperture"] is None
+
+
+def test_stats_count_lenses_apertures_and_focal_lengths(library, cli, tmp_path):
+    add_roll(library, "R042", n_frames=4, year=2024, lens="Roll lens 35mm")
+    cli("pick", "R042/1", "R042/4")
+    frames = [{"n": 1, "aperture": 8, "focal": 50, "lens": "Nikkor 50mm"},
+              {"n": 2, "aperture": 8, "focal": 50, "lens": "Nikkor 50mm"},
+              {"n": 3, "aperture": 2.8, "focal": 28, "lens": "Nikkor 28mm"}]
+    cli("log", "import", lf.plain_csv(tmp_path / "s.csv", frames), "--roll", "R042")
+    s = cli.json("stats", "--year", "2024")
+    lenses = {g["name"]: (g["frames"], g["picks"], g["keeper_rate"]) for g in s["lenses"]}
+    # frame 4 has no log entry: it counts under its roll's lens
+    assert lenses == {"Nikkor 50mm": (2, 1, 0.5), "Nikkor 28mm": (1, 0, 0.0), "Roll lens 35mm": (1, 1, 1.0)}
+    assert s["by_aperture"] == {"f/2.8": 1, "f/8": 2} and s["by_focal_length"] == {"28mm": 1, "50mm": 2}
+    assert "By lens" in cli("stats", "--year", "2024").stdout

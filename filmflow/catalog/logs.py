@@ -149,3 +149,23 @@ def fill_capture(conn: sqlite3.Connection, frames: Sequence[Frame]) -> None:
         f.shot_at, f.aperture, f.shutter, f.focal_length, f.lens = shot, ap, sh, focal, lens
         f.gps = {"lat": lat, "lon": lon} if lat is not None and lon is not None else None
         f.place, f.note = place, note
+
+
+_LENS_SQL = """SELECT coalesce(lf.lens, r.lens) AS lens, count(DISTINCT f.roll_id), count(*), sum(f.pick = 'yes')
+FROM frames f JOIN rolls r ON r.id = f.roll_id LEFT JOIN log_frames lf ON lf.id = f.log_id
+WHERE coalesce(lf.lens, r.lens) IS NOT NULL {year}
+GROUP BY coalesce(lf.lens, r.lens) COLLATE NOCASE ORDER BY count(*) DESC"""
+
+_VALUE_SQL = """SELECT lf.{col}, count(*) FROM frames f JOIN rolls r ON r.id = f.roll_id
+JOIN log_frames lf ON lf.id = f.log_id WHERE lf.{col} IS NOT NULL {year} GROUP BY lf.{col} ORDER BY lf.{col}"""
+
+
+def capture_stats(conn: sqlite3.Connection, year: int | None) -> dict[str, Any]:
+    """Lenses (rolls, frames, picks), apertures and focal lengths used: the year's (None: all) frames."""
+    cond, params = ("AND r.year = ?", (year,)) if year is not None else ("", ())
+    lenses = conn.execute(_LENS_SQL.format(year=cond), params).fetchall()
+    values = {col: conn.execute(_VALUE_SQL.format(col=col, year=cond), params).fetchall()
+              for col in ("aperture", "focal_length")}
+    return {"lenses": [(name, rolls, frames, picks or 0) for name, rolls, frames, picks in lenses],
+            "by_aperture": {f"f/{a:g}": n for a, n in values["aperture"]},
+            "by_focal_length": {f"{fl:g}mm": n for fl, n in values["focal_length"]}}

@@ -118,7 +118,7 @@ def parse_coordinate(text: object, ref: str | None = None) -> float:
         m = _DMS.match(str(text))
         if not m:
             raise ValueError(f"position {text!r} is neither decimal degrees nor degrees/minutes/seconds")
-        if float(m.group("min") or 0) >= 60 or float(m.group("sec") or 0) >= 60:
+        if float(m.group("min") or 0) >= 60 or float(m.group("sec") or 0) > 60:  # 60.00: an app's rounding
             raise ValueError(f"position {text!r} has minutes or seconds of 60 or more")
         v = float(m.group("deg"))
         sign = -1 if v < 0 or m.group("deg").startswith("-") else 1
