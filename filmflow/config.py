@@ -57,6 +57,14 @@ paper = "A4"
 dpi = 300
 style = "dark"
 
+[versions]
+# Your own edit marks (regular expressions), added to config/edit_marks.toml's:
+# a file named like a frame's file plus a mark becomes an edit of that frame.
+edit_marks = []
+# The share of the 256 bits of two thumbnails' perceptual hashes that may differ for a second
+# scan with a frame's number to count as a re-scan of that frame (a `scan` version).
+match_distance = 0.2
+
 # Your own film stocks, or overrides of built-in ones (see config/film_stocks.toml):
 # [stocks.my-bulk-roll]
 # name = "Kodak Double-X 5222 (bulk)"
@@ -87,6 +95,8 @@ class Settings:
     paper: str = "A4"
     dpi: int = 300
     style: str = "dark"
+    edit_marks: tuple[str, ...] = ()
+    match_distance: float = 0.2
     stocks: dict[str, dict[str, Any]] = field(default_factory=dict)
     formats: dict[str, dict[str, Any]] = field(default_factory=dict)
 
@@ -126,6 +136,8 @@ def load_settings(path: Path) -> Settings:
         paper=_get(data, "sheet", "paper", d.paper, str, path),
         dpi=_get(data, "sheet", "dpi", d.dpi, int, path),
         style=_get(data, "sheet", "style", d.style, str, path),
+        edit_marks=tuple(str(m) for m in _get(data, "versions", "edit_marks", [], list, path)),
+        match_distance=_get(data, "versions", "match_distance", d.match_distance, float, path),
         stocks=dict(data.get("stocks", {})),
         formats=dict(data.get("formats", {})),
     )

@@ -12,6 +12,7 @@ from typing import Any
 
 from filmflow.catalog.db import Catalog
 from filmflow.catalog.logs import fill_capture
+from filmflow.catalog.versions import fill_versions
 from filmflow.catalog.models import Frame
 from filmflow.errors import NotFoundError, QueryError
 from filmflow.query.parse import frame_key
@@ -63,6 +64,7 @@ def iter_frames(db: Catalog, where: str = "", params: Sequence[Any] = (),
     while rows := cur.fetchmany(500):
         batch = [frame_from_row(dict(zip(cols, r)), root) for r in rows]
         fill_capture(db.conn, batch)
+        fill_versions(db.conn, batch, str(root) if root else "")
         yield from batch
 
 

@@ -331,3 +331,36 @@ def m014_film_logs(db: sqlite_utils.Database) -> None:
         "CREATE INDEX frames_log ON frames(log_id)",
     ):
         db.execute(sql)
+
+
+@migrations()
+def m015_versions(db: sqlite_utils.Database) -> None:
+    """Versions of a frame beyond its original scan (re-scans, edits), numbered from 2 in
+    arrival order, and the version a user preferred (frames.preferred; null: the default rule)."""
+    for sql in (
+        """CREATE TABLE frame_versions (
+            id INTEGER PRIMARY KEY,
+            frame_id INTEGER NOT NULL REFERENCES frames(id) ON DELETE CASCADE,
+            n INTEGER NOT NULL,           -- 2, 3, ... (1 is the frame's own scan)
+            kind TEXT NOT NULL CHECK (kind IN ('scan', 'edit')),
+            path TEXT NOT NULL,           -- library-relative (absolute when outside the library)
+            file TEXT NOT NULL,           -- its file name as it arrived
+            source_path TEXT,
+            sha256 TEXT NOT NULL UNIQUE,
+            bytes INTEGER NOT NULL,
+            width INTEGER,
+            height INTEGER,
+            bits INTEGER,
+            format TEXT,
+            mode TEXT,
+            thumbnail TEXT,
+            dhash TEXT,                   -- 256-bit difference hash of the thumbnail, hex
+            added_at TEXT NOT NULL,
+            verified_at TEXT,
+            UNIQUE (frame_id, n)
+        )""",
+        "CREATE INDEX frame_versions_kind ON frame_versions(kind, frame_id)",
+        "CREATE INDEX frame_versions_path ON frame_versions(path)",
+        "ALTER TABLE frames ADD COLUMN preferred INTEGER",
+    ):
+        db.execute(sql)

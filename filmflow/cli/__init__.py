@@ -59,7 +59,7 @@ LAZY_COMMANDS = {
     "init": "admin", "status": "admin", "ingest": "ingest", "watch": "ingest", "roll": "rolls",
     "rolls": "listing", "frames": "listing", "rate": "listing", "pick": "listing", "reject": "listing",
     "unflag": "listing", "tag": "listing", "project": "projects", "stats": "stats", "verify": "stats",
-    "stocks": "stocks", "log": "logs",
+    "stocks": "stocks", "log": "logs", "version": "versions",
 }
 
 
