@@ -69,6 +69,14 @@ paper = "A4"
 dpi = 300
 style = "dark"
 
+[versions]
+# Your own edit marks (regular expressions), added to config/edit_marks.toml's:
+# a file named like a frame's file plus a mark becomes an edit of that frame.
+edit_marks = []
+# The share of the 256 bits of two thumbnails' perceptual hashes that may differ for a second
+# scan with a frame's number to count as a re-scan of that frame (a `scan` version).
+match_distance = 0.2
+
 # Your own film stocks, or overrides of built-in ones (see config/film_stocks.toml):
 # [stocks.my-bulk-roll]
 # name = "Kodak Double-X 5222 (bulk)"
@@ -103,6 +111,8 @@ class Settings:
     style: str = "dark"
     xmp_sidecars: str = "off"
     xmp_sidecar_name: str = "append"
+    edit_marks: tuple[str, ...] = ()
+    match_distance: float = 0.2
     stocks: dict[str, dict[str, Any]] = field(default_factory=dict)
     formats: dict[str, dict[str, Any]] = field(default_factory=dict)
 
@@ -146,6 +156,8 @@ def load_settings(path: Path) -> Settings:
         style=_get(data, "sheet", "style", d.style, str, path),
         xmp_sidecars=_get(data, "xmp", "sidecars", d.xmp_sidecars, str, path),
         xmp_sidecar_name=_get(data, "xmp", "sidecar_name", d.xmp_sidecar_name, str, path),
+        edit_marks=tuple(str(m) for m in _get(data, "versions", "edit_marks", [], list, path)),
+        match_distance=_get(data, "versions", "match_distance", d.match_distance, float, path),
         stocks=dict(data.get("stocks", {})),
         formats=dict(data.get("formats", {})),
     )

@@ -26,6 +26,7 @@ from typing import TYPE_CHECKING, Any
 
 from filmflow import fsutil
 from filmflow.catalog.db import transaction
+from filmflow.catalog.versions import roll_version_rows
 from filmflow.catalog.refiles import (RefileIntent, RefileMove, commit_refile, drop_refile, find_refile,
                                       pending_refiles, record_refile, refile_conflict, roll_file_rows)
 from filmflow.errors import FilmflowError, InputError
@@ -113,6 +114,11 @@ def plan_moves(lib: Library, db: Catalog, roll: Roll, new_dir: Path) -> list[Ref
         moves.append(RefileMove(fid, lib.rel(src), lib.rel(target(src)), sha, nbytes))
         for sidecar in {src.with_name(src.name + ".xmp"), src.with_suffix(".xmp")}:
             side(sidecar)
+    for stored, sha, nbytes in roll_version_rows(db.conn, roll.id):  # edits and re-scans go with their frames
+        src = lib.resolve(stored)
+        if src.parent == old_dir or old_dir in src.parents:
+            moves.append(RefileMove(None, lib.rel(src), lib.rel(target(src)), sha, nbytes))
+            seen.add(src)
     if old_dir.is_dir():
         for p in sorted(old_dir.glob("roll*.toml")):
             side(p)

@@ -23,6 +23,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 
+from filmflow.catalog.logs import capture_stats
 from filmflow.catalog.db import Catalog
 from filmflow import fsutil
 from filmflow.errors import InputError, MissingExtraError
@@ -152,6 +153,9 @@ class YearStats:
     stocks: tuple[GroupStats, ...] = ()
     cameras: tuple[GroupStats, ...] = ()
     turnaround: Turnaround | None = None
+    lenses: tuple[GroupStats, ...] = ()          # a frame's own lens (film log), else its roll's
+    by_aperture: dict[str, int] = field(default_factory=dict)
+    by_focal_length: dict[str, int] = field(default_factory=dict)
 
     @property
     def keeper_rate(self) -> float | None:
@@ -183,6 +187,9 @@ class YearStats:
             "by_process": dict(self.by_process),
             "stocks": [s.to_json() for s in self.stocks],
             "cameras": [c.to_json() for c in self.cameras],
+            "lenses": [g.to_json() for g in self.lenses],
+            "by_aperture": dict(self.by_aperture),
+            "by_focal_length": dict(self.by_focal_length),
             "turnaround": None if t is None else {
                 "rolls": t.rolls, "median_days": t.median_days, "mean_days": t.mean_days,
                 "min_days": t.min_days, "max_days": t.max_days, "slowest": t.slowest, "by_lab": t.by_lab,
@@ -308,6 +315,7 @@ def year_stats(db: Catalog, year: int | None) -> YearStats:
         for p in _rows(db, _PROJECT_SQL, [year, year])
         if year is None or p["n_in_year"] > 0 or p["created_year"] == str(year)
     )
+    capture = capture_stats(db.conn, year)
     return YearStats(
         year=year,
         rolls=len(rolls),
@@ -324,6 +332,9 @@ def year_stats(db: Catalog, year: int | None) -> YearStats:
         stocks=_groups(rolls, "stock", with_span=True),
         cameras=_groups(rolls, "camera", with_span=False),
         turnaround=_turnaround(rolls),
+        lenses=tuple(GroupStats(name, n_rolls, n, picks, _rate(picks, n))
+                     for name, n_rolls, n, picks in capture["lenses"]),
+        by_aperture=capture["by_aperture"], by_focal_length=capture["by_focal_length"],
     )
 
 

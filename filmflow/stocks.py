@@ -43,6 +43,11 @@ def config_dir() -> Path:
                       f"{' and '.join(map(str, tried))}; reinstall filmflow (pip install --force-reinstall .).")
 
 
+def builtin_edit_marks() -> list[str]:
+    """The edit-mark patterns of config/edit_marks.toml (filmflow.versions compiles them)."""
+    return [str(m) for m in load_toml(config_dir() / "edit_marks.toml").get("marks", [])]
+
+
 def load_toml(path: Path) -> dict[str, Any]:
     """Read a TOML file, turning a syntax error into a ConfigError naming the file."""
     try:

@@ -49,10 +49,16 @@ CORRUPT_RE = re.compile(r"\.corrupt-\d{8}(?:-\d+)?$")
 FLUSH_EVERY = 500          # frames per batched UPDATE of verified_at
 FLUSH_SECONDS = 10.0       # ... or this often, so an interrupted night keeps most of its work
 
+# frames and their other versions (re-scans, edits; negative ids) are checked alike
 _SELECT = """
-SELECT f.id, r.code || '/' || f.frame, f.path, f.bytes, f.sha256, f.source_path
-FROM frames f JOIN rolls r ON r.id = f.roll_id
+SELECT * FROM (
+  SELECT f.id AS id, r.code || '/' || f.frame AS ref, f.path, f.bytes, f.sha256, f.source_path, f.verified_at
+  FROM frames f JOIN rolls r ON r.id = f.roll_id
+  UNION ALL
+  SELECT -v.id, r.code || '/' || f.frame || ' version ' || v.n, v.path, v.bytes, v.sha256, v.source_path, v.verified_at
+  FROM frame_versions v JOIN frames f ON f.id = v.frame_id JOIN rolls r ON r.id = f.roll_id)
 """
+_FILES = "(SELECT id, bytes, verified_at FROM frames UNION ALL SELECT -id, bytes, verified_at FROM frame_versions)"
 
 
 @dataclass(frozen=True, slots=True)
@@ -194,10 +200,10 @@ def verify_totals(lib: Library, *, limit: int | None = None) -> tuple[int, int]:
     db = lib.db()
     try:
         if limit is None:
-            n, b = db.conn.execute("SELECT count(*), coalesce(sum(bytes), 0) FROM frames").fetchone()
+            n, b = db.conn.execute(f"SELECT count(*), coalesce(sum(bytes), 0) FROM {_FILES}").fetchone()
         else:
             n, b = db.conn.execute(
-                "SELECT count(*), coalesce(sum(bytes), 0) FROM (SELECT bytes FROM frames "
+                f"SELECT count(*), coalesce(sum(bytes), 0) FROM (SELECT bytes FROM {_FILES} "
                 "ORDER BY verified_at NULLS FIRST, id LIMIT ?)", (min(int(limit), 2**63 - 1),)).fetchone()
         return int(n), int(b)
     finally:
@@ -238,7 +244,9 @@ class _Batch:
         if self.db is None:
             self.db = self.lib.db()
         with transaction(self.db) as conn:
-            conn.executemany("UPDATE frames SET verified_at = ? WHERE id = ?", self.pending)
+            conn.executemany("UPDATE frames SET verified_at = ? WHERE id = ?", [p for p in self.pending if p[1] > 0])
+            conn.executemany("UPDATE frame_versions SET verified_at = ? WHERE id = ?",
+                             [(t, -i) for t, i in self.pending if i < 0])
         self.pending.clear()
 
     def close(self) -> None:
@@ -297,8 +305,8 @@ def verify_library(
         archive_missing = _archive_missing(lib, db.conn)
         if archive_missing:
             log.info("the archive folder %s is missing or empty; is its disk mounted?", lib.archive)
-        sql = _SELECT + (" ORDER BY f.verified_at NULLS FIRST, f.id" if rehash else "")
-        for fid, ref, stored, size, sha, source in db.conn.execute(sql):
+        sql = _SELECT + (" ORDER BY verified_at NULLS FIRST, id" if rehash else "")
+        for fid, ref, stored, size, sha, source, _ in db.conn.execute(sql):
             full = stored if os.path.isabs(stored) else os.path.join(root, stored)
             if archive_missing and (stored.startswith(archive_rel) or full.startswith(archive_abs)):
                 run.skipped += 1
@@ -318,7 +326,7 @@ def verify_library(
                 progress(1, nbytes or 0)
         not_checked = 0
         if run.budget_reached and not rehash:
-            total = db.conn.execute("SELECT count(*) FROM frames").fetchone()[0]
+            total = db.conn.execute(f"SELECT count(*) FROM {_FILES}").fetchone()[0]
             not_checked = max(0, total - run.checked - run.skipped)
         temps: list[Path] = []
         unknown, quarantined = ((), ()) if archive_missing else find_unknown(lib, db.conn, temps)
@@ -427,7 +435,7 @@ def find_unknown(lib: Library, conn: sqlite3.Connection,
         return [], []
     known: set[str] = set()
     root_prefix = str(root) + os.sep
-    for (stored,) in conn.execute("SELECT path FROM frames"):
+    for (stored,) in conn.execute("SELECT path FROM frames UNION ALL SELECT path FROM frame_versions"):
         if os.path.isabs(stored):
             if not stored.startswith(root_prefix):
                 continue

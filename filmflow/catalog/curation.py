@@ -17,6 +17,8 @@ from pathlib import Path
 
 
 from filmflow.catalog.db import Catalog
+from filmflow.catalog.logs import fill_capture
+from filmflow.catalog.versions import fill_versions
 from filmflow.catalog.db import transaction
 from filmflow.catalog.models import Frame, Pick, Roll
 from filmflow.catalog.rolls import ensure_tag
@@ -95,6 +97,8 @@ def _build_frames(db: Catalog, rows: list[tuple], root: Path | None) -> list[Fra
             sha, size, w, h, bits, fmt, rating, pick, caption, tuple(sorted(t)) if t else empty,
             tuple(sorted(p)) if p else empty, scanner, scanned,
             thumb if thumb is None or not prefix or thumb[:1] == "/" else prefix + thumb))
+    fill_capture(conn, out)
+    fill_versions(conn, out, prefix)
     return out
 
 

@@ -10,6 +10,8 @@ from typing import Any
 
 
 from filmflow.catalog.db import Catalog
+from filmflow.catalog.logs import fill_capture
+from filmflow.catalog.versions import fill_versions
 from filmflow.catalog.models import Frame
 from filmflow.errors import NotFoundError
 # frame_key is re-exported: ingest and projects spell frame names through it
@@ -57,8 +59,11 @@ def iter_frames(db: Catalog, where: str = "", params: Sequence[Any] = (),
         sql += f" LIMIT {int(limit)}"
     cur = db.conn.execute(sql, params)
     cols = [c[0] for c in cur.description]
-    for r in cur:
-        yield frame_from_row(dict(zip(cols, r)), root)
+    while rows := cur.fetchmany(500):
+        batch = [frame_from_row(dict(zip(cols, r)), root) for r in rows]
+        fill_capture(db.conn, batch)
+        fill_versions(db.conn, batch, str(root) if root else "")
+        yield from batch
 
 
 def parse_ref(ref: str) -> tuple[str, str]:

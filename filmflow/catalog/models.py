@@ -12,6 +12,7 @@ class Origin(str, Enum):
 
     OPTION = "option"
     SIDECAR = "sidecar"
+    LOG = "log"            # a film log (filmflow log import): between the sidecar and the folder name
     FOLDER = "folder"
     EXIF = "exif"
     DEFAULT = "default"
@@ -108,14 +109,40 @@ class Frame:
     scanner: str | None = None
     scanned: str | None = None
     thumbnail: str | None = None
+    # capture data from a film log (null when unknown): catalog.logs fills them
+    shot_at: str | None = None
+    aperture: float | None = None
+    shutter: str | None = None
+    focal_length: float | None = None
+    lens: str | None = None
+    gps: dict[str, float] | None = None
+    place: str | None = None
+    note: str | None = None
+    # versions (SPEC shape, version 1 = this scan) and, when another version is preferred,
+    # what to show instead: {path, thumbnail, sha256, width, height, n} (catalog.versions fills them)
+    versions: tuple[dict[str, Any], ...] = ()
+    shown: dict[str, Any] | None = None
+
+    @property
+    def display_path(self) -> str:
+        """The file sheets, export and the light table show: the preferred version's."""
+        return self.shown["path"] if self.shown else self.path
+
+    @property
+    def display_thumbnail(self) -> str | None:
+        """The preferred version's thumbnail."""
+        return self.shown["thumbnail"] if self.shown else self.thumbnail
 
     def to_json(self) -> dict[str, Any]:
         """SPEC's frame shape."""
         d = {f: getattr(self, f) for f in _FRAME_JSON}
         d["tags"] = list(self.tags)
         d["projects"] = list(self.projects)
+        d["versions"] = list(self.versions) or [{"n": 1, "kind": "original", "file": self.file, "path": self.path,
+                                                 "sha256": self.sha256, "width": self.width, "height": self.height,
+                                                 "bits": self.bits, "preferred": True}]
         return d
 
 
 _ROLL_JSON = tuple(f.name for f in fields(Roll) if f.name not in ("id", "source_key", "sources"))
-_FRAME_JSON = tuple(f.name for f in fields(Frame) if f.name != "id")
+_FRAME_JSON = tuple(f.name for f in fields(Frame) if f.name not in ("id", "shown"))

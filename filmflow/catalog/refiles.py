@@ -93,7 +93,9 @@ def commit_refile(conn: sqlite3.Connection, intent: RefileIntent) -> None:
     update_roll(conn, intent.roll_id, {**intent.fields, "path": intent.new_dir}, intent.sources)
     conn.executemany("UPDATE frames SET path = ? WHERE id = ?",
                      [(m.new, m.frame_id) for m in intent.moves if m.frame_id is not None])
-    # the catalog's record of each XMP sidecar moves with it (catalog/xmpstate.py)
+    # versions (catalog/versions.py) and the record of each XMP sidecar (catalog/xmpstate.py) move too
+    conn.executemany("UPDATE frame_versions SET path = ? WHERE path = ?",
+                     [(m.new, m.old) for m in intent.moves if m.frame_id is None])
     conn.executemany("UPDATE xmp_sidecars SET path = ? WHERE path = ?",
                      [(m.new, m.old) for m in intent.moves if m.frame_id is None and m.old.lower().endswith(".xmp")])
     conn.execute("UPDATE refile_intents SET state = 'committed' WHERE roll_id = ?", (intent.roll_id,))

@@ -341,3 +341,77 @@ def migrate(db: sqlite_utils.Database) -> None:
     if migrations.pending(db):
         migrations.apply(db)
     db.conn.execute(f"PRAGMA user_version = {int(SCHEMA_VERSION)}")
+
+
+@migrations()
+def m014_film_logs(db: sqlite_utils.Database) -> None:
+    """Film logs: what a phone app logged per frame (log_frames, kept even before scans
+    arrive), and each frame's paired log entry (frames.log_id, set by catalog.logs.pair_roll)."""
+    for sql in (
+        """CREATE TABLE log_frames (
+            id INTEGER PRIMARY KEY,
+            roll_id INTEGER NOT NULL REFERENCES rolls(id) ON DELETE CASCADE,
+            frame TEXT NOT NULL,          -- the label as logged ("1", "00", "12A"); a repeat is "12-2"
+            shot_at TEXT,                 -- local ISO date-time (no zone), or a UTC instant ending in Z
+            aperture REAL,
+            shutter TEXT,                 -- "1/250", "2\"", "B"
+            shutter_s REAL,               -- the same in seconds (null for bulb)
+            focal_length REAL,
+            lens TEXT,
+            exposure_comp TEXT,
+            lat REAL,
+            lon REAL,
+            place TEXT,
+            note TEXT,
+            flash INTEGER,
+            light_source TEXT,
+            filters TEXT,
+            exposures INTEGER,
+            log_file TEXT NOT NULL,       -- the log's file name, as imported
+            log_format TEXT NOT NULL,
+            imported_at TEXT NOT NULL,
+            UNIQUE (roll_id, frame)
+        )""",
+        "CREATE INDEX log_frames_aperture ON log_frames(aperture)",
+        "CREATE INDEX log_frames_shutter ON log_frames(shutter_s)",
+        "CREATE INDEX log_frames_focal ON log_frames(focal_length)",
+        "CREATE INDEX log_frames_lens ON log_frames(lens COLLATE NOCASE)",
+        "CREATE INDEX log_frames_shot ON log_frames(shot_at)",
+        "CREATE INDEX log_frames_gps ON log_frames(lat) WHERE lat IS NOT NULL",
+        "ALTER TABLE frames ADD COLUMN log_id INTEGER REFERENCES log_frames(id) ON DELETE SET NULL",
+        "CREATE INDEX frames_log ON frames(log_id)",
+    ):
+        db.execute(sql)
+
+
+@migrations()
+def m015_versions(db: sqlite_utils.Database) -> None:
+    """Versions of a frame beyond its original scan (re-scans, edits), numbered from 2 in
+    arrival order, and the version a user preferred (frames.preferred; null: the default rule)."""
+    for sql in (
+        """CREATE TABLE frame_versions (
+            id INTEGER PRIMARY KEY,
+            frame_id INTEGER NOT NULL REFERENCES frames(id) ON DELETE CASCADE,
+            n INTEGER NOT NULL,           -- 2, 3, ... (1 is the frame's own scan)
+            kind TEXT NOT NULL CHECK (kind IN ('scan', 'edit')),
+            path TEXT NOT NULL,           -- library-relative (absolute when outside the library)
+            file TEXT NOT NULL,           -- its file name as it arrived
+            source_path TEXT,
+            sha256 TEXT NOT NULL UNIQUE,
+            bytes INTEGER NOT NULL,
+            width INTEGER,
+            height INTEGER,
+            bits INTEGER,
+            format TEXT,
+            mode TEXT,
+            thumbnail TEXT,
+            dhash TEXT,                   -- 256-bit difference hash of the thumbnail, hex
+            added_at TEXT NOT NULL,
+            verified_at TEXT,
+            UNIQUE (frame_id, n)
+        )""",
+        "CREATE INDEX frame_versions_kind ON frame_versions(kind, frame_id)",
+        "CREATE INDEX frame_versions_path ON frame_versions(path)",
+        "ALTER TABLE frames ADD COLUMN preferred INTEGER",
+    ):
+        db.execute(sql)

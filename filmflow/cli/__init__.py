@@ -61,7 +61,7 @@ LAZY_COMMANDS = {
     "init": "admin", "status": "admin", "ingest": "ingest", "watch": "ingest", "roll": "rolls",
     "rolls": "listing", "frames": "listing", "rate": "listing", "pick": "listing", "reject": "listing",
     "unflag": "listing", "tag": "listing", "project": "projects", "stats": "stats", "verify": "stats",
-    "stocks": "stocks", "xmp": "xmp",
+    "stocks": "stocks", "xmp": "xmp", "log": "logs", "version": "versions",
 }
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import click
 
 from filmflow import sidecars
+from filmflow.catalog.logs import roll_log_summary
 from filmflow.catalog.rolls import get_roll
 from filmflow.cli import output
 from filmflow.cli.completion import complete_roll_code
@@ -30,9 +31,10 @@ def roll_show(app, code: str, as_json: bool) -> None:
     lib = app.library()
     db = lib.db()
     roll = get_roll(db, code, lib.root)
+    film_log = roll_log_summary(db.conn, roll.id)
     db.conn.close()
     if as_json:
-        output.emit_json(roll.to_json(with_sources=True))
+        output.emit_json({**roll.to_json(with_sources=True), "log": film_log})
         return
     pairs = []
     for f in SHOW_FIELDS:
@@ -45,6 +47,9 @@ def roll_show(app, code: str, as_json: bool) -> None:
         pairs.append((f, f"{v}" + (f"   ({origin})" if origin else "")))
     pairs += [("tags", ", ".join(roll.tags) or "-"), ("frames", roll.frames), ("source", roll.source),
               ("path", roll.path)]
+    if film_log:
+        pairs.append(("log", f"{film_log['file']} ({film_log['format']}): {film_log['frames']} frames logged, "
+                             f"{film_log['paired']} scans paired"))
     output.kv(pairs)
 
 

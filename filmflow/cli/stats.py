@@ -112,6 +112,14 @@ def _print_stats(s: st.YearStats) -> None:
     output.table([(g.name, g.rolls, g.frames, g.picks, _pct(g.keeper_rate)) for g in s.cameras],
                  ["camera", "rolls", "frames", "picks", "keepers"], right=(1, 2, 3, 4))
 
+    if s.lenses:
+        click.echo("\nBy lens")
+        output.table([(g.name, g.rolls, g.frames, g.picks, _pct(g.keeper_rate)) for g in s.lenses],
+                     ["lens", "rolls", "frames", "picks", "keepers"], right=(1, 2, 3, 4))
+    if s.by_aperture or s.by_focal_length:
+        click.echo("\nApertures (logged frames): " + ", ".join(f"{k} {n}" for k, n in s.by_aperture.items()))
+        click.echo("Focal lengths (logged frames): " + ", ".join(f"{k} {n}" for k, n in s.by_focal_length.items()))
+
     click.echo("\nRolls per month")
     peak = max(s.by_month.values(), default=0) or 1
     output.table([(m, n, "█" * round(20 * n / peak)) for m, n in s.by_month.items()],

@@ -31,6 +31,7 @@ from filmflow.catalog.db import refresh_statistics, transaction
 from filmflow.catalog.failures import clear_failures, failure_key, replace_source_failures
 from filmflow.catalog.frames import insert_frames, known_hashes
 from filmflow.catalog.models import IngestMode
+from filmflow.catalog.logs import pair_roll
 from filmflow.catalog.rolls import insert_roll, now, record_auto_code, set_roll_tags, update_roll
 from filmflow.errors import ArchiveError, FilmflowError
 from filmflow.ingest.xmpin import take_xmp
@@ -384,8 +385,11 @@ class Ingester:
                 roll_id = plan.roll.id
                 missing = {k: v for k, v in fields.items()
                            if getattr(plan.roll, k, None) in (None, "") and k in plan.resolved.sources}
+                origins = {k: plan.resolved.sources[k] for k in missing}
+                if plan.roll.path is None and rows:  # a roll a film log made: its first scans give it a home
+                    missing.update({k: fields[k] for k in ("path", "mode", "source_key", "source") if fields.get(k)})
                 if missing:
-                    update_roll(conn, roll_id, missing, {k: plan.resolved.sources[k] for k in missing})
+                    update_roll(conn, roll_id, missing, origins)
             if roll_id is not None:
                 # a frame whose EXIF has no scan date takes its roll's (scanned together)
                 roll_scanned = fields.get("scanned") or (plan.roll.scanned if plan.roll else None)
@@ -399,6 +403,7 @@ class Ingester:
                     "scanned": r["scanned"] or roll_scanned, "thumbnail": lib.rel(Path(r["thumbnail"])),
                     "added_at": ts,
                 } for f, r in rows])
+                pair_roll(conn, roll_id)  # scans that arrive after their film log take its data
                 if plan.resolved.project and rows:
                     _add_to_project(conn, plan.resolved.project, [r["sha"] for _, r in rows])
                 conn.execute("INSERT OR REPLACE INTO meta (key, value) VALUES ('last_roll', ?)",

@@ -27,6 +27,8 @@ from filmflow.query.refs import frame_number_from_name
 
 log = logging.getLogger(__name__)
 
+_ARCHIVE_FIELDS = ("year", "stock", "format", "title", "developed")
+
 
 def parse_frame_number(file_name: str) -> tuple[str, int] | None:
     """A frame number from a file name's trailing number, or None (query/refs.py owns the grammar).
@@ -153,6 +155,9 @@ def build_plan(lib: Library, db, unit: RollSource, *, mode: IngestMode, options:
         dest_dir = None
     elif roll is not None and roll.path and roll.mode != IngestMode.IN_PLACE.value:
         dest_dir = Path(roll.path)
+    elif roll is not None:  # a roll a film log made, scanned now: its own (log) fields outrank the folder's
+        dest_dir = archive_dir_for(lib, {**resolved.fields, **{k: getattr(roll, k) for k in _ARCHIVE_FIELDS
+                                                               if getattr(roll, k)}}, code)
     else:
         dest_dir = archive_dir_for(lib, resolved.fields, code)
 

@@ -1,0 +1,174 @@
+"""Versions of a frame: recognising edits by name and re-scans by look, and adding them.
+
+- `EditMarks`: config/edit_marks.toml plus `[versions] edit_marks`; `edit_of(name, stems)`
+  finds the frame a file is an edit of (`R042_0012-edit.tif` -> the frame of `R042_0012.jpg`).
+- `dhash`: a 256-bit difference hash of a thumbnail; `looks_alike` compares two within
+  `[versions] match_distance` (README "Versions" says how the default was measured).
+- `add_version`: the verified copy beside the frame's original, its thumbnail and its row,
+  used by `filmflow version add` and by ingest.
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+import unicodedata
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from PIL import Image
+
+from filmflow import fsutil
+from filmflow.catalog.db import transaction
+from filmflow.catalog.rolls import now
+from filmflow.catalog.versions import insert_version, set_preferred, versions_of
+from filmflow.errors import InputError
+from filmflow.library import Library
+from filmflow.stocks import builtin_edit_marks
+
+log = logging.getLogger(__name__)
+
+KINDS = ("edit", "scan")
+REFUSED_FORMATS = {".psd": "Photoshop documents", ".psb": "Photoshop documents", ".xcf": "GIMP documents",
+                   ".afphoto": "Affinity documents"}
+
+
+@dataclass(frozen=True)
+class EditMarks:
+    """The edit-mark patterns, compiled into one expression matching one or more marks."""
+
+    pattern: re.Pattern[str]
+
+    @classmethod
+    def load(cls, extra: tuple[str, ...] = ()) -> EditMarks:
+        """Built-in marks (config/edit_marks.toml) plus the user's."""
+        marks = [*builtin_edit_marks(), *extra]
+        for m in marks:
+            try:
+                re.compile(m)
+            except re.error as e:
+                raise InputError(f"edit mark {m!r} is not a regular expression ({e}); fix it in filmflow.toml "
+                                 "[versions] edit_marks.") from None
+        return cls(re.compile("(?:" + "|".join(f"(?:{m})" for m in marks) + ")+", re.I))
+
+    def edit_of(self, file_name: str, stems: dict[str, Any]) -> Any | None:
+        """The value `stems` holds for the frame this file is an edit of, or None.
+
+        `stems` maps an original file's stem (NFC, casefolded) to anything (a frame id, a ref).
+        The longest stem that the name starts with and whose rest is all marks wins.
+        """
+        stem = unicodedata.normalize("NFC", file_name.rsplit(".", 1)[0] if "." in file_name else file_name)
+        folded = stem.casefold()
+        best = None
+        for i in range(len(folded) - 1, 0, -1):
+            head, rest = folded[:i], stem[i:]
+            if head in stems and self.pattern.fullmatch(rest):
+                best = stems[head]
+                break
+        return best
+
+
+HASH_SIDE = 16   # 16x16 difference hash: 256 bits (8x8 confused unrelated frames of one scene too often)
+
+
+def dhash(thumbnail: Path) -> str:
+    """A 256-bit difference hash (hex) of an image: 17x16 greyscale, each pixel against its right neighbour."""
+    n = HASH_SIDE
+    with Image.open(thumbnail) as im:
+        im.draft("L", (4 * n, 4 * n))
+        small = im.convert("L").resize((n + 1, n), Image.Resampling.BOX)
+    px = small.tobytes()
+    bits = 0
+    for row in range(n):
+        for col in range(n):
+            bits = (bits << 1) | (px[row * (n + 1) + col] > px[row * (n + 1) + col + 1])
+    return f"{bits:0{n * n // 4}x}"
+
+
+def distance(a: str, b: str) -> float:
+    """The share of bits that differ (0.0 identical .. about 0.5 unrelated)."""
+    return (int(a, 16) ^ int(b, 16)).bit_count() / (len(a) * 4)
+
+
+def looks_alike(a: str | None, b: str | None, match_distance: float) -> bool:
+    """Two hashes of equal length within `match_distance` (unknown hashes never match)."""
+    return a is not None and b is not None and len(a) == len(b) and distance(a, b) <= match_distance
+
+
+def check_version_file(path: Path) -> None:
+    """Refuse what cannot be a version: a layered document, a missing or empty file."""
+    kind = REFUSED_FORMATS.get(path.suffix.lower())
+    if kind:
+        raise InputError(f"{path}: {kind} keep layers, not a picture filmflow can show; "
+                         "export a TIFF or JPEG from it and add that.")
+    if not path.is_file():
+        raise InputError(f"{path} is not a file; give the edited scan's file.")
+    if path.stat().st_size == 0:
+        raise InputError(f"{path} is empty (0 bytes); save the edit again.")
+
+
+def add_version(lib: Library, frame: Any, src: Path, *, kind: str = "edit", prefer: bool = False,
+                source_path: str | None = None) -> int:
+    """Archive `src` beside the frame's original by verified copy and record it; returns its number."""
+    from filmflow.catalog.frames import known_hashes
+    from filmflow.catalog.versions import known_version_hashes
+    from filmflow.ingest.apply import Ingester, process_file
+
+    if kind not in KINDS:
+        raise InputError(f"--kind {kind!r}: a version is an `edit` or a `scan`.")
+    src = Path(src)
+    check_version_file(src)
+    original = Path(frame.path)
+    folder = original.parent if not _outside_archive(lib, original) else lib.archive / "versions" / frame.roll
+    dest = fsutil.safe_join(folder, fsutil.safe_component(src.name, 200))
+    thumb = str(lib.root / "cache" / "thumbs" / "{sh}" / "{sha}.jpg")
+    r = process_file(str(src), str(dest), thumb, lib.settings.thumbnail_size)
+    if not r["ok"]:
+        raise InputError(f"{r['error']}")
+    db = lib.db()
+    try:
+        dup = known_hashes(db.conn, [r["sha"]]).get(r["sha"]) or known_version_hashes(db.conn, [r["sha"]]).get(r["sha"])
+        if dup is not None:
+            Path(r["tmp"]).unlink(missing_ok=True)
+            raise InputError(f"{src} is byte-identical to {dup['ref']}" + (f" version {dup['n']}" if "n" in dup else "")
+                             + "; nothing added.")
+        final = Ingester._link_tmp(Path(r["tmp"]), dest, r["sha"])
+        with transaction(db) as conn:
+            n = insert_version(conn, {
+                "frame_id": frame.id, "kind": kind, "path": lib.rel(final), "file": src.name,
+                "source_path": source_path or str(src.resolve()), "sha256": r["sha"], "bytes": r["bytes"],
+                "width": r["width"], "height": r["height"], "bits": r["bits"], "format": r["format"],
+                "mode": r["mode"], "thumbnail": lib.rel(Path(r["thumbnail"])), "dhash": dhash(Path(r["thumbnail"])),
+                "added_at": now()})
+            if prefer:
+                set_preferred(conn, frame.id, n)
+        return n
+    except BaseException:
+        if r.get("tmp"):
+            Path(r["tmp"]).unlink(missing_ok=True)
+        raise
+    finally:
+        db.conn.close()
+
+
+def _outside_archive(lib: Library, path: Path) -> bool:
+    try:
+        path.resolve().relative_to(lib.archive.resolve())
+        return False
+    except ValueError:
+        return True   # an in-place roll: versions go into the archive, never beside the user's own files
+
+
+def prefer_version(lib: Library, frame: Any, n: int) -> None:
+    """Make version n the one shown (1 = the original scan)."""
+    db = lib.db()
+    try:
+        known = {1} | {v["n"] for v in versions_of(db.conn, frame.id)}
+        if n not in known:
+            raise InputError(f"{frame.ref} has no version {n}; `filmflow version list {frame.ref}` lists "
+                             f"{', '.join(map(str, sorted(known)))}.")
+        with transaction(db) as conn:
+            set_preferred(conn, frame.id, n)
+    finally:
+        db.conn.close()
