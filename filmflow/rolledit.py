@@ -51,51 +51,6 @@ def edit_roll(lib: Library, code: str, changes: dict[str, Any]) -> tuple[Roll, i
                 with transaction(db) as conn:
                     update_roll(conn, roll.id, fields, sources)
             return get_roll(db, fields.get("code", roll.code), lib.root), moved
-        fields: dict[str, Any] = {}
-        for k in ("camera", "lens", "developed", "lab", "developer", "notes", "title", "ei"):
-            if k in changes:
-                fields[k] = changes[k]
-        if "code" in changes:
-            new = parse_roll_code(changes["code"], "--code")
-            other = db.conn.execute("SELECT 1 FROM rolls WHERE code = ? COLLATE NOCASE AND id != ?",
-                                    (new, roll.id)).fetchone()
-            if other:
-                raise InputError(f"roll code {new} is already taken; pick another.")
-            fields["code"] = new
-        iso = roll.stock_iso
-        if "stock" in changes:
-            stock = lib.stocks.get(changes["stock"])
-            fields.update(stock=stock.name, stock_key=stock.key, stock_iso=stock.iso, process=stock.process)
-            iso = stock.iso
-        if "format" in changes:
-            f = match_format(changes["format"], lib.formats)
-            if f is None:
-                raise InputError(f"format {changes['format']!r} is unknown; use one of {', '.join(lib.formats)}.")
-            fields.update(format=f.name, format_family=f.family)
-        if "shot" in changes:
-            fields["shot_from"], fields["shot_to"] = parse_shot(changes["shot"], "--shot")
-        ei = fields.get("ei", roll.ei)
-        if iso and ei and ("ei" in fields or "stock" in changes):
-            fields["push"] = push_stops(int(ei), int(iso))
-        shot_from = fields.get("shot_from", roll.shot_from)
-        developed = fields.get("developed", roll.developed)
-        for d in (shot_from, developed, roll.scanned):
-            if d:
-                fields["year"] = int(d[:4])
-                break
-        sources = {k: "option" for k in fields if k not in ("stock_key", "format_family", "year")}
-        moved = 0
-        refile = ("code" in fields or "stock" in fields) and roll.mode != "in-place" and roll.path
-        if refile:
-            merged = {**roll.to_json(), **fields}
-            new_dir = archive_dir_for(lib, merged, merged["code"])
-            if new_dir != Path(roll.path):
-                moved = _refile(lib, db, roll, new_dir, fields, sources)
-                fields = {}
-        if fields:
-            with transaction(db) as conn:
-                update_roll(conn, roll.id, fields, sources)
-        return get_roll(db, fields.get("code") or changes.get("code") or roll.code, lib.root), moved
     finally:
         db.conn.close()
 
