@@ -494,7 +494,9 @@ def _export(name: str, title: str | None, description: str | None, items: Sequen
             checkpoint()
         else:
             item, job, _k, _d = by_name[name_]
-            failed.append({"file": str(job.source), "ref": item.ref, "error": err or "unknown error"})
+            hint = (f" (it is version {item.version} of {item.ref}; `--version original` or `filmflow version "
+                    f"prefer {item.ref} 1` exports the original scan)") if item.version != 1 else ""
+            failed.append({"file": str(job.source), "ref": item.ref, "error": (err or "unknown error") + hint})
 
     # Frame entries, in order; a failed frame keeps its previous output (marked stale) if any.
     frames_doc: list[dict] = []

@@ -155,7 +155,8 @@ def test_query_key_version(cli, edited, tmp_path):
     assert [f["ref"] for f in cli.json("frames", "version:scan")] == ["R042/3"]
     assert [f["ref"] for f in cli.json("frames", "R042/1..3", "^version:edit")] == ["R042/1", "R042/3"]
     r = cli("frames", "-v", "version:edit")
-    assert "has an edit" in r.stderr
+    assert "having an edit" in r.stderr
+    assert "not having an edit" in cli("frames", "-v", "^version:edit").stderr
     assert [r["code"] for r in cli.json("rolls", "version:edit")] == ["R042"]
     assert "R042" not in [r["code"] for r in cli.json("rolls", "^version:edit")]
     bad = cli("frames", "version:layers", code=2).stderr
@@ -171,3 +172,19 @@ def test_roll_show_counts_versions(cli, edited, tmp_path):
     assert cli.json("roll", "show", "R042")["versions"] == {"edit": 2, "scan": 1}
     line = next(x for x in cli("roll", "show", "R042").stdout.splitlines() if x.startswith("versions"))
     assert line.split(None, 1)[1] == "2 edits, 1 re-scan"
+
+
+def test_a_missing_preferred_version_fails_that_frame_alone_and_names_the_escape(cli, edited, tmp_path):
+    cli("project", "create", "P")
+    cli("project", "add", "P", "roll:R042")
+    archived = Path(cli.json("version", "list", "R042/2")[1]["path"])
+    keep = tmp_path / "kept.tif"
+    archived.rename(keep)   # the archive disk lost it (verify reports it too)
+    rep = cli.json("project", "export", "P", "--to", tmp_path / "out", code=1)
+    assert len(rep["written"]) == 2 and [f["ref"] for f in rep["failed"]] == ["R042/2"]
+    err = rep["failed"][0]["error"]
+    assert archived.name in err and "--version original" in err
+    assert "R042/2 version 2" in [m["ref"] for m in cli.json("verify", code=1)["missing"]]
+    ok = cli.json("project", "export", "P", "--to", tmp_path / "out", "--version", "original")
+    assert ok["failed"] == [] and len(ok["written"]) == 1
+    assert _near(_centre(tmp_path / "out" / ok["written"][0]), GREEN)
