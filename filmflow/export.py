@@ -85,6 +85,7 @@ class ExportItem:
     lab: str | None = None
     scanned: str | None = None
     shot_at: str | None = None  # the frame's own shot time (film logs); wins over the roll's `shot`
+    version: int = 1  # which version of the frame `source` is (1: the original scan)
 
 
 @dataclass(frozen=True, slots=True)
@@ -103,6 +104,7 @@ class ExportSettings:
     workers: int = 2
     language: str = "en"  # <html lang> of the gallery ([export] language)
     post: str = "plain"  # gallery.POST_LAYOUTS: plain, hugo, jekyll
+    version: str = "preferred"  # the pixel source: each frame's preferred version, or "original"
 
 
 @dataclass
@@ -237,6 +239,8 @@ def _check_settings(s: ExportSettings) -> None:
         raise InputError(f"--post {s.post}: use one of {', '.join(gallery.POST_LAYOUTS)}.")
     if s.workers < 1:
         raise InputError(f"workers {s.workers}: must be at least 1.")
+    if s.version not in ("preferred", "original"):
+        raise InputError(f"--version {s.version}: use preferred (each frame's preferred version) or original.")
 
 
 def _check_out_dir(out_dir: Path, forbidden_roots: Sequence[Path]) -> Path:
@@ -490,7 +494,9 @@ def _export(name: str, title: str | None, description: str | None, items: Sequen
             checkpoint()
         else:
             item, job, _k, _d = by_name[name_]
-            failed.append({"file": str(job.source), "ref": item.ref, "error": err or "unknown error"})
+            hint = (f" (it is version {item.version} of {item.ref}; `--version original` or `filmflow version "
+                    f"prefer {item.ref} 1` exports the original scan)") if item.version != 1 else ""
+            failed.append({"file": str(job.source), "ref": item.ref, "error": (err or "unknown error") + hint})
 
     # Frame entries, in order; a failed frame keeps its previous output (marked stale) if any.
     frames_doc: list[dict] = []
@@ -612,7 +618,7 @@ def _frame_entry(item: ExportItem, job: _Job, key: str, desc: str, size: tuple) 
     """The manifest entry of one exported frame."""
     return {
         "ref": item.ref, "roll": item.roll, "frame": item.frame,
-        "file": job.name, "sha256": item.sha256, "source": str(item.source),
+        "file": job.name, "sha256": item.sha256, "source": str(item.source), "version": item.version,
         "stock": item.stock, "ei": item.ei, "push": item.push, "format": item.format,
         "camera": item.camera, "lens": item.lens, "roll_title": item.roll_title,
         "developed": item.developed, "shot": item.shot, "scanner": item.scanner,

@@ -14,6 +14,7 @@ from filmflow.catalog.db import Catalog
 from filmflow import fsutil
 from filmflow.catalog.projects import get_project_info
 from filmflow.catalog.rolls import get_roll
+from filmflow.catalog.versions import shown_versions
 from filmflow.errors import InputError
 from filmflow.library import Library
 from filmflow.stocks import format_push
@@ -31,11 +32,22 @@ ORDER BY {order}
 
 
 def frame_rows(db: Catalog, where: str, params: Sequence[Any], order: str,
-               extra: str = "", join: str = "") -> list[dict[str, Any]]:
-    """Rows with what a sheet or an export needs about each frame and its roll."""
+               extra: str = "", join: str = "", version: str = "preferred") -> list[dict[str, Any]]:
+    """Rows with what a sheet or an export needs about each frame and its roll.
+
+    `version` "preferred" (what people see): `path`, `thumbnail` and `sha256` are the
+    preferred version's and `version` its number; "original": the frame's own scan (1).
+    """
     cur = db.conn.execute(FRAME_SQL.format(where=where, order=order, extra=extra, join=join), params)
     cols = [c[0] for c in cur.description]
-    return [dict(zip(cols, r)) for r in cur]
+    rows = [{**dict(zip(cols, r)), "version": 1} for r in cur]
+    if version == "preferred":
+        shown = shown_versions(db.conn, [r["id"] for r in rows])
+        for r in rows:
+            v = shown.get(r["id"])
+            if v is not None:
+                r.update(path=v["path"], thumbnail=v["thumbnail"], sha256=v["sha256"], version=v["n"])
+    return rows
 
 
 def edge_print(lib: Library, stock_key: str | None, stock: str | None) -> str | None:
@@ -175,12 +187,12 @@ def _sheet_target(lib: Library, out: Path | None, name: str, opts: dict[str, Any
     return default_sheet_path(lib, name, keep_case=keep_case), {**opts, "force": True}
 
 
-def project_rows(db: Catalog, name: str) -> tuple[Any, list[dict[str, Any]]]:
-    """A project's info and its frames in project order."""
+def project_rows(db: Catalog, name: str, version: str = "preferred") -> tuple[Any, list[dict[str, Any]]]:
+    """A project's info and its frames in project order (`version`: see frame_rows)."""
     info = get_project_info(db.conn, name)
     rows = frame_rows(db, "pf.project_id = ?", (info.id,), "pf.position",
                       extra=", pf.position, pf.caption AS project_caption",
-                      join="JOIN project_frames pf ON pf.frame_id = f.id")
+                      join="JOIN project_frames pf ON pf.frame_id = f.id", version=version)
     return info, rows
 
 
@@ -211,7 +223,7 @@ def export(lib: Library, name: str, to: Path | None, settings: Any):
 
     db = lib.db()
     try:
-        info, rows = project_rows(db, name)
+        info, rows = project_rows(db, name, settings.version)
         tags: dict[int, tuple[str, ...]] = {}
         for fid, tag in db.conn.execute(
                 "SELECT ft.frame_id, t.name FROM frame_tags ft JOIN tags t ON t.id = ft.tag_id "
@@ -226,7 +238,7 @@ def export(lib: Library, name: str, to: Path | None, settings: Any):
         roll_title=r["roll_title"], developed=r["developed"], shot=r["shot_from"], scanner=r["scanner"],
         rating=r["rating"], pick=r["pick"], tags=tuple(sorted(tags.get(r["id"], ()))),
         stock_key=r["stock_key"], film_maker=_maker(lib, r["stock_key"]), process=r["process"], lab=r["lab"],
-        developer=r["developer"],
+        developer=r["developer"], version=r["version"],
     ) for r in rows]
     out_dir = Path(to) if to else exp.export_dir_for(lib.exports, info.name)
 

@@ -25,6 +25,7 @@ from typing import TYPE_CHECKING, Any
 
 from filmflow.catalog.logs import capture_stats
 from filmflow.catalog.db import Catalog
+from filmflow.catalog.versions import edited_pick_count
 from filmflow import fsutil
 from filmflow.errors import InputError, MissingExtraError
 from filmflow.stocks import format_push
@@ -156,6 +157,7 @@ class YearStats:
     lenses: tuple[GroupStats, ...] = ()          # a frame's own lens (film log), else its roll's
     by_aperture: dict[str, int] = field(default_factory=dict)
     by_focal_length: dict[str, int] = field(default_factory=dict)
+    edited_picks: int = 0                        # picks with an edit version (issue 17)
 
     @property
     def keeper_rate(self) -> float | None:
@@ -184,6 +186,7 @@ class YearStats:
                           "frames_in_year": p.frames_in_year} for p in self.projects],
             "rejects": self.rejects,
             "keeper_rate": self.keeper_rate,
+            "edited_picks": self.edited_picks,
             "by_process": dict(self.by_process),
             "stocks": [s.to_json() for s in self.stocks],
             "cameras": [c.to_json() for c in self.cameras],
@@ -335,6 +338,7 @@ def year_stats(db: Catalog, year: int | None) -> YearStats:
         lenses=tuple(GroupStats(name, n_rolls, n, picks, _rate(picks, n))
                      for name, n_rolls, n, picks in capture["lenses"]),
         by_aperture=capture["by_aperture"], by_focal_length=capture["by_focal_length"],
+        edited_picks=edited_pick_count(db.conn, year),
     )
 
 

@@ -133,3 +133,37 @@ def roll_version_rows(conn: sqlite3.Connection, roll_id: int) -> list[tuple[str,
     """(path, sha256, bytes) of every version of a roll's frames (re-filing moves them too)."""
     return conn.execute("SELECT v.path, v.sha256, v.bytes FROM frame_versions v JOIN frames f ON f.id = v.frame_id "
                         "WHERE f.roll_id = ? ORDER BY v.id", (roll_id,)).fetchall()
+
+
+def shown_versions(conn: sqlite3.Connection, frame_ids: Sequence[int]) -> dict[int, dict[str, Any]]:
+    """The preferred version of each of these frames whose preferred version is not the original:
+    frame id -> {n, kind, path, thumbnail, sha256, width, height} (paths as stored)."""
+    extra = version_rows(conn, frame_ids)
+    if not extra:
+        return {}
+    out: dict[int, dict[str, Any]] = {}
+    for fid, width, height, chosen in conn.execute(
+            "SELECT id, width, height, preferred FROM frames WHERE id IN (SELECT value FROM json_each(?))",
+            (json.dumps(list(extra)),)):
+        n = preferred_n({"width": width, "height": height}, extra[fid], chosen)
+        for v in extra[fid]:
+            if v["n"] == n:
+                out[fid] = {k: v[k] for k in ("n", "kind", "path", "thumbnail", "sha256", "width", "height")}
+    return out
+
+
+def roll_version_counts(conn: sqlite3.Connection, roll_id: int) -> dict[str, int]:
+    """How many versions 2.. a roll's frames have, by kind: {"edit": n, "scan": m}."""
+    counts = {"edit": 0, "scan": 0}
+    for kind, n in conn.execute("SELECT v.kind, count(*) FROM frame_versions v JOIN frames f ON f.id = v.frame_id "
+                                "WHERE f.roll_id = ? GROUP BY v.kind", (roll_id,)):
+        counts[kind] = n
+    return counts
+
+
+def edited_pick_count(conn: sqlite3.Connection, year: int | None) -> int:
+    """Picked frames (of the year's rolls; None: all) that have at least one edit version."""
+    return conn.execute(
+        "SELECT count(*) FROM frames f JOIN rolls r ON r.id = f.roll_id WHERE f.pick = 'yes' "
+        "AND (? IS NULL OR r.year = ?) AND f.id IN (SELECT frame_id FROM frame_versions WHERE kind = 'edit')",
+        (year, year)).fetchone()[0]

@@ -7,6 +7,7 @@ import click
 from filmflow import sidecars
 from filmflow.catalog.logs import roll_log_summary
 from filmflow.catalog.rolls import get_roll
+from filmflow.catalog.versions import roll_version_counts
 from filmflow.cli import output
 from filmflow.cli.completion import complete_roll_code
 from filmflow.cli.options import parse_date_option
@@ -32,9 +33,10 @@ def roll_show(app, code: str, as_json: bool) -> None:
     db = lib.db()
     roll = get_roll(db, code, lib.root)
     film_log = roll_log_summary(db.conn, roll.id)
+    versions = roll_version_counts(db.conn, roll.id)
     db.conn.close()
     if as_json:
-        output.emit_json({**roll.to_json(with_sources=True), "log": film_log})
+        output.emit_json({**roll.to_json(with_sources=True), "log": film_log, "versions": versions})
         return
     pairs = []
     for f in SHOW_FIELDS:
@@ -50,6 +52,9 @@ def roll_show(app, code: str, as_json: bool) -> None:
     if film_log:
         pairs.append(("log", f"{film_log['file']} ({film_log['format']}): {film_log['frames']} frames logged, "
                              f"{film_log['paired']} scans paired"))
+    if versions["edit"] or versions["scan"]:
+        pairs.append(("versions", ", ".join(count(n, what) for n, what in
+                                            ((versions["edit"], "edit"), (versions["scan"], "re-scan")) if n)))
     output.kv(pairs)
 
 

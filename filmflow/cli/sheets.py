@@ -83,10 +83,13 @@ def _language(tag: str) -> str:
 @click.option("--gallery/--no-gallery", default=True, help="Write a self-contained index.html (default on).")
 @click.option("--post", "post", type=click.Choice(["plain", "hugo", "jekyll"]), default="plain", show_default=True,
               help="Layout of the Markdown post: post.md, a Hugo page bundle (index.md) or Jekyll _posts/.")
+@click.option("--version", "version", type=click.Choice(["preferred", "original"]), default="preferred",
+              show_default=True, help="Export each frame's preferred version (an edit, a better scan) or the "
+                                      "original scan.")
 @click.option("--keep-gps", is_flag=True, help="Keep GPS tags (device serial numbers are always removed).")
 @click.option("--json", "as_json", is_flag=True, help="Print the export report as JSON.")
 @click.pass_obj
-def project_export(app, name, to, long_edge, quality, picks_only, min_rating, gallery, post, keep_gps,
+def project_export(app, name, to, long_edge, quality, picks_only, min_rating, gallery, post, version, keep_gps,
                    as_json) -> None:
     """Export a project: sRGB JPEGs in order, manifest.json, index.html, post.md, contact sheet."""
     from filmflow.export import ExportSettings
@@ -105,7 +108,7 @@ def project_export(app, name, to, long_edge, quality, picks_only, min_rating, ga
     settings = ExportSettings(long_edge=long_edge, quality=quality, picks_only=picks_only, min_rating=min_rating,
                               gallery=gallery, keep_gps=keep_gps, artist=s.artist or None,
                               copyright=s.copyright or None, workers=s.workers or 2,
-                              language=_language(s.language), post=post)
+                              language=_language(s.language), post=post, version=version)
     report = export(lib, name, to, settings)
     if as_json:
         output.emit_json({

@@ -93,6 +93,8 @@ def _print_stats(s: st.YearStats) -> None:
     head = f"{s.label}: {count(s.rolls, 'roll')} · {count(s.frames, 'frame')} · {count(s.picks, 'pick')}"
     if s.keeper_rate is not None:
         head += f" ({_pct(s.keeper_rate)} keepers)"
+    if s.edited_picks:
+        head += f" · {count(s.edited_picks, 'edited pick')}"
     if s.rejects:
         head += f" · {count(s.rejects, 'reject')}"
     click.echo(head)

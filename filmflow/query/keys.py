@@ -288,6 +288,13 @@ def _path(v: str, res: Resolver) -> Pred:
                 f"path {words}", 1)
 
 
+def _version(v: str, res: Resolver) -> Pred:
+    """Frames having a version of this kind (an edit, another scan); rolls having such a frame."""
+    return Pred("f.id IN (SELECT frame_id FROM frame_versions WHERE kind = ?)",
+                "r.id IN (SELECT f.roll_id FROM frame_versions v JOIN frames f ON f.id = v.frame_id "
+                "WHERE v.kind = ?)", (v,), None, "having an edit" if v == "edit" else "having another scan", 1)
+
+
 # key -> compiler; "text" (bare words) and "ref" (ROLL/FRAME) are the parser's keyless terms
 COMPILERS: dict[str, Compiler] = {
     "text": _text,
@@ -314,4 +321,5 @@ COMPILERS: dict[str, Compiler] = {
     "project": _project,
     "tag": _tag,
     "path": _path,
+    "version": _version,
 }

@@ -85,10 +85,12 @@ class Query:
 
 ROLL_KEYS = frozenset({"roll", "stock", "iso", "ei", "push", "format", "process", "camera", "lens", "lab",
                        "developed", "shot", "year"})
-FRAME_KEYS = frozenset({"frame", "rating", "pick", "project", "path", "scanned", "tag", "ref"})
+FRAME_KEYS = frozenset({"frame", "rating", "pick", "project", "path", "scanned", "tag", "ref", "version"})
 
 PROCESSES = {"c41": "C-41", "e6": "E-6", "bw": "B&W", "ecn2": "ECN-2",
              "blackandwhite": "B&W", "blackwhite": "B&W", "bnw": "B&W", "sw": "B&W"}
+VERSION_KINDS = {"edit": "edit", "edits": "edit", "edited": "edit", "scan": "scan", "scans": "scan",
+                 "rescan": "scan", "re-scan": "scan"}
 PICKS = {"yes": "yes", "y": "yes", "picked": "yes", "pick": "yes", "true": "yes",
          "no": "no", "n": "no", "none": "no", "unflagged": "no", "false": "no",
          "reject": "reject", "rejected": "reject", "x": "reject"}
@@ -291,6 +293,8 @@ VALUES: dict[str, KeyValue] = {
     "project": KeyValue('project:"Seoul 2023"', _text),
     "tag": KeyValue("tag:print", _text),
     "path": KeyValue("path:2023/R042, path:*.tif", _text),
+    "version": KeyValue("version:edit, version:scan",
+                        _choice(VERSION_KINDS, lambda v: v.strip().casefold(), "a version kind (edit, scan)")),
 }
 
 # key -> example shown in error messages
