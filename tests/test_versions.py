@@ -142,3 +142,30 @@ def test_a_roll_edit_refiles_versions_with_their_frames(cli, roll, tmp_path):
     assert Path(versions[1]["path"]).is_file() and _sha(Path(versions[1]["path"])) == _sha(edit)
     report = cli.json("verify", "--rehash")
     assert report["unknown"] == [] and report["missing"] == [] and report["changed"] == []
+
+
+def test_an_edit_saved_into_the_archive_becomes_a_version_where_it_lies(cli, roll, tmp_path):
+    import os
+    import time
+
+    archive = Path(cli.json("frames", "R042/2")[0]["path"]).parent
+    edit = archive / "R042_0002_01.jpg"               # darktable's duplicate, exported beside the scan
+    make_scan(edit, size=(900, 600), seed=90)
+    fresh = archive / "R042_0003-edit.jpg"            # still being written (seconds old): left for next time
+    make_scan(fresh, size=(900, 600), seed=91)
+    stray = archive / "notes.jpg"
+    make_scan(stray, size=(300, 200), seed=92)
+    old = time.time() - 3600
+    os.utime(edit, (old, old))
+    os.utime(stray, (old, old))
+    before = _sha(edit)
+    report = cli.json("verify", code=1)               # the stray file stays unknown
+    assert report["adopted"] == [{"ref": "R042/2 version 2", "path": str(edit)}]
+    assert sorted(report["unknown"]) == sorted([str(fresh), str(stray)])
+    versions = cli.json("version", "list", "R042/2")
+    assert versions[1]["path"] == str(edit) and versions[1]["kind"] == "edit" and _sha(edit) == before
+    assert cli.json("verify", code=1)["adopted"] == []  # nothing doubled on the next run
+    os.utime(fresh, (old, old))
+    stray.unlink()
+    final = cli.json("verify")
+    assert final["adopted"] == [{"ref": "R042/3 version 2", "path": str(fresh)}] and final["unknown"] == []

@@ -133,3 +133,10 @@ def roll_version_rows(conn: sqlite3.Connection, roll_id: int) -> list[tuple[str,
     """(path, sha256, bytes) of every version of a roll's frames (re-filing moves them too)."""
     return conn.execute("SELECT v.path, v.sha256, v.bytes FROM frame_versions v JOIN frames f ON f.id = v.frame_id "
                         "WHERE f.roll_id = ? ORDER BY v.id", (roll_id,)).fetchall()
+
+
+def frames_in_folder(conn: sqlite3.Connection, folder: str) -> list[tuple[int, str]]:
+    """(frame id, file name) of the frames whose file lies directly in this library-relative folder."""
+    lo = folder.rstrip("/") + "/"
+    rows = conn.execute("SELECT id, path FROM frames WHERE path >= ? AND path < ?", (lo, lo[:-1] + "0")).fetchall()
+    return [(fid, p[len(lo):]) for fid, p in rows if "/" not in p[len(lo):]]
