@@ -133,6 +133,7 @@ class VerifyReport:
     elapsed: float = 0.0
     temp_files: tuple[Path, ...] = ()          # leftovers of a killed filmflow (still there)
     removed_temp_files: tuple[Path, ...] = ()  # ... that --repair removed
+    adopted: tuple[tuple[str, Path], ...] = ()  # edits saved into the archive, now versions of their frames
 
     @property
     def failed(self) -> bool:
@@ -151,6 +152,7 @@ class VerifyReport:
                          "expected_bytes": c.expected_bytes, "actual_bytes": c.actual_bytes}
                         for c in self.changed],
             "unknown": [str(p) for p in self.unknown],
+            "adopted": [{"ref": ref, "path": str(p)} for ref, p in self.adopted],
             "repaired": [{"ref": r.ref, "path": str(r.path), "from": str(r.source), "was": r.was,
                           "moved_aside": str(r.moved_aside) if r.moved_aside else None} for r in self.repaired],
             "archive_missing": self.archive_missing,
@@ -330,6 +332,11 @@ def verify_library(
             not_checked = max(0, total - run.checked - run.skipped)
         temps: list[Path] = []
         unknown, quarantined = ((), ()) if archive_missing else find_unknown(lib, db.conn, temps)
+        adopted: list[tuple[str, Path]] = []
+        if unknown:  # an edit the user saved into a roll's folder becomes a version of its frame, in place
+            from filmflow.versions import adopt_archive_edits
+
+            adopted, unknown = adopt_archive_edits(lib, list(unknown))
         removed = tempfiles.remove_files(tempfiles.stale_temp_files(temps, lib.db_path)) if repair else []
         repaired: list[Repair] = []
         unrepaired: list[Unrepaired] = []
@@ -347,6 +354,7 @@ def verify_library(
         archive=Path(lib.archive), checked=run.checked, ok=run.ok, hashed=run.hashed,
         hashed_bytes=run.hashed_bytes, missing=tuple(run.missing), changed=tuple(run.changed),
         unreadable=tuple(run.unreadable), unknown=tuple(unknown), quarantined=tuple(quarantined),
+        adopted=tuple(adopted),
         repaired=tuple(repaired), unrepaired=tuple(unrepaired), archive_missing=archive_missing,
         not_checked=not_checked + run.skipped, budget_reached=run.budget_reached, rehash=rehash,
         temp_files=tuple(sorted(set(temps) - set(removed))), removed_temp_files=tuple(sorted(removed)),

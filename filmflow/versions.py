@@ -172,3 +172,71 @@ def prefer_version(lib: Library, frame: Any, n: int) -> None:
             set_preferred(conn, frame.id, n)
     finally:
         db.conn.close()
+
+
+SETTLED_SECONDS = 60  # a file saved into the archive less than this long ago may still be being written
+
+
+def adopt_archive_edits(lib: Library, unknown: list[Path], marks: EditMarks | None = None,
+                        now_ts: float | None = None) -> tuple[list[tuple[str, Path]], list[Path]]:
+    """Edits a user saved straight into a roll's archive folder become versions of their frames,
+    where they lie (nothing is moved or rewritten). Returns ([(ref version n, path)], still unknown)."""
+    import time
+
+    from filmflow.catalog.frames import known_hashes
+    from filmflow.catalog.versions import frames_in_folder, known_version_hashes
+
+    marks = marks or EditMarks.load(lib.settings.edit_marks)
+    adopted: list[tuple[str, Path]] = []
+    rest: list[Path] = []
+    now_ts = time.time() if now_ts is None else now_ts
+    db = lib.db()
+    try:
+        by_folder: dict[Path, dict[str, int]] = {}
+        for p in unknown:
+            folder = p.parent
+            if folder not in by_folder:
+                by_folder[folder] = {unicodedata.normalize("NFC", f.rsplit(".", 1)[0]).casefold(): fid
+                                     for fid, f in frames_in_folder(db.conn, lib.rel(folder))}
+            fid = marks.edit_of(p.name, by_folder[folder]) if p.suffix.lower() not in REFUSED_FORMATS else None
+            try:
+                settled = now_ts - p.stat().st_mtime >= SETTLED_SECONDS
+            except OSError:
+                settled = False
+            if fid is None or not settled:
+                rest.append(p)
+                continue
+            r = _read_in_place(lib, p)
+            if r is None:
+                rest.append(p)
+                continue
+            dup = known_hashes(db.conn, [r["sha"]]) or known_version_hashes(db.conn, [r["sha"]])
+            if dup:
+                rest.append(p)   # a copy of something catalogued: verify keeps calling it unknown
+                continue
+            with transaction(db) as conn:
+                n = insert_version(conn, {
+                    "frame_id": fid, "kind": "edit", "path": lib.rel(p), "file": p.name, "source_path": None,
+                    "sha256": r["sha"], "bytes": r["bytes"], "width": r["width"], "height": r["height"],
+                    "bits": r["bits"], "format": r["format"], "mode": r["mode"],
+                    "thumbnail": lib.rel(Path(r["thumbnail"])), "dhash": dhash(Path(r["thumbnail"])),
+                    "added_at": now()})
+                ref = conn.execute("SELECT r.code || '/' || f.frame FROM frames f JOIN rolls r ON r.id = f.roll_id "
+                                   "WHERE f.id = ?", (fid,)).fetchone()[0]
+            adopted.append((f"{ref} version {n}", p))
+    finally:
+        db.conn.close()
+    return adopted, rest
+
+
+def _read_in_place(lib: Library, path: Path) -> dict[str, Any] | None:
+    """Hash, size and thumbnail of a file read where it lies (None when it is not a readable image)."""
+    from filmflow.ingest.apply import process_file
+
+    r = process_file(str(path), None, str(lib.root / "cache" / "thumbs" / "{sh}" / "{sha}.jpg"),
+                     lib.settings.thumbnail_size)
+    if not r["ok"]:
+        log.warning("%s looks like an edit of a frame but cannot be read (%s); it stays an unknown file",
+                    path, r["error"])
+        return None
+    return r

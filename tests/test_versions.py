@@ -142,3 +142,95 @@ def test_a_roll_edit_refiles_versions_with_their_frames(cli, roll, tmp_path):
     assert Path(versions[1]["path"]).is_file() and _sha(Path(versions[1]["path"])) == _sha(edit)
     report = cli.json("verify", "--rehash")
     assert report["unknown"] == [] and report["missing"] == [] and report["changed"] == []
+
+
+def test_an_edit_saved_into_the_archive_becomes_a_version_where_it_lies(cli, roll, tmp_path):
+    import os
+    import time
+
+    archive = Path(cli.json("frames", "R042/2")[0]["path"]).parent
+    edit = archive / "R042_0002_01.jpg"               # darktable's duplicate, exported beside the scan
+    make_scan(edit, size=(900, 600), seed=90)
+    fresh = archive / "R042_0003-edit.jpg"            # still being written (seconds old): left for next time
+    make_scan(fresh, size=(900, 600), seed=91)
+    stray = archive / "notes.jpg"
+    make_scan(stray, size=(300, 200), seed=92)
+    old = time.time() - 3600
+    os.utime(edit, (old, old))
+    os.utime(stray, (old, old))
+    before = _sha(edit)
+    report = cli.json("verify", code=1)               # the stray file stays unknown
+    assert report["adopted"] == [{"ref": "R042/2 version 2", "path": str(edit)}]
+    assert sorted(report["unknown"]) == sorted([str(fresh), str(stray)])
+    versions = cli.json("version", "list", "R042/2")
+    assert versions[1]["path"] == str(edit) and versions[1]["kind"] == "edit" and _sha(edit) == before
+    assert cli.json("verify", code=1)["adopted"] == []  # nothing doubled on the next run
+    os.utime(fresh, (old, old))
+    stray.unlink()
+    final = cli.json("verify")
+    assert final["adopted"] == [{"ref": "R042/3 version 2", "path": str(fresh)}] and final["unknown"] == []
+
+
+# -- found by themselves at ingest ----------------------------------------------------------
+
+def _solid(path: Path, colour: tuple[int, int, int], size=(900, 600)) -> Path:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    img = scan_image(size, seed=sum(colour))
+    img.paste(Image.new("RGB", (size[0] // 2, size[1] // 2), colour), (size[0] // 4, size[1] // 4))
+    img.save(path, quality=92) if path.suffix.lower() in (".jpg", ".jpeg") else img.save(path)
+    return path
+
+
+def test_edits_arriving_with_their_scans_become_versions(cli, tmp_path):
+    folder = tmp_path / "R050 HP5 2024-11-02"
+    for i in (1, 2, 3):
+        make_scan(folder / f"R050_{i:04d}.jpg", size=(900, 600), seed=200 + i)
+    _solid(folder / "R050_0002-edit.tif", (200, 30, 30), (800, 540))     # cropped, converted to TIFF
+    _solid(folder / "R050_0003_01.jpg", (30, 200, 30))                   # darktable duplicate
+    _solid(folder / "R050_0003_01-edit.jpg", (30, 30, 200))              # an edit of that edit
+    (rep,) = cli.json("ingest", folder)
+    assert rep["added"] == 3 and sorted(rep["versions"]) == ["R050/2 version 2", "R050/3 version 2",
+                                                            "R050/3 version 3"]
+    assert [f["frame"] for f in cli.json("frames", "roll:R050")] == ["1", "2", "3"]
+    v2 = cli.json("version", "list", "R050/2")
+    assert [(v["kind"], v["file"], v["preferred"]) for v in v2] == [("original", "R050_0002.jpg", False),
+                                                                    ("edit", "R050_0002-edit.tif", True)]
+    assert Path(v2[1]["path"]).parent == Path(v2[0]["path"]).parent
+    again = cli.json("ingest", folder)[0]            # nothing doubled on a re-run
+    assert again["added"] == 0 and again["versions"] == []
+    assert cli.json("verify")["unknown"] == []
+
+
+def test_a_folder_of_edits_named_for_the_roll_joins_it(cli, roll, tmp_path):
+    edits = tmp_path / "R042 edits"
+    _solid(edits / "R042_0001-Edit.tif", (250, 250, 0))                  # Lightroom "Edit in Photoshop"
+    _solid(edits / "R042_0003 copy.tif", (0, 250, 250))                  # Photoshop "Save as copy"
+    (rep,) = cli.json("ingest", edits)
+    assert rep["roll"] == "R042" and rep["added"] == 0
+    assert sorted(rep["versions"]) == ["R042/1 version 2", "R042/3 version 2"]
+    # an edit byte-identical to a version already there is a duplicate
+    twin = tmp_path / "again" / "R042_0001-Edit.tif"
+    twin.parent.mkdir()
+    twin.write_bytes((edits / "R042_0001-Edit.tif").read_bytes())
+    rep2 = cli.json("ingest", twin.parent, "--roll", "R042")[0]
+    assert rep2["versions"] == [] and rep2["duplicates"] == 1
+
+
+def test_a_rescan_with_a_frames_number_is_a_scan_version_and_another_picture_a_new_frame(cli, roll, tmp_path):
+    later = tmp_path / "rescans"
+    later.mkdir()
+    # frame 2's negative scanned again at twice the resolution (the fixture made frame 2 from seed 2)
+    make_scan(later / "R042_0002.jpg", size=(1800, 1200), seed=2)
+    make_scan(later / "R042_0003.jpg", size=(900, 600), seed=999)   # another picture numbered 3
+    (rep,) = cli.json("ingest", later, "--roll", "R042")
+    assert rep["versions"] == ["R042/2 version 2"] and rep["frames"] == ["R042/3-2"]
+    v = cli.json("version", "list", "R042/2")
+    assert [(x["kind"], x["preferred"]) for x in v] == [("original", False), ("scan", True)]
+
+
+def test_an_edit_mark_with_no_such_frame_is_a_new_frame_with_a_warning(cli, roll, tmp_path, caplog):
+    folder = tmp_path / "extra"
+    make_scan(folder / "R042_0099-edit.jpg", size=(900, 600), seed=5)
+    (rep,) = cli.json("ingest", folder, "--roll", "R042")
+    assert rep["versions"] == [] and rep["added"] == 1
+    assert "named like an edit" in caplog.text

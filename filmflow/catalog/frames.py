@@ -90,10 +90,13 @@ def lookup_frames(conn: sqlite3.Connection, column: str, values: Iterable[str]) 
     values = list(values)
     for i in range(0, len(values), 500):
         chunk = values[i:i + 500]
-        cur = conn.execute(
+        marks = ','.join('?' * len(chunk))
+        cur = conn.execute(  # a frame's other versions (re-scans, edits) count as catalogued too
             f"SELECT f.{column}, f.sha256, r.code || '/' || f.frame, f.frame, f.path, f.source_path, f.bytes, "
-            f"f.roll_id FROM frames f JOIN rolls r ON r.id = f.roll_id "
-            f"WHERE f.{column} IN ({','.join('?' * len(chunk))})", chunk)
+            f"f.roll_id FROM frames f JOIN rolls r ON r.id = f.roll_id WHERE f.{column} IN ({marks}) "
+            f"UNION ALL SELECT v.{column}, v.sha256, r.code || '/' || f.frame || ' version ' || v.n, f.frame, "
+            f"v.path, v.source_path, v.bytes, f.roll_id FROM frame_versions v JOIN frames f ON f.id = v.frame_id "
+            f"JOIN rolls r ON r.id = f.roll_id WHERE v.{column} IN ({marks})", chunk + chunk)
         for key, sha, ref, frame, path, src, size, roll_id in cur:
             yield {"key": key, "sha256": sha, "ref": ref, "frame": frame, "path": path, "source_path": src,
                    "bytes": size, "roll_id": roll_id}

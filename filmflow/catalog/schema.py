@@ -412,6 +412,7 @@ def m015_versions(db: sqlite_utils.Database) -> None:
         )""",
         "CREATE INDEX frame_versions_kind ON frame_versions(kind, frame_id)",
         "CREATE INDEX frame_versions_path ON frame_versions(path)",
+        "CREATE INDEX frame_versions_source ON frame_versions(source_path)",
         "ALTER TABLE frames ADD COLUMN preferred INTEGER",
     ):
         db.execute(sql)

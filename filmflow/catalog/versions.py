@@ -167,3 +167,10 @@ def edited_pick_count(conn: sqlite3.Connection, year: int | None) -> int:
         "SELECT count(*) FROM frames f JOIN rolls r ON r.id = f.roll_id WHERE f.pick = 'yes' "
         "AND (? IS NULL OR r.year = ?) AND f.id IN (SELECT frame_id FROM frame_versions WHERE kind = 'edit')",
         (year, year)).fetchone()[0]
+
+
+def frames_in_folder(conn: sqlite3.Connection, folder: str) -> list[tuple[int, str]]:
+    """(frame id, file name) of the frames whose file lies directly in this library-relative folder."""
+    lo = folder.rstrip("/") + "/"
+    rows = conn.execute("SELECT id, path FROM frames WHERE path >= ? AND path < ?", (lo, lo[:-1] + "0")).fetchall()
+    return [(fid, p[len(lo):]) for fid, p in rows if "/" not in p[len(lo):]]

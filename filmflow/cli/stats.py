@@ -255,6 +255,8 @@ def _print_verify(r: vf.VerifyReport) -> None:
                         else "") + ("  (repaired)" if c.ref in fixed else "") for c in r.changed])
     show("UNREAD", [f"{u.ref}  {u.path}  ({u.error})" for u in r.unreadable])
     show("UNKNOWN", [str(p) for p in r.unknown])
+    show("VERSION", [f"{ref}  {p}  (an edit saved into the archive: now a version of its frame)"
+                     for ref, p in r.adopted])
     show("REPAIRED", [f"{x.ref}  from {x.source}" + (f"; the changed file is kept as {x.moved_aside.name}"
                                                      if x.moved_aside else "") for x in r.repaired])
     show("NOT FIXED", [f"{u.ref}  {u.reason}" for u in r.unrepaired])

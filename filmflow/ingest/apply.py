@@ -38,6 +38,7 @@ from filmflow.ingest.xmpin import take_xmp
 from filmflow.ingest.discover import SIDECAR_NAME
 from filmflow.ingest.exif import read_scanner_info
 from filmflow.ingest.plan import FilePlan, IngestPlan
+from filmflow.ingest.versionsin import insert_versions, split_versions
 from filmflow.library import Library
 
 log = logging.getLogger(__name__)
@@ -51,6 +52,7 @@ class IngestReport:
     roll: str | None
     added: list[str] = field(default_factory=list)          # refs
     duplicates: list[dict[str, str]] = field(default_factory=list)  # {file, of}
+    versions: list[str] = field(default_factory=list)      # "R042/12 version 2": edits and re-scans added
     failed: list[dict[str, str]] = field(default_factory=list)      # {file, error}
     moved: int = 0
     path: str | None = None
@@ -63,7 +65,8 @@ class IngestReport:
         return {**extra,
             "source": self.source, "roll": self.roll, "added": len(self.added),
             "duplicates": len(self.duplicates), "failed": self.failed, "frames": self.added,
-            "duplicate_files": self.duplicates, "path": self.path, "dry_run": self.dry_run,
+            "duplicate_files": self.duplicates, "versions": self.versions, "path": self.path,
+            "dry_run": self.dry_run,
         }
 
 
@@ -368,6 +371,7 @@ class Ingester:
         fields.update(path=lib.rel(plan.dest_dir) if plan.dest_dir else lib.rel(plan.folder),
                       mode=plan.mode.value, source_key=plan.source_key)
         scans = sorted(r["scanned"][:10] for _, r in rows if r.get("scanned"))
+        frame_rows = rows
         with transaction(db) as conn:
             if plan.roll is None:
                 if not rows:
@@ -394,6 +398,8 @@ class Ingester:
                 # a frame whose EXIF has no scan date takes its roll's (scanned together)
                 roll_scanned = fields.get("scanned") or (plan.roll.scanned if plan.roll else None)
                 set_roll_tags(conn, roll_id, plan.resolved.tags)
+                # edits (by name) and re-scans (by look) become versions of their frames, not frames
+                frame_rows, version_rows = split_versions(conn, roll_id, rows, lib.settings.match_distance, lib.root)
                 insert_frames(conn, [{
                     "roll_id": roll_id, "frame": f.frame, "frame_num": f.frame_num,
                     "path": lib.rel(r["dest"]), "file": f.src.name,
@@ -402,10 +408,11 @@ class Ingester:
                     "bits": r["bits"], "format": r["format"], "mode": r["mode"], "scanner": r["scanner"],
                     "scanned": r["scanned"] or roll_scanned, "thumbnail": lib.rel(Path(r["thumbnail"])),
                     "added_at": ts,
-                } for f, r in rows])
+                } for f, r in frame_rows])
+                report.versions = insert_versions(conn, roll_id, version_rows, lib.rel, ts, plan.extracted is not None)
                 pair_roll(conn, roll_id)  # scans that arrive after their film log take its data
-                if plan.resolved.project and rows:
-                    _add_to_project(conn, plan.resolved.project, [r["sha"] for _, r in rows])
+                if plan.resolved.project and frame_rows:
+                    _add_to_project(conn, plan.resolved.project, [r["sha"] for _, r in frame_rows])
                 conn.execute("INSERT OR REPLACE INTO meta (key, value) VALUES ('last_roll', ?)",
                              (f"{plan.code}\t{ts}",))
             # this roll's failures are now exactly report.failed (a delivery's rolls each own their folder);
@@ -415,7 +422,7 @@ class Ingester:
                                     plan.code, ts)
             ok = [f.label for f, _ in rows] + [d["file"] for d in report.duplicates]
             clear_failures(conn, [failure_key(plan.source), *(source_file_key(plan, name) for name in ok)])
-        report.added = [f"{plan.code}/{f.frame}" for f, _ in rows]
+        report.added = [f"{plan.code}/{f.frame}" for f, _ in frame_rows]
         if roll_id is None:
             report.roll = None
 

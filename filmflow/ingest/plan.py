@@ -25,6 +25,9 @@ from filmflow.ingest.sidecar import load_sidecar
 from filmflow.library import Library
 from filmflow.query.refs import frame_number_from_name
 
+from filmflow.ingest.versionsin import find_edits
+from filmflow.versions import EditMarks
+
 log = logging.getLogger(__name__)
 
 _ARCHIVE_FIELDS = ("year", "stock", "format", "title", "developed")
@@ -52,6 +55,7 @@ class FilePlan:
     dest: Path
     already: dict[str, Any] | None = None  # catalogued before from this very path (same size)
     shown: str | None = None  # how messages name it when it came from a zip: 'delivery.zip!2023-05/000003.jpg'
+    version_of: tuple[str, Any] | None = None  # an edit: ("frame", id) or ("label", a frame of this plan)
 
     @property
     def label(self) -> str:
@@ -131,7 +135,8 @@ def build_plan(lib: Library, db, unit: RollSource, *, mode: IngestMode, options:
     if code:
         roll = find_roll(db, code, lib.root)
         origin = resolved.sources.get("code")
-        if roll is not None and origin != Origin.OPTION.value and roll.source_key not in (None, key):
+        if (roll is not None and origin != Origin.OPTION.value and roll.source_key not in (None, key)
+                and not _only_edits_of(lib, db, roll, listed)):  # "R042 edits/": versions join their roll
             # a code written in a sidecar or folder name joins a roll only from the same
             # source; merging two different folders silently would mix up two films
             where = source if unit.in_zip else folder
@@ -163,7 +168,9 @@ def build_plan(lib: Library, db, unit: RollSource, *, mode: IngestMode, options:
 
     seen_before = {} if unit.in_zip else catalogued_sources(db.conn, files)
     used = set(frames_in_roll(db.conn, roll.id)) if roll else set()
+    edits, listed = find_edits(EditMarks.load(lib.settings.edit_marks), db.conn, roll.id if roll else None, listed)
     plans = _file_plans(unit, listed, seen_before, used, dest_dir)
+    plans += _edit_plans(unit, edits, plans, seen_before, dest_dir)
     return IngestPlan(source=source, source_name=name, source_key=key, folder=folder, mode=mode, code=code,
                       roll=roll, resolved=resolved, dest_dir=dest_dir, files=plans, extracted=extracted,
                       tree=unit.tree, in_zip=unit.in_zip)
@@ -197,6 +204,30 @@ def _file_plans(unit: RollSource, listed: list[tuple[str, Path]], seen_before: d
         dest = f if dest_dir is None else fsutil.safe_join(dest_dir, *rel.split("/"))
         plans.append(FilePlan(src=f, rel=rel, frame=frame, frame_num=num, dest=dest, shown=unit.tree.shown(rel)))
     return plans
+
+
+def _only_edits_of(lib: Library, db, roll: Roll, listed: list[tuple[str, Path]]) -> bool:
+    """True when every file is an edit of one of the roll's frames (a folder of edits named for the roll)."""
+    edits, rest = find_edits(EditMarks.load(lib.settings.edit_marks), db.conn, roll.id, listed)
+    return bool(edits) and not rest and all(kind == "frame" for kind, _, _ in edits.values())
+
+
+def _edit_plans(unit: RollSource, edits: dict[str, tuple[str, Any, Path]], plans: list[FilePlan],
+                seen_before: dict[str, dict[str, Any]], dest_dir: Path | None) -> list[FilePlan]:
+    """Edits: archived beside their frames, no frame number of their own."""
+    labels = {p.rel: p.frame for p in plans}
+    out = []
+    for rel, (kind, value, src) in sorted(edits.items()):
+        prior = seen_before.get(str(src))
+        if prior is not None:  # ingested before from this very path: a duplicate (or a move to finish)
+            out.append(FilePlan(src=src, rel=rel, frame=prior["frame"], frame_num=None, dest=src, already=prior))
+            continue
+        # ("file", rel): its original arrives in this folder too (it is in `plans`, numbered or already ingested)
+        target = ("frame", value) if kind == "frame" else ("label", labels[value])
+        dest = src if dest_dir is None else fsutil.safe_join(dest_dir, *rel.split("/"))
+        out.append(FilePlan(src=src, rel=rel, frame=str(target[1]), frame_num=None, dest=dest,
+                            shown=unit.tree.shown(rel), version_of=target))
+    return out
 
 
 def catalogued_sources(conn, files: list[Path]) -> dict[str, dict[str, Any]]:
