@@ -60,6 +60,7 @@ LAZY_COMMANDS = {
     "rolls": "listing", "frames": "listing", "rate": "listing", "pick": "listing", "reject": "listing",
     "unflag": "listing", "tag": "listing", "project": "projects", "stats": "stats", "verify": "stats",
     "stocks": "stocks",
+    "serve": "serve",
 }
 
 
