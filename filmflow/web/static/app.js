@@ -133,13 +133,20 @@ async function addToTarget() {
   say(`added ${r.added} to ${r.project}`);
 }
 
+// a text field or menu takes its own keys; a checkbox or button does not
+function isTyping(t) {
+  if (!t || !t.tagName) return false;
+  if (t.tagName === "INPUT") return !["checkbox", "button", "submit"].includes(t.type);
+  return t.tagName === "TEXTAREA" || t.tagName === "SELECT";
+}
+
 // --- keys --------------------------------------------------------------------------------------
 const FLAGS = { p: ["yes", "pick"], x: ["reject", "reject"], u: ["no", "unflag"] };
 
 async function onKey(e) {
   state.capsLock = e.getModifierState && e.getModifierState("CapsLock");
   const t = e.target;
-  if (t && (t.tagName === "INPUT" || t.tagName === "TEXTAREA" || t.tagName === "SELECT")) {
+  if (isTyping(t)) {
     if (e.key === "Escape") t.blur();
     return;
   }
@@ -232,7 +239,7 @@ async function loadTargets() {
     }
   } catch (_) { /* no projects yet */ }
   if ([...sel.options].some((o) => o.value === saved)) sel.value = saved;
-  sel.addEventListener("change", () => localStorage.setItem("filmflow-target", sel.value));
+  sel.addEventListener("change", () => { localStorage.setItem("filmflow-target", sel.value); sel.blur(); });
 }
 
 async function boot() {
@@ -245,7 +252,13 @@ async function boot() {
   $("help-btn").addEventListener("click", () => $("help").showModal());
   $("advance").checked = localStorage.getItem("filmflow-advance") === "1";
   $("advance").addEventListener("change", () => localStorage.setItem("filmflow-advance", $("advance").checked ? "1" : "0"));
-  document.addEventListener("keydown", (e) => { onKey(e).catch((err) => say(err.message)); });
+  // keys run one after another, in the order pressed: an undo never overtakes the change before it
+  let queue = Promise.resolve();
+  document.addEventListener("keydown", (e) => {
+    if (!isTyping(e.target) && !document.querySelector("dialog[open]") && (e.key.startsWith("Arrow") || e.key === "Enter" ||
+        ((e.ctrlKey || e.metaKey) && e.key.toLowerCase() === "z") || e.key.toLowerCase() === "t")) e.preventDefault();
+    queue = queue.then(() => onKey(e)).catch((err) => say(err.message));
+  });
   await loadTargets();
   if (state.kind === "rolls") await loadRolls();
   else {
