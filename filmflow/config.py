@@ -87,6 +87,7 @@ class Settings:
     paper: str = "A4"
     dpi: int = 300
     style: str = "dark"
+    serve_previews: str = "off"
     stocks: dict[str, dict[str, Any]] = field(default_factory=dict)
     formats: dict[str, dict[str, Any]] = field(default_factory=dict)
 
@@ -126,11 +127,14 @@ def load_settings(path: Path) -> Settings:
         paper=_get(data, "sheet", "paper", d.paper, str, path),
         dpi=_get(data, "sheet", "dpi", d.dpi, int, path),
         style=_get(data, "sheet", "style", d.style, str, path),
+        serve_previews=_get(data, "serve", "previews", d.serve_previews, str, path),
         stocks=dict(data.get("stocks", {})),
         formats=dict(data.get("formats", {})),
     )
     if s.folder_date not in ("developed", "shot"):
         raise ConfigError(f"{path}: [archive] folder_date must be \"developed\" or \"shot\", not {s.folder_date!r}.")
+    if s.serve_previews not in ("off", "ingest"):
+        raise ConfigError(f"{path}: [serve] previews must be \"off\" or \"ingest\", not {s.serve_previews!r}.")
     if s.mode not in ("copy", "move", "in-place"):
         raise ConfigError(f"{path}: [ingest] mode must be copy, move or in-place, not {s.mode!r}.")
     return s
