@@ -222,7 +222,11 @@ async def serve_image(lt: LightTable, request: Request, kind: str, fid: int) -> 
         return _placeholder()
     if not path.exists():
         return _placeholder()
-    return FileResponse(path, media_type="image/jpeg", headers={"cache-control": IMMUTABLE, "etag": etag})
+    headers = {"cache-control": IMMUTABLE, "etag": etag}
+    if kind == "full":  # may be a 300 MP scan: streamed
+        return FileResponse(path, media_type="image/jpeg", headers=headers)
+    # thumbnails and previews are small: one read, one write (no per-chunk thread hops)
+    return Response(path.read_bytes(), media_type="image/jpeg", headers=headers)
 
 
 def create_app(lib: Library, guard: Guard, workers: int = 1) -> tuple[Any, LightTable]:

@@ -24,6 +24,7 @@ export function closeViews() {
   $("compare").hidden = true;
   $("compare").replaceChildren();
   $("stage").replaceChildren();
+  $("stage").dataset.loaded = "0";
   document.body.dataset.view = "grid";
 }
 
@@ -90,7 +91,7 @@ export function showLoupeFrame(infoOnly = false) {
   stage.classList.remove("zoomed");
   stage.dataset.id = f.id;
   stage.dataset.loaded = "0";
-  const img = fitImage(f, () => { stage.dataset.loaded = "1"; });
+  const img = fitImage(f, () => { stage.dataset.loadedAt = performance.now(); stage.dataset.loaded = "1"; });
   stage.replaceChildren(img);
 }
 
