@@ -93,8 +93,8 @@ def roll_frames(lib: Library, db: Catalog, code: str) -> dict[str, Any]:
 def query_frames(lib: Library, db: Catalog, q: str) -> dict[str, Any]:
     """Frames matching a query (the CLI's message for a malformed one)."""
     compiled = _compile(lib, db, q, "frames")
-    total = curation.count_frames(db, compiled)
     frames = list(curation.list_frames(db, compiled, None, MAX_FRAMES))
+    total = len(frames) if len(frames) < MAX_FRAMES else curation.count_frames(db, compiled)  # count only when cut
     d = _with_rolls(lib, db, frames)
     d.update(title=q or "all frames", total=total, query=compiled.description)
     return d
