@@ -271,3 +271,16 @@ def test_unknown_roll_is_a_404_page_and_a_bad_query_shows_the_clis_words(browser
         page.goto(base + "/frames?q=rating%3A9")
         page.wait_for_selector("#error:not([hidden])", timeout=WAIT)
         assert page.inner_text("#error") == msg
+
+
+def test_a_rating_made_in_the_cli_shows_on_the_open_page(browser, library, cli, roll):
+    with running(library) as server:
+        page = _open(browser, server, f"/roll/{roll}")
+        page.keyboard.press("Enter")
+        page.wait_for_selector("#stage[data-loaded='1']", timeout=WAIT)
+        cli("rate", "3", f"{roll}/1")
+        cli("pick", f"{roll}/2")
+        page.wait_for_selector("#info .v-rating:text('★★★')", timeout=WAIT)
+        page.keyboard.press("g")
+        page.wait_for_selector(".cell[data-index='1'][data-pick='yes']", timeout=WAIT)
+        assert page.locator(".cell[data-index='0']").get_attribute("data-rating") == "3"

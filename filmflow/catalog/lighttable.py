@@ -76,11 +76,13 @@ def picks_per_roll(db: Catalog, roll_ids: list[int]) -> dict[int, int]:
 
 
 def change_marker(db: Catalog) -> str:
-    """A short text that changes whenever a roll or frame is added or removed (cheap: index reads)."""
+    """A short text that changes whenever another connection commits (the watcher, a CLI rating)
+    or a roll or frame is added or removed (cheap: PRAGMA data_version and index reads)."""
+    version = db.conn.execute("PRAGMA data_version").fetchone()[0]
     row = db.conn.execute("SELECT (SELECT coalesce(max(id), 0) FROM rolls), (SELECT count(*) FROM rolls), "
                           "(SELECT coalesce(max(id), 0) FROM frames), "
                           "(SELECT coalesce(sum(n_frames), 0) FROM rolls)").fetchone()
-    return "-".join(str(x) for x in row)
+    return "-".join(str(x) for x in (version, *row))
 
 
 @dataclass(frozen=True, slots=True)

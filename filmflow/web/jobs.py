@@ -72,7 +72,7 @@ class ExportJobs:
     def _written(self, job: dict[str, Any]) -> int:
         out: Path = job["out"]
         try:
-            return sum(1 for p in out.glob("*.jpg") if p.stat().st_mtime >= job["started"] - 1)
+            return sum(1 for p in out.glob("[0-9]*_*.jpg") if p.stat().st_mtime >= job["started"] - 1)  # frames, not the sheet
         except OSError:
             return 0
 

@@ -221,9 +221,14 @@ async function loadRolls() {
 async function poll() {
   try {
     const { marker } = await get("/api/changes");
-    if (state.marker !== null && marker !== state.marker) {
-      if (state.kind === "rolls") await loadRolls(); else if (view() === "grid") await reload();
-    }
+    // another program changed the catalog (the watcher, a CLI rating): show it, unless the user is typing
+    if (state.marker !== null && marker !== state.marker && !isTyping(document.activeElement)) {
+      if (state.kind === "rolls") await loadRolls();
+      else {
+        await reload();
+        if (view() === "loupe") showLoupeFrame(true);
+      }
+    } else if (marker !== state.marker) return; // try again once the user has left the field
     state.marker = marker;
   } catch (_) { /* the server may be restarting: try again next time */ }
 }
