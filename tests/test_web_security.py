@@ -185,3 +185,27 @@ def test_missing_static_files_ship_in_the_package():
     from filmflow.web.app import STATIC_FILES
 
     assert sorted(p.name for p in static.iterdir() if p.name != "page.html") == sorted(STATIC_FILES)
+
+
+def test_default_port_falls_back_and_an_explicit_busy_port_is_one_clear_line(library):
+    import socket
+
+    from filmflow.web.server import DEFAULT_PORT, bind
+
+    holder = socket.socket()
+    try:
+        holder.bind(("127.0.0.1", DEFAULT_PORT))
+        holder.listen(1)
+    except OSError:
+        pass  # someone else holds it already: just as good
+    try:
+        sock = bind("127.0.0.1", None)
+        assert sock.getsockname()[1] != DEFAULT_PORT
+        sock.close()
+        r = subprocess.run([sys.executable, "-m", "filmflow", "--library", str(library.root), "serve", "--no-browser",
+                            "--port", str(DEFAULT_PORT)], capture_output=True, text=True, timeout=60)
+        assert r.returncode == 2 and r.stdout == ""
+        assert r.stderr.strip() == (f"filmflow: port {DEFAULT_PORT} on 127.0.0.1 is taken; pass another --port, "
+                                    "or --port 0 for any free one.")
+    finally:
+        holder.close()

@@ -38,7 +38,8 @@ def parse_words(q: str) -> list[str]:
 
 
 def _compile(lib: Library, db: Catalog, q: str, target: str):  # noqa: ANN202 - Compiled
-    return compile_args(parse_words(q), CatalogResolver(db.conn, lib.stocks, lib.formats), target)  # type: ignore[arg-type]
+    resolver = CatalogResolver(db.conn, lib.stocks, lib.formats)
+    return compile_args(parse_words(q), resolver, target)  # type: ignore[arg-type]
 
 
 def roll_json(r: Roll) -> dict[str, Any]:
@@ -130,7 +131,8 @@ def _ids(body: dict[str, Any]) -> list[int]:
 
 
 def _states(db: Catalog, ids: list[int]) -> list[dict[str, Any]]:
-    return [{"id": f.id, "rating": f.rating, "pick": f.pick, "tags": list(f.tags)} for f in curation.frames_by_id(db, ids)]
+    return [{"id": f.id, "rating": f.rating, "pick": f.pick, "tags": list(f.tags)}
+            for f in curation.frames_by_id(db, ids)]
 
 
 def _changed(db: Catalog, ids: list[int], change: curation.Change, previous: list[dict]) -> dict[str, Any]:

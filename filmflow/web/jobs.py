@@ -72,7 +72,8 @@ class ExportJobs:
     def _written(self, job: dict[str, Any]) -> int:
         out: Path = job["out"]
         try:
-            return sum(1 for p in out.glob("[0-9]*_*.jpg") if p.stat().st_mtime >= job["started"] - 1)  # frames, not the sheet
+            # frame files (01_R042-7.jpg), not the contact sheet
+            return sum(1 for p in out.glob("[0-9]*_*.jpg") if p.stat().st_mtime >= job["started"] - 1)
         except OSError:
             return 0
 

@@ -51,8 +51,10 @@ def bind(host: str, port: int | None) -> socket.socket:
             if port is None and e.errno == errno.EADDRINUSE:
                 continue
             if e.errno == errno.EADDRINUSE:
-                raise InputError(f"port {port} on {host} is taken; pass another --port, or --port 0 for any free one.") from None
-            raise InputError(f"cannot listen on {host}:{candidate} ({e.strerror}); pass another --host or --port.") from None
+                raise InputError(f"port {port} on {host} is taken; pass another --port, "
+                                 "or --port 0 for any free one.") from None
+            raise InputError(f"cannot listen on {host}:{candidate} ({e.strerror}); "
+                             "pass another --host or --port.") from None
         sock.listen(128)
         sock.set_inheritable(True)
         return sock
