@@ -163,6 +163,12 @@ def test_tag_and_add_to_target_project(browser, library, cli, roll):
         page.fill("#ask-input", "print")
         page.keyboard.press("Enter")
         wait_until(lambda: frames(library, f"{roll}/1")[0].tags == ("print",), timeout=30)
+        page.keyboard.press("Control+z")
+        wait_until(lambda: frames(library, f"{roll}/1")[0].tags == (), timeout=30)
+        page.keyboard.press("t")
+        page.fill("#ask-input", "print")
+        page.keyboard.press("Enter")
+        wait_until(lambda: frames(library, f"{roll}/1")[0].tags == ("print",), timeout=30)
         page.select_option("#target", "Seoul")
         page.keyboard.press("ArrowRight")
         page.keyboard.press("b")
@@ -216,6 +222,10 @@ def test_loupe_caption_edits_the_frames_own_caption(browser, library, roll):
         wait_until(lambda: frames(library, f"{roll}/1")[0].caption == "Rain & neon, 을지로", timeout=30)
         page.keyboard.press("5")  # keys work again once the caption is left
         _until(library, f"{roll}/1", (5, "no"))
+        page.keyboard.press("Control+z")
+        _until(library, f"{roll}/1", (0, "no"))
+        page.keyboard.press("Control+z")  # the caption goes back to none
+        wait_until(lambda: frames(library, f"{roll}/1")[0].caption is None, timeout=30)
 
 
 def test_compare_shows_two_frames_at_100_percent_panned_in_step(browser, library, roll):
