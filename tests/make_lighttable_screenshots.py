@@ -71,8 +71,8 @@ def shoot(url: str, out: Path) -> None:
         page.wait_for_selector("#stage[data-loaded='1']", timeout=60_000)
         page.screenshot(path=str(out / "lighttable-loupe.png"))
         page.keyboard.press("g")
-        page.keyboard.press("ArrowLeft")
-        page.keyboard.press("Shift+ArrowRight")
+        for key in ("ArrowLeft",) * 4 + ("Shift+ArrowLeft",):  # R042/2 and R042/3
+            page.keyboard.press(key)
         page.keyboard.press("c")
         page.wait_for_function("[...document.querySelectorAll('#compare .pane')].every(p => p.dataset.loaded === '1')",
                                timeout=60_000)

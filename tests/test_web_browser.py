@@ -294,3 +294,17 @@ def test_a_rating_made_in_the_cli_shows_on_the_open_page(browser, library, cli, 
         page.keyboard.press("g")
         page.wait_for_selector(".cell[data-index='1'][data-pick='yes']", timeout=WAIT)
         assert page.locator(".cell[data-index='0']").get_attribute("data-rating") == "3"
+
+
+def test_compare_labels_follow_a_rating_made_in_compare(browser, library, roll):
+    with running(library) as server:
+        page = _open(browser, server, f"/roll/{roll}")
+        page.keyboard.press("Shift+ArrowRight")
+        page.keyboard.press("c")
+        page.wait_for_selector("#compare .pane .label", timeout=WAIT)
+        page.keyboard.press("5")
+        page.keyboard.press("x")
+        _until(library, f"{roll}/2", (5, "reject"))
+        page.wait_for_function("[...document.querySelectorAll('#compare .label')].every(l => "
+                               "l.textContent.endsWith('★★★★★ reject'))", timeout=WAIT)
+        assert _state(library, f"{roll}/1") == (5, "reject")

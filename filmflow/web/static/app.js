@@ -1,6 +1,6 @@
 // filmflow light table: state, the JSON API, keys (as in Lightroom Classic), undo, live updates.
 import { renderGrid, renderRolls, paintCell, paintSelection, columns } from "./grid.js";
-import { openLoupe, closeViews, toggleZoom, openCompare, showLoupeFrame, view } from "./loupe.js";
+import { openLoupe, closeViews, toggleZoom, openCompare, showLoupeFrame, refreshCompareLabels, view } from "./loupe.js";
 import { setupProject, moveCurrent, removeSelected } from "./project.js";
 
 const meta = (n) => document.querySelector(`meta[name="filmflow-${n}"]`).content;
@@ -75,6 +75,7 @@ function applyFrames(frames) {
     }
   }
   if (view() === "loupe") showLoupeFrame(true);
+  if (view() === "compare") refreshCompareLabels();
 }
 
 function advance(count) {

@@ -179,6 +179,17 @@ export function openCompare() {
   renderCompare();
 }
 
+function compareLabel(f) {
+  return [f.ref, stars(f.rating), { yes: "pick", reject: "reject" }[f.pick]].filter(Boolean).join(" ");
+}
+
+export function refreshCompareLabels() {
+  for (const pane of $("compare").querySelectorAll(".pane")) {
+    const f = state.frames.find((x) => x.id === +pane.dataset.id);
+    if (f) pane.querySelector(".label").textContent = compareLabel(f);
+  }
+}
+
 function renderCompare() {
   const c = $("compare");
   c.replaceChildren();
@@ -187,7 +198,7 @@ function renderCompare() {
     pane.dataset.id = f.id;
     pane.dataset.loaded = "0";
     pane.append(fitImage(f, () => { pane.dataset.loaded = "1"; }));
-    const label = el("span", "label", `${f.ref} ${stars(f.rating)}`);
+    const label = el("span", "label", compareLabel(f));
     pane.addEventListener("click", () => {
       const i = state.frames.findIndex((x) => x.id === f.id);
       state.current = i;
