@@ -209,3 +209,15 @@ def test_default_port_falls_back_and_an_explicit_busy_port_is_one_clear_line(lib
                                     "or --port 0 for any free one.")
     finally:
         holder.close()
+
+
+def test_rolls_page_shows_the_newest_rolls_first_and_says_when_there_are_more(library, cli):
+    for k in range(1, 5):
+        add_roll(library, f"R10{k}", 1, developed=f"2023-0{k}-01")
+    with running(library) as server:
+        http = Http(server)
+        page = json.loads(http.get("/api/rolls?limit=3")[2])
+        assert [r["code"] for r in page["rolls"]] == ["R104", "R103", "R102"] and page["more"] is True
+        page = json.loads(http.get("/api/rolls")[2])
+        assert len(page["rolls"]) == 4 and page["more"] is False
+        assert [s["frame"] for s in page["rolls"][0]["strip"]] == ["1"]

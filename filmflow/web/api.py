@@ -24,6 +24,7 @@ log = logging.getLogger(__name__)
 
 MAX_FRAMES = 2000  # a query page shows at most this many (the count says how many matched)
 STRIP = 12  # thumbnails per roll on the rolls page
+ROLLS_SHOWN = 100  # rolls on the rolls page before "show more" (a 200k-frame archive has ~5,500)
 MAX_IDS = 5000
 
 
@@ -64,10 +65,13 @@ def _with_rolls(lib: Library, db: Catalog, frames: list[Frame]) -> dict[str, Any
     return {"frames": [frame_json(f) for f in frames], "rolls": {r.code: roll_json(r) for r in rolls}}
 
 
-def rolls_page(lib: Library, db: Catalog, q: str = "") -> dict[str, Any]:
-    """The rolls page: newest first, each with its first thumbnails and pick count."""
+def rolls_page(lib: Library, db: Catalog, q: str = "", limit: str = "") -> dict[str, Any]:
+    """The rolls page: the newest `limit` rolls (default ROLLS_SHOWN), each with its first thumbnails and picks."""
     compiled = _compile(lib, db, q, "rolls")
-    rolls = list(curation.list_rolls(db, compiled, "-developed"))
+    shown = int(limit) if limit.isdigit() and int(limit) > 0 else ROLLS_SHOWN
+    rolls = list(curation.list_rolls(db, compiled, "-developed", shown + 1))
+    more = len(rolls) > shown
+    rolls = rolls[:shown]
     rolls.sort(key=lambda r: (r.developed or r.shot_from or "", r.id), reverse=True)
     ids = [r.id for r in rolls]
     strips = lighttable.first_frames(db, ids, STRIP)
@@ -78,7 +82,8 @@ def rolls_page(lib: Library, db: Catalog, q: str = "") -> dict[str, Any]:
         d["picks"] = picks.get(r.id, 0)
         d["strip"] = [s.to_json() for s in strips.get(r.id, [])]
         out.append(d)
-    return {"rolls": out, "query": compiled.description, "marker": lighttable.change_marker(db)}
+    return {"rolls": out, "more": more, "shown": shown, "query": compiled.description,
+            "marker": lighttable.change_marker(db)}
 
 
 def roll_frames(lib: Library, db: Catalog, code: str) -> dict[str, Any]:

@@ -164,7 +164,7 @@ def build_routes(lt: LightTable) -> list[Route]:
         Route("/frames", frames_page), Route("/static/{name}", static),
         Route("/favicon.ico", lambda request: Response(status_code=204)),
         Route("/img/{kind}/{fid:int}", image),
-        Route("/api/rolls", getter(api.rolls_page, "q")),
+        Route("/api/rolls", getter(api.rolls_page, "q", "limit")),
         Route("/api/roll/{code:path}", getter(api.roll_frames, "code")),
         Route("/api/frames", getter(api.query_frames, "q")),
         Route("/api/project/{name:path}", getter(api.project_frames, "name")),

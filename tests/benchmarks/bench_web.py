@@ -125,6 +125,8 @@ def main() -> None:
             ids = [f.id for f in frames(lib, f"roll:{codes['lab']}")]
             line("roll grid data, 36 frames (GET /api/roll)", timed(lambda: http.get(f"/api/roll/{codes['lab']}"),
                                                                   args.repeat), "< 20 ms")
+            line("rolls page data, newest 100 rolls (/api/rolls)", timed(lambda: http.get("/api/rolls"), args.repeat),
+                 "(no target)")
             line("roll grid data, generated roll", timed(lambda: http.get("/api/roll/R00042"), args.repeat), "< 20 ms")
             q = pick_query(http)
             qpath = "/api/frames?q=" + q.replace(" ", "+").replace(":", "%3A")

@@ -210,10 +210,17 @@ export async function reload() {
 
 async function loadRolls() {
   try {
-    const data = await get(`/api/rolls?q=${encodeURIComponent(state.arg)}`);
+    const data = await get(`/api/rolls?q=${encodeURIComponent(state.arg)}&limit=${state.rollsShown || ""}`);
     state.marker = data.marker;
     const projects = await get("/api/projects");
     renderRolls(data.rolls, projects.projects);
+    if (data.more) {
+      const b = document.createElement("button");
+      b.id = "more";
+      b.textContent = "Show more rolls";
+      b.addEventListener("click", () => { state.rollsShown = data.shown * 3; loadRolls(); });
+      document.getElementById("main").append(b);
+    }
     showError("");
   } catch (err) { showError(err.message); renderRolls([], []); }
   document.body.dataset.ready = "1";
