@@ -83,8 +83,35 @@ def _not_found(title: str, message: str) -> HTMLResponse:
     return HTMLResponse(body, 404, headers={"cache-control": "no-store"})
 
 
-def build_routes(lt: LightTable) -> list[Route]:
-    """Every route of the light table."""
+def _getter(lt: LightTable, func, *names: str):  # noqa: ANN001, ANN202 - route factory
+    """A GET handler calling api.func(lib, db, *values of `names` from the path or query)."""
+    async def handler(request: Request) -> Response:
+        try:
+            args = [request.path_params.get(n, request.query_params.get(n, "")) for n in names]
+            return JSONResponse(func(lt.lib, lt.db, *args))
+        except Exception as e:  # noqa: BLE001 - every error is JSON
+            return _error(e)
+    return handler
+
+
+def _poster(lt: LightTable, func):  # noqa: ANN001, ANN202 - route factory
+    """A POST handler calling api.func(db, body) with the JSON object the page sent."""
+    async def handler(request: Request) -> Response:
+        try:
+            body = await request.json()
+        except (ValueError, UnicodeDecodeError):
+            return JSONResponse({"error": "the request body is not JSON; reload the page."}, 400)
+        if not isinstance(body, dict):
+            return JSONResponse({"error": "the request body must be a JSON object."}, 400)
+        try:
+            return JSONResponse(func(lt.db, body))
+        except Exception as e:  # noqa: BLE001 - every error is JSON
+            return _error(e)
+    return handler
+
+
+def page_routes(lt: LightTable) -> list[Route]:
+    """The HTML pages, static files and images."""
 
     async def rolls_page(request: Request) -> Response:
         return _page(lt, "rolls", request.query_params.get("q", ""), "filmflow · rolls")
@@ -115,37 +142,25 @@ def build_routes(lt: LightTable) -> list[Route]:
             return Response("not found", 404)
         return FileResponse(static_dir() / name, media_type=STATIC_FILES[name], headers={"cache-control": "no-cache"})
 
-    def getter(func, *names: str):  # noqa: ANN001, ANN202 - route factory
-        async def handler(request: Request) -> Response:
-            try:
-                args = [request.path_params.get(n, request.query_params.get(n, "")) for n in names]
-                return JSONResponse(func(lt.lib, lt.db, *args))
-            except Exception as e:  # noqa: BLE001 - every error is JSON
-                return _error(e)
-        return handler
+    async def image(request: Request) -> Response:
+        return await serve_image(lt, request, request.path_params["kind"], request.path_params["fid"])
 
-    def poster(func):  # noqa: ANN001, ANN202 - route factory
-        async def handler(request: Request) -> Response:
-            try:
-                body = await request.json()
-            except (ValueError, UnicodeDecodeError):
-                return JSONResponse({"error": "the request body is not JSON; reload the page."}, 400)
-            if not isinstance(body, dict):
-                return JSONResponse({"error": "the request body must be a JSON object."}, 400)
-            try:
-                return JSONResponse(func(lt.db, body))
-            except Exception as e:  # noqa: BLE001 - every error is JSON
-                return _error(e)
-        return handler
+    return [
+        Route("/", rolls_page), Route("/roll/{code:path}", roll_page), Route("/project/{name:path}", project_page),
+        Route("/frames", frames_page), Route("/static/{name}", static),
+        Route("/favicon.ico", lambda request: Response(status_code=204)),
+        Route("/img/{kind}/{fid:int}", image),
+    ]
+
+
+def api_routes(lt: LightTable) -> list[Route]:
+    """The JSON API: reads (GET) and changes (POST)."""
 
     async def projects_list(request: Request) -> Response:
         return JSONResponse(api.project_list(lt.db))
 
     async def changes(request: Request) -> Response:
         return JSONResponse({"marker": lighttable.change_marker(lt.db)})
-
-    async def image(request: Request) -> Response:
-        return await serve_image(lt, request, request.path_params["kind"], request.path_params["fid"])
 
     async def export_start(request: Request) -> Response:
         try:
@@ -159,28 +174,25 @@ def build_routes(lt: LightTable) -> list[Route]:
         job = lt.jobs.status(request.path_params["jid"])
         return JSONResponse(job) if job else JSONResponse({"error": "no such export; start it again."}, 404)
 
+    posts = {"rate": api.rate, "pick": api.pick, "tag": api.tag, "restore": api.restore, "caption": api.caption,
+             "projects/create": api.project_create, "projects/add": api.project_add,
+             "projects/remove": api.project_remove, "projects/move": api.project_move,
+             "projects/restore": api.project_restore}
     return [
-        Route("/", rolls_page), Route("/roll/{code:path}", roll_page), Route("/project/{name:path}", project_page),
-        Route("/frames", frames_page), Route("/static/{name}", static),
-        Route("/favicon.ico", lambda request: Response(status_code=204)),
-        Route("/img/{kind}/{fid:int}", image),
-        Route("/api/rolls", getter(api.rolls_page, "q", "limit")),
-        Route("/api/roll/{code:path}", getter(api.roll_frames, "code")),
-        Route("/api/frames", getter(api.query_frames, "q")),
-        Route("/api/project/{name:path}", getter(api.project_frames, "name")),
+        Route("/api/rolls", _getter(lt, api.rolls_page, "q", "limit")),
+        Route("/api/roll/{code:path}", _getter(lt, api.roll_frames, "code")),
+        Route("/api/frames", _getter(lt, api.query_frames, "q")),
+        Route("/api/project/{name:path}", _getter(lt, api.project_frames, "name")),
         Route("/api/projects", projects_list), Route("/api/changes", changes),
-        Route("/api/rate", poster(api.rate), methods=["POST"]), Route("/api/pick", poster(api.pick), methods=["POST"]),
-        Route("/api/tag", poster(api.tag), methods=["POST"]),
-        Route("/api/restore", poster(api.restore), methods=["POST"]),
-        Route("/api/caption", poster(api.caption), methods=["POST"]),
-        Route("/api/projects/create", poster(api.project_create), methods=["POST"]),
-        Route("/api/projects/add", poster(api.project_add), methods=["POST"]),
-        Route("/api/projects/remove", poster(api.project_remove), methods=["POST"]),
-        Route("/api/projects/move", poster(api.project_move), methods=["POST"]),
-        Route("/api/projects/restore", poster(api.project_restore), methods=["POST"]),
+        *[Route(f"/api/{path}", _poster(lt, func), methods=["POST"]) for path, func in posts.items()],
         Route("/api/projects/export", export_start, methods=["POST"]),
         Route("/api/jobs/{jid}", export_status),
     ]
+
+
+def build_routes(lt: LightTable) -> list[Route]:
+    """Every route of the light table."""
+    return page_routes(lt) + api_routes(lt)
 
 
 def _placeholder() -> Response:
