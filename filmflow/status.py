@@ -47,4 +47,5 @@ def library_status(lib: Library) -> dict[str, Any]:
         except (OSError, ValueError):
             waiting = []
     st["waiting"] = waiting
+    st["light_table"] = [i for p in sorted(lib.logs.glob("serve-*.lock")) if (i := watcher_running(p))]  # filmflow serve
     return st

@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.conftest import add_roll
+from tests.conftest import add_roll, wait_until
 from tests.lighttable_env import Http, frames, ingest_roll, running
 
 
@@ -221,3 +221,14 @@ def test_rolls_page_shows_the_newest_rolls_first_and_says_when_there_are_more(li
         page = json.loads(http.get("/api/rolls")[2])
         assert len(page["rolls"]) == 4 and page["more"] is False
         assert [s["frame"] for s in page["rolls"][0]["strip"]] == ["1"]
+
+
+def test_a_running_light_table_shows_in_status(library, cli):
+    assert cli.json("status")["light_table"] == []
+    with running(library, read_only=True) as server:
+        port = Http(server).port
+        tables = wait_until(lambda: [t for t in cli.json("status")["light_table"] if "port" in t], timeout=30)
+        assert tables == [{"pid": os.getpid(), "host": "127.0.0.1", "port": port, "read_only": True}]
+        assert f"http://127.0.0.1:{port} (pid {os.getpid()}, read-only)" in cli("status").stdout
+    assert cli.json("status")["light_table"] == []
+    assert "not running" in cli("status").stdout.split("light table")[1].splitlines()[0]

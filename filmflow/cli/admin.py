@@ -45,6 +45,9 @@ def status(app, as_json: bool) -> None:
         ("watcher", f"running (pid {w['pid']}, since {w.get('since', '?')})" if w["running"] else "not running"),
         ("last roll", st["last_roll"] or "-"),
         ("waiting", ", ".join(st["waiting"]) or "-"),
+        ("light table", ", ".join(f"http://{t.get('host')}:{t.get('port')} (pid {t.get('pid')}"
+                                  f"{', read-only' if t.get('read_only') else ''})" for t in st["light_table"])
+         or "not running"),
         ("failed files", st["failures"]),
         ("schema", st["schema"]),
     ]

@@ -8,7 +8,10 @@ explicit busy port is an InputError.
 
 from __future__ import annotations
 
+import contextlib
 import errno
+import json
+import os
 import ipaddress
 import logging
 import secrets
@@ -17,8 +20,8 @@ import threading
 from dataclasses import dataclass
 from typing import Any
 
-from filmflow.errors import InputError
-from filmflow.library import Library
+from filmflow.errors import FilmflowError, InputError
+from filmflow.library import Library, WatcherLock
 from filmflow.web.security import Guard
 
 log = logging.getLogger(__name__)
@@ -71,12 +74,31 @@ class Server:
     state: Any
 
     def run(self) -> None:
-        """Serve until Ctrl-C / SIGTERM (uvicorn's handlers), then close."""
+        """Serve until Ctrl-C / SIGTERM (uvicorn's handlers), then close; `filmflow status` sees it meanwhile."""
+        lock = self._announce()
         try:
             self.uvicorn.run(sockets=[self.sock])
         finally:
             self.state.close()
             self.sock.close()
+            if lock is not None:
+                lock.release()
+                with contextlib.suppress(OSError):
+                    lock.path.unlink()
+
+    def _announce(self) -> WatcherLock | None:
+        """Hold logs/serve-PORT.lock (an flock the kernel drops if we die) naming pid, address, mode."""
+        g = self.state.guard
+        lock = WatcherLock(self.state.lib.logs / f"serve-{g.port}.lock")
+        try:
+            lock.acquire(self.state.lib.root)
+            os.ftruncate(lock.fd, 0)
+            os.pwrite(lock.fd, json.dumps({"pid": os.getpid(), "host": g.host, "port": g.port,
+                                           "read_only": g.read_only}).encode(), 0)
+        except (OSError, FilmflowError) as e:
+            log.warning("cannot write %s (%s); filmflow status will not list this light table", lock.path, e)
+            return None
+        return lock
 
     def start_thread(self) -> threading.Thread:
         """Serve in a daemon thread (tests, benchmarks, screenshots); returns once it accepts."""
