@@ -113,6 +113,7 @@ class Settings:
     xmp_sidecar_name: str = "append"
     edit_marks: tuple[str, ...] = ()
     match_distance: float = 0.2
+    serve_previews: str = "off"
     stocks: dict[str, dict[str, Any]] = field(default_factory=dict)
     formats: dict[str, dict[str, Any]] = field(default_factory=dict)
 
@@ -158,11 +159,14 @@ def load_settings(path: Path) -> Settings:
         xmp_sidecar_name=_get(data, "xmp", "sidecar_name", d.xmp_sidecar_name, str, path),
         edit_marks=tuple(str(m) for m in _get(data, "versions", "edit_marks", [], list, path)),
         match_distance=_get(data, "versions", "match_distance", d.match_distance, float, path),
+        serve_previews=_get(data, "serve", "previews", d.serve_previews, str, path),
         stocks=dict(data.get("stocks", {})),
         formats=dict(data.get("formats", {})),
     )
     if s.folder_date not in ("developed", "shot"):
         raise ConfigError(f"{path}: [archive] folder_date must be \"developed\" or \"shot\", not {s.folder_date!r}.")
+    if s.serve_previews not in ("off", "ingest"):
+        raise ConfigError(f"{path}: [serve] previews must be \"off\" or \"ingest\", not {s.serve_previews!r}.")
     if s.mode not in ("copy", "move", "in-place"):
         raise ConfigError(f"{path}: [ingest] mode must be copy, move or in-place, not {s.mode!r}.")
     if s.xmp_sidecars not in ("auto", "off"):

@@ -51,4 +51,5 @@ def library_status(lib: Library) -> dict[str, Any]:
     st["waiting"] = list(state.get("waiting", []))
     st["loose"] = list(state.get("loose", []))  # images in the inbox root, left alone
     st["held_back"] = [{"source": src, "waits_for": name} for src, name in dict(state.get("held", {})).items()]
+    st["light_table"] = [i for p in sorted(lib.logs.glob("serve-*.lock")) if (i := watcher_running(p))]  # filmflow serve
     return st

@@ -62,6 +62,7 @@ LAZY_COMMANDS = {
     "rolls": "listing", "frames": "listing", "rate": "listing", "pick": "listing", "reject": "listing",
     "unflag": "listing", "tag": "listing", "project": "projects", "stats": "stats", "verify": "stats",
     "stocks": "stocks", "xmp": "xmp", "log": "logs", "version": "versions",
+    "serve": "serve",
 }
 
 

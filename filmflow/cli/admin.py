@@ -53,6 +53,9 @@ def status(app, as_json: bool) -> None:
                          + ", ".join(st["xmp"]["unreadable"][:5]) if st["xmp"]["unreadable"] else "")),
         *([("loose images", ", ".join(st["loose"]) + " (left alone: put each in a folder named after its roll)")]
           if st.get("loose") else []),
+        ("light table", ", ".join(f"http://{t.get('host')}:{t.get('port')} (pid {t.get('pid')}"
+                                  f"{', read-only' if t.get('read_only') else ''})" for t in st["light_table"])
+         or "not running"),
         ("schema", st["schema"]),
     ]
     output.kv(pairs)

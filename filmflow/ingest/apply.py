@@ -84,7 +84,8 @@ def _error_text(src: Path, e: BaseException) -> str:
     return f"{src}: {type(e).__name__}: {e}"
 
 
-def process_file(src: str, dest: str | None, thumb: str, thumb_size: int) -> dict[str, Any]:
+def process_file(src: str, dest: str | None, thumb: str, thumb_size: int,
+                 preview: str | None = None) -> dict[str, Any]:
     """Worker: verified copy to a temp name beside `dest` (or just hash), EXIF, thumbnail.
 
     Runs in a process pool; returns plain data. Never raises: an error is data too.
@@ -113,6 +114,8 @@ def process_file(src: str, dest: str | None, thumb: str, thumb_size: int) -> dic
             info = imaging.read_scan_info(readable)
         else:
             info = imaging.make_thumbnail(readable, thumb_path, thumb_size)
+        if preview and not (pv := Path(preview.replace("{sha}", sha))).exists():  # [serve] previews = "ingest"
+            imaging.export_jpeg(readable, pv, PREVIEW_EDGE, 85)
         ex = read_scanner_info(readable)
         return {"ok": True, "sha": sha, "bytes": size, "tmp": str(tmp) if tmp else None,
                 "width": info.width, "height": info.height, "bits": info.bits, "format": info.format,
@@ -133,6 +136,9 @@ def process_file(src: str, dest: str | None, thumb: str, thumb_size: int) -> dic
 def source_file_key(plan: IngestPlan, name: str) -> str:
     """The failure key of one file of a plan: its path in the user's folder, or `<zip>!entry` beside the zip."""
     return failure_key((plan.source.parent if plan.in_zip else plan.folder) / name)
+
+
+PREVIEW_EDGE = 2048  # the light table's loupe preview (filmflow/web/images.py names the same file)
 
 
 class IngestInterrupted(Exception):
@@ -265,7 +271,8 @@ class Ingester:
                     p.unlink()
         thumb_tpl = str(lib.root / "cache" / "thumbs" / "{sh}" / "{sha}.jpg")
         todo = [f for f in plan.files if f.already is None]
-        jobs = [(str(f.src), None if in_place else str(f.dest), thumb_tpl, lib.settings.thumbnail_size)
+        preview_tpl = str(lib.cache / "previews" / "{sha}.jpg") if lib.settings.serve_previews == "ingest" else None
+        jobs = [(str(f.src), None if in_place else str(f.dest), thumb_tpl, lib.settings.thumbnail_size, preview_tpl)
                 for f in todo]
         results: list[dict | None] = [None] * len(jobs)
         try:

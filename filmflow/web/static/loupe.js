@@ -1,0 +1,218 @@
+// Loupe (one frame fitted, film data, caption), 100% zoom panned by drag, and compare (2-4 frames in step).
+import { state, currentFrame, post, pushUndo, say } from "./app.js";
+import { stars, filmLine } from "./grid.js";
+
+const $ = (id) => document.getElementById(id);
+let mode = "grid"; // grid | loupe | compare
+let zoomed = false;
+let pointer = null; // last pointer position over the stage/pane, for zooming around it
+let comparing = [];
+
+export function view() { return mode; }
+
+function el(tag, cls, text) {
+  const e = document.createElement(tag);
+  if (cls) e.className = cls;
+  if (text !== undefined && text !== null) e.textContent = text;
+  return e;
+}
+
+export function closeViews() {
+  mode = "grid";
+  zoomed = false;
+  $("loupe").hidden = true;
+  $("compare").hidden = true;
+  $("compare").replaceChildren();
+  $("stage").replaceChildren();
+  $("stage").dataset.loaded = "0";
+  document.body.dataset.view = "grid";
+}
+
+export function openLoupe() {
+  if (!currentFrame()) return;
+  mode = "loupe";
+  zoomed = false;
+  $("compare").hidden = true;
+  $("loupe").hidden = false;
+  document.body.dataset.view = "loupe";
+  showLoupeFrame();
+}
+
+function fitImage(f, onload) {
+  const img = el("img", "fit");
+  img.alt = f.ref;
+  img.dataset.id = f.id;
+  img.draggable = false;
+  if (onload) img.addEventListener("load", onload, { once: true });
+  img.src = `/img/preview/${f.id}`;
+  return img;
+}
+
+function infoPanel(f) {
+  const r = state.rolls[f.roll] || {};
+  const panel = $("info");
+  panel.replaceChildren();
+  panel.append(el("h2", null, f.ref));
+  const dl = el("dl");
+  const shot = f.shot_at || (r.shot_from ? r.shot_from + (r.shot_to && r.shot_to !== r.shot_from ? `..${r.shot_to}` : "") : null);
+  const rows = [["rating", stars(f.rating) || "–"], ["flag", { yes: "pick", reject: "reject" }[f.pick] || "–"],
+    ["film", filmLine(r)], ["camera", r.camera], ["lens", f.lens || r.lens], ["developed", r.developed],
+    ["shot", shot], ["scanner", f.scanner || r.scanner], ["size", f.width ? `${f.width}×${f.height} · ${f.bits}-bit ${f.format}` : null],
+    ["file", f.file], ["tags", (f.tags || []).join(", ")], ["projects", (f.projects || []).join(", ")]];
+  for (const [k, v] of rows) {
+    if (!v) continue;
+    dl.append(el("dt", null, k), el("dd", `v-${k}`, v));
+  }
+  const label = el("label", null, state.kind === "project" ? "caption (this project)" : "caption");
+  const ta = el("textarea");
+  ta.id = "caption";
+  ta.value = f.caption || "";
+  ta.addEventListener("change", () => saveCaption(f, ta.value));
+  ta.addEventListener("keydown", (e) => { if (e.key === "Enter" && !e.shiftKey) { e.preventDefault(); ta.blur(); } });
+  panel.append(dl, label, ta);
+}
+
+export async function saveCaption(f, text) {
+  const project = state.kind === "project" ? state.project.name : undefined;
+  const r = await post("/api/caption", { id: f.id, text, project });
+  pushUndo({ kind: "caption", id: f.id, project, previous: r.previous, label: "caption" });
+  f.caption = r.caption;
+  if (project) f.project_caption = r.caption; else f.frame_caption = r.caption;
+  say("caption saved");
+}
+
+export function showLoupeFrame(infoOnly = false) {
+  const f = currentFrame();
+  if (!f || mode !== "loupe") return;
+  infoPanel(f);
+  if (infoOnly) return;
+  zoomed = false;
+  const stage = $("stage");
+  stage.classList.remove("zoomed");
+  stage.dataset.id = f.id;
+  stage.dataset.loaded = "0";
+  const img = fitImage(f, () => { stage.dataset.loadedAt = performance.now(); stage.dataset.loaded = "1"; });
+  stage.replaceChildren(img);
+}
+
+// --- 100% zoom -------------------------------------------------------------------------------------
+function zoomIn(box, f, at) {
+  const fit = box.querySelector("img");
+  const rect = fit.getBoundingClientRect();
+  const brect = box.getBoundingClientRect();
+  const px = at ? at.x : rect.left + rect.width / 2, py = at ? at.y : rect.top + rect.height / 2;
+  const fx = rect.width ? Math.min(1, Math.max(0, (px - rect.left) / rect.width)) : 0.5;
+  const fy = rect.height ? Math.min(1, Math.max(0, (py - rect.top) / rect.height)) : 0.5;
+  const img = el("img", "full");
+  img.draggable = false;
+  img.alt = f.ref;
+  img.dataset.id = f.id;
+  box.dataset.loaded = "0";
+  return new Promise((resolve) => {
+    img.addEventListener("load", () => {
+      const w = img.naturalWidth / devicePixelRatio, h = img.naturalHeight / devicePixelRatio;
+      img.style.width = `${w}px`;
+      img.style.height = `${h}px`;
+      box.classList.add("zoomed");
+      fit.replaceWith(img);
+      box.scrollLeft = fx * w - (px - brect.left);
+      box.scrollTop = fy * h - (py - brect.top);
+      box.dataset.loaded = "1";
+      resolve();
+    }, { once: true });
+    img.src = `/img/full/${f.id}`;
+  });
+}
+
+function dragToPan(box, onPan) {
+  let last = null;
+  box.addEventListener("mousedown", (e) => { if (box.classList.contains("zoomed")) { last = { x: e.clientX, y: e.clientY }; e.preventDefault(); } });
+  window.addEventListener("mouseup", () => { last = null; });
+  box.addEventListener("mousemove", (e) => {
+    pointer = { x: e.clientX, y: e.clientY };
+    if (!last) return;
+    onPan(last.x - e.clientX, last.y - e.clientY, box);
+    last = { x: e.clientX, y: e.clientY };
+  });
+}
+
+export async function toggleZoom() {
+  if (mode === "loupe") {
+    const stage = $("stage"), f = currentFrame();
+    if (zoomed) { zoomed = false; showLoupeFrame(); return; }
+    zoomed = true;
+    await zoomIn(stage, f, pointer);
+  } else if (mode === "compare") {
+    const panes = [...$("compare").querySelectorAll(".pane")];
+    if (zoomed) { zoomed = false; renderCompare(); return; }
+    zoomed = true;
+    // every pane zooms around the same relative point, so bracketed frames line up
+    const ref = panes[0].getBoundingClientRect();
+    const rel = pointer ? panes.map((p) => {
+      const r = p.getBoundingClientRect();
+      const inside = pointer.x >= r.left && pointer.x <= r.right;
+      return inside ? { x: pointer.x - r.left, y: pointer.y - r.top } : null;
+    }).find(Boolean) : null;
+    await Promise.all(panes.map((p, i) => {
+      const r = p.getBoundingClientRect();
+      const at = rel ? { x: r.left + rel.x, y: r.top + rel.y } : { x: r.left + ref.width / 2, y: r.top + ref.height / 2 };
+      return zoomIn(p, comparing[i], at);
+    }));
+  }
+}
+
+// --- compare ---------------------------------------------------------------------------------------
+export function openCompare() {
+  const sel = state.frames.filter((f) => state.selected.has(f.id));
+  if (sel.length >= 2) comparing = sel.slice(0, 4);
+  else {
+    const i = state.current;
+    comparing = state.frames.slice(i, i + 2);
+    if (comparing.length < 2) comparing = state.frames.slice(Math.max(0, i - 1), i + 1);
+  }
+  if (comparing.length < 2) { say("compare needs two frames"); return; }
+  mode = "compare";
+  zoomed = false;
+  $("loupe").hidden = true;
+  $("compare").hidden = false;
+  document.body.dataset.view = "compare";
+  renderCompare();
+}
+
+function compareLabel(f) {
+  return [f.ref, stars(f.rating), { yes: "pick", reject: "reject" }[f.pick]].filter(Boolean).join(" ");
+}
+
+export function refreshCompareLabels() {
+  for (const pane of $("compare").querySelectorAll(".pane")) {
+    const f = state.frames.find((x) => x.id === +pane.dataset.id);
+    if (f) pane.querySelector(".label").textContent = compareLabel(f);
+  }
+}
+
+function renderCompare() {
+  const c = $("compare");
+  c.replaceChildren();
+  for (const f of comparing) {
+    const pane = el("div", "pane");
+    pane.dataset.id = f.id;
+    pane.dataset.loaded = "0";
+    pane.append(fitImage(f, () => { pane.dataset.loaded = "1"; }));
+    const label = el("span", "label", compareLabel(f));
+    pane.addEventListener("click", () => {
+      const i = state.frames.findIndex((x) => x.id === f.id);
+      state.current = i;
+      state.selected = new Set([f.id]);
+      for (const p of c.querySelectorAll(".pane")) p.classList.toggle("current", +p.dataset.id === f.id);
+    });
+    dragToPan(pane, (dx, dy) => {
+      for (const p of c.querySelectorAll(".pane")) { p.scrollLeft += dx; p.scrollTop += dy; }
+    });
+    pane.append(label);
+    c.append(pane);
+  }
+}
+
+// the loupe stage pans by drag too, and remembers the pointer for `z`
+const stage = $("stage");
+dragToPan(stage, (dx, dy, box) => { box.scrollLeft += dx; box.scrollTop += dy; });
