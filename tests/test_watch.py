@@ -228,7 +228,11 @@ def test_commands_work_while_the_watcher_writes(tmp_path):
 
 
 def _proc_table() -> dict[int, tuple[int, str]]:
-    """pid -> (parent pid, start time) for every process we can read."""
+    """pid -> (parent pid, start time) for every live process we can read.
+
+    Zombies are left out: a killed watcher's children are re-parented to PID 1, which may
+    take its time to reap them, and a zombie holds no memory, file or lock.
+    """
     table = {}
     for pid in os.listdir("/proc"):
         if pid.isdigit():
@@ -236,8 +240,9 @@ def _proc_table() -> dict[int, tuple[int, str]]:
                 stat = Path(f"/proc/{pid}/stat").read_text()
             except OSError:
                 continue
-            fields = stat[stat.rindex(")") + 2:].split()   # after "pid (comm) "
-            table[int(pid)] = (int(fields[1]), fields[19])
+            fields = stat[stat.rindex(")") + 2:].split()   # after "pid (comm) ": state, ppid, ...
+            if fields[0] not in ("Z", "X"):
+                table[int(pid)] = (int(fields[1]), fields[19])
     return table
 
 
