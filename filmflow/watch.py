@@ -55,7 +55,7 @@ def signature(source: Path) -> Signature | None:
             h.update(f"{st.st_size}:{st.st_mtime_ns}".encode())
             return Signature(h.hexdigest(), False, st.st_mtime, 1)
         newest = source.stat().st_mtime
-        for dirpath, dirs, files in os.walk(source):
+        for dirpath, dirs, files in _walk(source):
             dirs.sort()
             for name in sorted(files):
                 if is_partial(name) or (fsutil.is_temp_name(name)):
@@ -72,6 +72,47 @@ def signature(source: Path) -> Signature | None:
     except FileNotFoundError:
         return None
     return Signature(h.hexdigest(), partial, newest, n)
+
+
+def load_seen(path: Path) -> dict[str, str]:
+    """cache/watch-seen.json as {source: signature}; anything else (a list, null, a number,
+    broken JSON) is treated as empty, with a warning: the watcher then re-checks the inbox
+    (ingest skips what is catalogued), it never refuses to start."""
+    try:
+        data = json.loads(path.read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        return {}
+    except (OSError, ValueError) as e:
+        log.warning("%s cannot be read (%s); starting with an empty list of ingested folders", path, e)
+        return {}
+    if not isinstance(data, dict):
+        log.warning("%s holds %s, not a table of ingested folders; starting with an empty one",
+                    path, type(data).__name__)
+        return {}
+    return {k: v for k, v in data.items() if isinstance(k, str) and isinstance(v, str)}
+
+
+def _walk(top: Path, max_depth: int = 64):
+    """os.walk without recursion (2,000 nested folders must not crash the watcher), to
+    `max_depth` levels; unreadable folders are skipped here (ingest names them)."""
+    stack = [(str(top), 0)]
+    while stack:
+        here, depth = stack.pop()
+        try:
+            with os.scandir(here) as it:
+                entries = list(it)
+        except OSError:
+            continue
+        dirs = [e.name for e in entries if e.is_dir(follow_symlinks=False)]
+        files = [e.name for e in entries if e.name not in dirs]
+        yield here, dirs, files
+        if depth < max_depth:
+            stack.extend((os.path.join(here, d), depth + 1) for d in sorted(dirs, reverse=True))
+
+
+def _seen_key(src: Path) -> str:
+    """watch-seen.json key of a source (printable even when its name is not UTF-8)."""
+    return fsutil.display(src)
 
 
 @dataclass
@@ -105,10 +146,7 @@ class Watcher:
         if not os.access(self.inbox, os.R_OK | os.X_OK):
             raise InputError(f"inbox {self.inbox} is not readable; fix its permissions.")
         self._seen_path = self.lib.cache / SEEN_FILE
-        try:
-            self._seen = json.loads(self._seen_path.read_text())
-        except (OSError, ValueError):
-            self._seen = {}
+        self._seen = load_seen(self._seen_path)
 
     # -- events --------------------------------------------------------------------------
     def _top(self, path: str) -> Path | None:
@@ -156,11 +194,17 @@ class Watcher:
             if is_ignored(src.name) or not (src.is_dir() or src.suffix.lower() == ".zip"):
                 self._drop(src)
                 continue
-            sig = signature(src)
+            try:
+                sig = signature(src)
+            except Exception as e:  # noqa: BLE001 - one odd source never stops the watcher
+                log.warning("%s cannot be examined (%s); it is skipped until it changes", fsutil.display(src), e)
+                log.debug("signature of %s", fsutil.display(src), exc_info=True)
+                self._drop(src)
+                continue
             if sig is None:
                 self._drop(src)  # renamed or deleted while it settled
                 continue
-            if self._seen.get(str(src)) == sig.digest:
+            if self._seen.get(_seen_key(src)) == sig.digest:
                 self._drop(src)  # ingested before, unchanged: read nothing
                 continue
             settled_by_mtime = p.last_sig is None and wall - sig.newest >= self.settle
@@ -189,18 +233,23 @@ class Watcher:
 
     # -- work ----------------------------------------------------------------------------
     def _ingest(self, ingester: Ingester, src: Path) -> IngestReport | None:
-        sig_before = signature(src)
         try:
+            sig_before = signature(src)
             reports, _ = ingest_sources(self.lib, [src], mode=self.mode, options={}, ingester=ingester,
                                         neighbours=scan_inbox(self.inbox).sources)
         except IngestInterrupted:
             log.info("stopped while ingesting %s; nothing of it was committed", src.name)
             return None
+        except Exception as e:  # noqa: BLE001 - a source that vanished or cannot be read: go on
+            log.error("%s: cannot be ingested (%s); the watcher goes on", fsutil.display(src), e)
+            log.debug("ingest of %s", fsutil.display(src), exc_info=True)
+            self._drop(src)
+            return None
         self._drop(src)
         report = reports[0]
         after = signature(src)
         if after is not None and sig_before is not None and after.digest == sig_before.digest:
-            self._seen[str(src)] = after.digest
+            self._seen[_seen_key(src)] = after.digest
             self._save_seen()
         elif after is not None:
             self.touch(str(src))  # it changed while we worked: look again later

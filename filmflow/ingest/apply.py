@@ -29,6 +29,7 @@ from typing import Any
 
 from filmflow import fsutil, imaging
 from filmflow.catalog.db import refresh_statistics, transaction
+from filmflow.catalog.failures import clear_failures, record_failures
 from filmflow.catalog.frames import insert_frames, known_hashes
 from filmflow.catalog.models import IngestMode
 from filmflow.catalog.rolls import insert_roll, now, set_roll_tags, update_roll
@@ -72,31 +73,39 @@ def _error_text(src: Path, e: BaseException) -> str:
         return f"{src} vanished during ingest; nothing of it was archived (ingest again once it is back)."
     if isinstance(e, PermissionError):
         return f"{src} cannot be read (permission denied); fix its permissions (chmod +r) and ingest again."
-    if isinstance(e, OSError) and e.errno == 28:
-        return f"the archive disk is full while copying {src}; the copy was removed, free some space and ingest again."
+    if fsutil.is_disk_full(e):
+        return (f"the disk is full while archiving {fsutil.display(src)}; the copy was removed, "
+                "free some space and ingest again.")
     if isinstance(e, OSError):
         return f"{src}: {e.strerror or e}; the file was left untouched."
     return f"{src}: {type(e).__name__}: {e}"
 
 
-def process_file(src: str, dest: str | None, thumb: str, thumb_size: int) -> dict[str, Any]:
+def process_file(src: str, dest: str | None, thumb: str, thumb_size: int, owner: int | None = None
+                 ) -> dict[str, Any]:
     """Worker: verified copy to a temp name beside `dest` (or just hash), EXIF, thumbnail.
 
-    Runs in a process pool; returns plain data. Never raises: an error is data too.
+    Runs in a process pool; returns plain data. Never raises: an error is data too. The
+    temp name carries `owner`'s pid (the ingest, not this worker), so a sweep by another
+    process leaves it alone while the ingest runs. `ident` is the source's (size, mtime,
+    inode, device) when it was copied: move mode removes only that very file.
     """
     s = Path(src)
     tmp: Path | None = None
     try:
+        ident = fsutil.identity(s)
         if dest is not None:
             d = Path(dest)
             d.parent.mkdir(parents=True, exist_ok=True)
-            tmp = fsutil.temp_path_for(d)
+            tmp = fsutil.temp_path_for(d, owner)
             with open(tmp, "xb") as out:
                 sha, size = fsutil.copy_hashing(s, out)
                 out.flush()
                 os.fsync(out.fileno())
             if fsutil.sha256_file(tmp) != sha:
                 raise ArchiveError(f"the archive copy of {s} does not match its source; check the archive disk.")
+            if fsutil.identity(s) != ident or size != ident[0]:
+                raise ArchiveError(f"{s} changed while it was being copied; ingest again once it is stable.")
             st = s.stat()
             os.utime(tmp, ns=(st.st_atime_ns, st.st_mtime_ns))
             readable = tmp
@@ -107,9 +116,9 @@ def process_file(src: str, dest: str | None, thumb: str, thumb_size: int) -> dic
         if thumb_path.exists():
             info = imaging.read_scan_info(readable)
         else:
-            info = imaging.make_thumbnail(readable, thumb_path, thumb_size)
+            info = imaging.make_thumbnail(readable, thumb_path, thumb_size, shown=s)
         ex = read_scanner_info(readable)
-        return {"ok": True, "sha": sha, "bytes": size, "tmp": str(tmp) if tmp else None,
+        return {"ok": True, "sha": sha, "bytes": size, "tmp": str(tmp) if tmp else None, "ident": ident,
                 "width": info.width, "height": info.height, "bits": info.bits, "format": info.format,
                 "mode": info.mode, "scanner": ex.scanner, "scanned": ex.scanned,
                 "thumbnail": str(thumb_path)}
@@ -142,6 +151,10 @@ def _worker_init(owner: int) -> None:
         ctypes.CDLL("libc.so.6", use_errno=True).prctl(1, signal.SIGKILL)  # PR_SET_PDEATHSIG
     except (OSError, AttributeError):
         pass
+    # Ctrl-C or a SIGTERM to the process group stops the ingest, which then removes the
+    # temp copies in hand; a worker killed by it mid-copy would leave its temp file behind.
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        signal.signal(sig, signal.SIG_IGN)
 
     def watch_owner() -> None:
         while True:
@@ -226,14 +239,13 @@ class Ingester:
         report = IngestReport(source=plan.source_name, roll=plan.code,
                               path=str(plan.dest_dir) if plan.dest_dir else str(plan.folder))
         in_place = plan.mode is IngestMode.IN_PLACE
-        if plan.dest_dir is not None and plan.dest_dir.exists():
-            for p in plan.dest_dir.rglob(f"*{fsutil.TMP_MARK}*"):
-                with contextlib.suppress(OSError):
-                    p.unlink()
+        report.failed.extend(plan.problems)
+        if plan.dest_dir is not None:
+            fsutil.clean_temp_files(plan.dest_dir)  # a killed run's leftovers; never a running one's
         thumb_tpl = str(lib.root / "cache" / "thumbs" / "{sh}" / "{sha}.jpg")
         todo = [f for f in plan.files if f.already is None]
-        jobs = [(str(f.src), None if in_place else str(f.dest), thumb_tpl, lib.settings.thumbnail_size)
-                for f in todo]
+        jobs = [(str(f.src), None if in_place else str(f.dest), thumb_tpl, lib.settings.thumbnail_size,
+                 os.getpid()) for f in todo]
         results: list[dict | None] = [None] * len(jobs)
         try:
             for i, r in self._map(jobs, progress):
@@ -245,26 +257,58 @@ class Ingester:
                         os.unlink(r["tmp"])
             raise
 
-        db = lib.db(durable=plan.mode is IngestMode.MOVE)
+        linked: list[Path] = []
         try:
-            rows, finish_move = self._link(plan, todo, results, report, db)
-            finish_move += self._already(plan, report)
-            self._commit(plan, rows, report, db)
-            if rows:
-                refresh_statistics(db.conn)
-        finally:
-            db.conn.close()
+            db = lib.db(durable=plan.mode is IngestMode.MOVE)
+            try:
+                rows, finish_move = self._link(plan, todo, results, report, db, linked)
+                finish_move += self._already(plan, report)
+                self._commit(plan, rows, report, db)
+            finally:
+                db.conn.close()
+        except BaseException as e:
+            _unlink_all(linked)  # archive files no committed row points to: ours to remove
+            for r in results:
+                if r and r.get("tmp"):
+                    with contextlib.suppress(OSError):
+                        os.unlink(r["tmp"])
+            if isinstance(e, Exception) and fsutil.is_disk_full(e):
+                raise ArchiveError(self._disk_full_text(plan)) from e
+            raise
+        if rows:
+            with contextlib.suppress(Exception):  # planner statistics only: never fail a committed roll
+                db = lib.db()
+                try:
+                    refresh_statistics(db.conn)
+                finally:
+                    db.conn.close()
+        committed = len(report.failed)
         if rows or plan.roll is not None:
-            self._keep_sidecar(plan)
+            self._keep_sidecar(plan, report)
         if plan.mode is IngestMode.MOVE:
-            self._remove_sources(plan, [p for p, _ in rows] + finish_move, report)
+            self._remove_sources(plan, [(p, r["sha"], r.get("ident")) for p, r in rows] + finish_move, report)
+        if len(report.failed) > committed:  # sources that changed after their copy: kept, and noted
+            db = lib.db()
+            try:
+                with transaction(db) as conn:
+                    record_failures(conn, [(fsutil.display(plan.folder / f["file"]), plan.code, f["error"], now())
+                                           for f in report.failed[committed:]])
+            finally:
+                db.conn.close()
         if plan.extracted is not None and not report.failed:
             shutil.rmtree(plan.extracted, ignore_errors=True)
         return report
 
-    def _already(self, plan: IngestPlan, report: IngestReport) -> list[FilePlan]:
+    def _disk_full_text(self, plan: IngestPlan) -> str:
+        where = plan.dest_dir or self.lib.root
+        return (f"the disk holding {fsutil.display(self.lib.root)} (mounted at "
+                f"{fsutil.display(fsutil.mount_point(where))}) is full; nothing of "
+                f"{fsutil.display(plan.source_name)} was kept and the copies made for it were removed, "
+                "free some space and ingest again.")
+
+    def _already(self, plan: IngestPlan, report: IngestReport) -> list[tuple]:
         """Files catalogued before from the same path: duplicates, or a move to finish."""
-        finish: list[FilePlan] = []
+        finish: list[tuple] = []
         for f in plan.files:
             if f.already is None:
                 continue
@@ -274,14 +318,15 @@ class Ingester:
                 sha = f.already["sha256"]
                 # remove the source only if both it and the archive copy hash to the catalogued value
                 try:
+                    ident = fsutil.identity(f.src)
                     if fsutil.sha256_file(archived) == sha and fsutil.sha256_file(f.src) == sha:
-                        finish.append(f)
-                except OSError:
+                        finish.append((f, sha, ident))
+                except (OSError, FilmflowError):
                     pass
         return finish
 
     def _link(self, plan: IngestPlan, files: list[FilePlan], results: list[dict | None], report: IngestReport,
-              db) -> tuple[list, list]:
+              db, linked: list[Path]) -> tuple[list, list]:
         lib = self.lib
         ok = [(f, r) for f, r in zip(files, results) if r and r["ok"]]
         for f, r in zip(files, results):
@@ -303,22 +348,28 @@ class Ingester:
                 if k and k.get("source_path") == str(f.src) and plan.mode is IngestMode.MOVE:
                     # an earlier run committed this frame but was stopped before removing the source
                     if lib.resolve(k["path"]).exists() and fsutil.sha256_file(lib.resolve(k["path"])) == sha:
-                        finish_move.append(f)
+                        finish_move.append((f, sha, r.get("ident")))
                 continue
             dest = f.dest
             if r.get("tmp"):
-                dest = self._link_tmp(Path(r["tmp"]), f.dest, sha)
+                dest, made = self._link_tmp(Path(r["tmp"]), f.dest, sha)
+                if made:
+                    linked.append(dest)
             seen[sha] = f"{plan.code}/{f.frame}"
             rows.append((f, {**r, "dest": dest}))
         return rows, finish_move
 
     @staticmethod
-    def _link_tmp(tmp: Path, dest: Path, sha: str) -> Path:
-        """Give a verified temp copy its final name without ever replacing a different file."""
+    def _link_tmp(tmp: Path, dest: Path, sha: str) -> tuple[Path, bool]:
+        """Give a verified temp copy its final name without ever replacing a different file.
+
+        Returns (final path, whether this call created it)."""
         candidate = dest
+        made = False
         for i in range(100):
             try:
                 os.link(tmp, candidate)
+                made = True
                 break
             except FileExistsError:
                 if fsutil.sha256_file(candidate) == sha:
@@ -329,7 +380,7 @@ class Ingester:
         with contextlib.suppress(OSError):
             tmp.unlink()
         fsutil.fsync_dir(candidate.parent)
-        return candidate
+        return candidate, made
 
     def _commit(self, plan: IngestPlan, rows: list, report: IngestReport, db) -> None:
         lib = self.lib
@@ -372,31 +423,34 @@ class Ingester:
                     _add_to_project(conn, plan.resolved.project, [r["sha"] for _, r in rows])
                 conn.execute("INSERT OR REPLACE INTO meta (key, value) VALUES ('last_roll', ?)",
                              (f"{plan.code}\t{ts}",))
-            for f, _ in rows:
-                conn.execute("DELETE FROM failures WHERE source_path = ?", (str(f.src),))
-            for fail in report.failed:
-                conn.execute("INSERT OR REPLACE INTO failures (source_path, roll_code, error, at) VALUES (?, ?, ?, ?)",
-                             (str(plan.folder / fail["file"]), plan.code, fail["error"], ts))
+            clear_failures(conn, [str(plan.source), *(str(f.src) for f, _ in rows)])
+            record_failures(conn, [(fsutil.display(plan.folder / fail["file"]), plan.code, fail["error"], ts)
+                                   for fail in report.failed])
         report.added = [f"{plan.code}/{f.frame}" for f, _ in rows]
         if roll_id is None:
             report.roll = None
 
     @staticmethod
-    def _keep_sidecar(plan: IngestPlan) -> None:
+    def _keep_sidecar(plan: IngestPlan, report: IngestReport) -> None:
         """Archive roll.toml beside the scans (the photographer's notes belong with the roll)."""
         sidecar = plan.folder / SIDECAR_NAME
         if plan.dest_dir is None or not sidecar.is_file():
             return
+        ident = fsutil.identity(sidecar)
         sha = fsutil.sha256_file(sidecar)
         dest = plan.dest_dir / SIDECAR_NAME
         if dest.exists() and fsutil.sha256_file(dest) != sha:
             dest = plan.dest_dir / f"roll-{sha[:8]}.toml"
         fsutil.copy_verified(sidecar, dest, expect_sha=sha)
         if plan.mode is IngestMode.MOVE and plan.extracted is None:
-            sidecar.unlink()
+            _remove_if_unchanged(sidecar, ident, sha, SIDECAR_NAME, report)
 
-    def _remove_sources(self, plan: IngestPlan, done: list[FilePlan], report: IngestReport) -> None:
-        """Move mode: the rows are durable; remove the sources and the folders they empty."""
+    def _remove_sources(self, plan: IngestPlan, done: list[tuple], report: IngestReport) -> None:
+        """Move mode: the rows are durable; remove the sources and the folders they empty.
+
+        `done` holds (file plan, sha256, identity when copied): a source re-saved since
+        its copy was made is not the file we archived, so it stays, reported.
+        """
         if plan.extracted is not None:
             # the zip goes only when every entry is now this roll's: a scan that duplicates
             # another roll's frame makes the delivery not ours to delete
@@ -410,15 +464,34 @@ class Ingester:
                     fsutil.fsync_dir(plan.source.parent)
                     report.moved = len(done)
             return
-        for f in done:
-            with contextlib.suppress(FileNotFoundError):
-                f.src.unlink()
+        for f, sha, ident in done:
+            if _remove_if_unchanged(f.src, ident, sha, f.rel, report):
                 report.moved += 1
-        parents = {f.src.parent for f in done}
+        parents = {f.src.parent for f, _, _ in done}
         for d in parents:
             fsutil.fsync_dir(d)
         if not report.failed:
             _remove_empty_dirs(plan.folder)
+
+
+def _remove_if_unchanged(src: Path, ident: tuple | None, sha: str, rel: str, report: IngestReport) -> bool:
+    """Unlink a moved source only if it is still the file that was archived; else report it."""
+    if not src.exists():
+        return False
+    if not fsutil.is_unchanged(src, ident, sha):
+        report.failed.append({"file": rel, "error": (
+            f"{fsutil.display(src)} changed after it was archived, so it was not removed; the archive holds the "
+            "earlier version, ingest the folder again to archive the new one.")})
+        return False
+    with contextlib.suppress(FileNotFoundError):
+        src.unlink()
+    return True
+
+
+def _unlink_all(paths: list[Path]) -> None:
+    for p in paths:
+        with contextlib.suppress(OSError):
+            p.unlink()
 
 
 def _remove_empty_dirs(root: Path) -> None:

@@ -17,7 +17,7 @@ from filmflow import fsutil
 from filmflow.catalog.frames import frame_key, frames_in_roll, lookup_frames
 from filmflow.catalog.models import IngestMode, Origin, Roll
 from filmflow.catalog.rolls import find_roll, find_roll_by_source, next_code
-from filmflow.errors import ConfigError, FilmflowError, InputError
+from filmflow.errors import ConfigError, InputError
 from filmflow.ingest.discover import SIDECAR_NAME, list_scan_files
 from filmflow.ingest.exif import read_scanner_info
 from filmflow.ingest.foldername import parse_folder_name
@@ -74,6 +74,7 @@ class IngestPlan:
     dest_dir: Path | None
     files: list[FilePlan] = field(default_factory=list)
     extracted: Path | None = None   # our own unzip folder, removed after the ingest
+    problems: list[dict[str, str]] = field(default_factory=list)  # {file, error}: left behind, named
 
     def to_json(self, lib: Library) -> dict[str, Any]:
         """What --dry-run --json prints."""
@@ -86,8 +87,46 @@ class IngestPlan:
 
 
 def source_key(path: Path) -> str:
-    """Identity of a scan source: its NFC absolute path (files added later join its roll)."""
+    """Identity of a scan source: its NFC absolute, resolved path (files added later join its roll)."""
+    return fsutil.nfc(str(Path(path).resolve()))
+
+
+def legacy_source_key(path: Path) -> str:
+    """The key older versions stored: absolute but not resolved (`..` and links kept)."""
     return fsutil.nfc(str(Path(path).absolute()))
+
+
+OWN_FOLDERS = {"archive": "the archive", "cache": "the thumbnail cache", "exports": "the exports folder",
+               "logs": "the logs folder"}
+
+
+def check_source_allowed(lib: Library, source: Path) -> None:
+    """Refuse a source inside (or holding) the library's own folders; the inbox is fine.
+
+    `ingest --mode move LIB/cache` would otherwise catalogue thumbnails as a roll and
+    move them away.
+    """
+    src = Path(source).resolve()
+    root = lib.root.resolve()
+    if src == root or src in root.parents:
+        raise InputError(f"{fsutil.display(source)} holds the filmflow library itself; ingest one scan folder (or the "
+                         f"folders in {lib.inbox}) instead.")
+    for attr, what in OWN_FOLDERS.items():
+        own = getattr(lib, attr).resolve()
+        if src == own or own in src.parents:
+            raise InputError(f"{fsutil.display(source)} is inside {what} of the library ({own}), which filmflow manages "
+                             f"itself; ingest scans from outside the library or from {lib.inbox}.")
+
+
+def check_source_name(source: Path) -> None:
+    """Refuse a source whose path is not valid UTF-8 (it could never be catalogued)."""
+    try:
+        str(Path(source).absolute()).encode("utf-8")
+    except UnicodeEncodeError:
+        from filmflow.ingest.discover import suggest_name
+
+        raise InputError(f"{fsutil.display(source)}: the name is not valid UTF-8 text; rename it "
+                         f"(e.g. to {suggest_name(Path(source).name)!r}) and ingest again.") from None
 
 
 def _template_dir(lib: Library, fields: dict[str, Any], code: str) -> Path:
@@ -117,6 +156,10 @@ def build_plan(lib: Library, db, source: Path, *, mode: IngestMode, options: dic
     source = Path(source)
     if not source.exists():
         raise InputError(f"{source} does not exist; give a scan folder or a lab .zip.")
+    check_source_allowed(lib, source)
+    check_source_name(source)
+    given, source = source, source.resolve()  # stored paths are absolute: verify --repair finds them anywhere
+    named = given if given.name not in ("", "..") else source  # a linked folder keeps the name it was given
     extracted: Path | None = None
     if source.is_file():
         if source.suffix.lower() != ".zip":
@@ -130,19 +173,20 @@ def build_plan(lib: Library, db, source: Path, *, mode: IngestMode, options: dic
         children = [c for c in folder.iterdir() if not c.name.startswith(".")]
         if len(children) == 1 and children[0].is_dir():
             folder = children[0]
-        name = source.stem
+        name = named.stem
         if mode is IngestMode.IN_PLACE:
             log.warning("%s: a zip cannot be catalogued in place; copying it instead", source.name)
             mode = IngestMode.COPY
     elif source.is_dir():
-        folder, name = source, source.name
+        folder, name = source, named.name
     else:
         raise InputError(f"{source} is neither a folder nor a zip file.")
 
     sidecar: dict[str, Any] = {}
-    if (folder / SIDECAR_NAME).is_file():
+    if (folder / SIDECAR_NAME).exists():
         sidecar = load_sidecar(folder / SIDECAR_NAME)
-    files = list_scan_files(folder)
+    problems: list[dict[str, str]] = []
+    files = list_scan_files(folder, problems)
     folder_info = parse_folder_name(fsutil.nfc(name), lib.stocks, lib.formats)
     exif = read_scanner_info(files[0]) if files else None
     resolved = resolve(options=options, sidecar=sidecar, folder=folder_info, exif=exif, stocks=lib.stocks,
@@ -164,6 +208,8 @@ def build_plan(lib: Library, db, source: Path, *, mode: IngestMode, options: dic
                 f"{roll.source!r}; change the code there, or pass --roll {roll.code} to add these scans to it.")
     if roll is None and not options.get("code"):
         by_source = find_roll_by_source(db, key, lib.root)
+        if by_source is None and legacy_source_key(source) != key:
+            by_source = find_roll_by_source(db, legacy_source_key(source), lib.root)
         if by_source is not None and (not code or resolved.sources.get("code") == Origin.FOLDER.value):
             roll = by_source
     if roll is not None:
@@ -209,7 +255,8 @@ def build_plan(lib: Library, db, source: Path, *, mode: IngestMode, options: dic
         dest = f if dest_dir is None else fsutil.safe_join(dest_dir, *rel.split("/"))
         plans.append(FilePlan(src=f, rel=rel, frame=frame, frame_num=num, dest=dest))
     return IngestPlan(source=source, source_name=name, source_key=key, folder=folder, mode=mode, code=code,
-                      roll=roll, resolved=resolved, dest_dir=dest_dir, files=plans, extracted=extracted)
+                      roll=roll, resolved=resolved, dest_dir=dest_dir, files=plans, extracted=extracted,
+                      problems=problems)
 
 
 def catalogued_sources(conn, files: list[Path]) -> dict[str, dict[str, Any]]:
@@ -256,5 +303,6 @@ def claimed_code(lib: Library, source: Path) -> str | None:
                 return str(code)
         return parse_folder_name(fsutil.nfc(Path(source).stem if Path(source).is_file() else Path(source).name),
                                  lib.stocks, lib.formats).code
-    except FilmflowError:
+    except Exception:  # noqa: BLE001 - a bad source fails when it is planned, with its reason
+        log.debug("cannot read the code %s names for itself", fsutil.display(source), exc_info=True)
         return None

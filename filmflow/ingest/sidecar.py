@@ -14,6 +14,7 @@ import tomllib
 from pathlib import Path
 from typing import Any
 
+from filmflow import fsutil
 from filmflow.errors import ConfigError
 
 log = logging.getLogger(__name__)
@@ -55,9 +56,13 @@ def parse_shot(value: Any, where: str) -> tuple[str, str]:
 def load_sidecar(path: Path) -> dict[str, Any]:
     """Read and check roll.toml; returns normalised values (dates ISO, shot → shot_from/shot_to)."""
     try:
-        data = tomllib.loads(path.read_text(encoding="utf-8"))
+        with fsutil.open_regular(path) as f:  # never blocks on a FIFO nor reads a device
+            data = tomllib.loads(f.read().decode("utf-8"))
     except (tomllib.TOMLDecodeError, UnicodeDecodeError) as e:
         raise ConfigError(f"{path} is not valid TOML ({e}); fix the sidecar and ingest the folder again.") from None
+    except OSError as e:
+        raise ConfigError(f"{path} cannot be read ({e.strerror or e}); fix its permissions (chmod +r) "
+                          "and ingest the folder again.") from None
     out: dict[str, Any] = {}
     for key, value in data.items():
         if key not in KEYS:
