@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import builtins
 import contextlib
-import hashlib
 import io
 import json
 import logging
@@ -25,24 +24,13 @@ import pytest
 
 import imagegen
 from conftest import REPO, make_library, wait_until
+from test_ingest_apply import rows, sha
 from filmflow import fsutil
 from filmflow.catalog.models import IngestMode
 from filmflow.ingest.apply import Ingester
 from filmflow.watch import Watcher, clean_leftovers
 
 ROOT = os.geteuid() == 0
-
-
-def sha(p: Path) -> str:
-    return hashlib.sha256(p.read_bytes()).hexdigest()
-
-
-def rows(lib, sql, *params):
-    db = lib.db()
-    try:
-        return db.conn.execute(sql, params).fetchall()
-    finally:
-        db.conn.close()
 
 
 def frame_count(lib) -> int:
