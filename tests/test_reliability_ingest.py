@@ -173,6 +173,35 @@ def test_relative_source_is_stored_absolute_so_repair_finds_it(cli, library, rol
     assert sha(library.resolve(lost)) == sha(roll / "R042_0001.jpg")
 
 
+@pytest.mark.parametrize("key, stored, want", [
+    ("/home/me/in/ROLL", "in/ROLL/sub/x.jpg", "/home/me/in/ROLL/sub/x.jpg"),
+    ("/home/me/in/ROLL", "ROLL/x.jpg", "/home/me/in/ROLL/x.jpg"),
+    ("/home/me/ROLL", "x.jpg", "/home/me/ROLL/x.jpg"),                     # `ingest .` from the roll
+    ("/home/me/sub/../in/필름", "../in/필름/x.jpg", "/home/me/in/필름/x.jpg"),
+])
+def test_old_relative_source_paths_are_read_against_their_roll(key, stored, want):
+    from filmflow.catalog.schema import absolute_source_path
+
+    assert absolute_source_path(key, stored) == want
+
+
+def test_migration_makes_old_relative_source_paths_absolute(cli, library, roll, monkeypatch):
+    import sqlite_utils
+
+    from filmflow.catalog import schema
+
+    cli("ingest", roll)
+    db = library.db()
+    with db.conn:
+        db.conn.execute("UPDATE frames SET source_path = 'in/' || ? || '/' || file", (roll.name,))
+    db.conn.close()
+    conn = sqlite3.connect(library.db_path)
+    with conn:
+        schema.m009_ingest_safety(sqlite_utils.Database(conn))
+    conn.close()
+    assert {Path(s) for (s,) in rows(library, "SELECT source_path FROM frames")} == set(roll.iterdir())
+
+
 @pytest.mark.parametrize("own", ["cache", "archive", "exports", "logs", "."])
 def test_ingest_refuses_the_librarys_own_folders(cli, library, roll, own):
     """Item 8: `ingest --mode move LIB/cache` would catalogue thumbnails and move them away."""
