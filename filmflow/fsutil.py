@@ -14,6 +14,7 @@ import os
 import re
 import secrets
 import stat
+import time
 import unicodedata
 from collections.abc import Iterator
 from pathlib import Path
@@ -66,12 +67,22 @@ def pid_alive(pid: int) -> bool:
     return True
 
 
-def is_orphan_temp(name: str) -> bool:
-    """A temp file of ours that no running process owns (its owner is gone, or it has none)."""
+LEGACY_TEMP_AGE = 600.0  # seconds: a pid-less temp name (older versions, a probe) this old is a leftover
+
+
+def is_orphan_temp(path: Path) -> bool:
+    """A temp file of ours that no running process owns: its owner is gone, or it names
+    none (an older version's) and has not changed for LEGACY_TEMP_AGE seconds."""
+    name = Path(path).name
     if not is_temp_name(name):
         return False
     owner = temp_owner(name)
-    return owner is None or not pid_alive(owner)
+    if owner is not None:
+        return not pid_alive(owner)
+    try:
+        return time.time() - os.lstat(path).st_mtime > LEGACY_TEMP_AGE
+    except OSError:
+        return False
 
 
 def fsync_dir(path: Path) -> None:
@@ -255,7 +266,7 @@ def find_orphan_temp_files(root: Path) -> list[Path]:
     if not Path(root).exists():
         return []
     return [Path(dirpath) / name for dirpath, _dirs, files in os.walk(root) for name in files
-            if is_orphan_temp(name)]
+            if is_temp_name(name) and is_orphan_temp(Path(dirpath) / name)]
 
 
 def clean_temp_files(root: Path) -> int:

@@ -455,10 +455,12 @@ def test_temp_sweep_removes_only_files_no_running_process_owns(cli, library):
     live = folder / fsutil.temp_path_for(folder / "a.jpg").name  # ours: this process is alive
     gone = folder / fsutil.temp_path_for(folder / "b.jpg", int(dead)).name
     legacy = folder / ".c.jpg.filmflow-tmp-0123abcd"
-    for p in (live, gone, legacy):
+    fresh_legacy = folder / ".d.jpg.filmflow-tmp-4567cdef"  # e.g. a probe file being used right now
+    for p in (live, gone, legacy, fresh_legacy):
         p.write_bytes(b"x")
+    os.utime(legacy, (1e9, 1e9))
     assert clean_leftovers(library) == 2
-    assert live.exists() and not gone.exists() and not legacy.exists()
+    assert live.exists() and fresh_legacy.exists() and not gone.exists() and not legacy.exists()
     cli("watch", "--once", "--settle", "0")
     assert live.exists()
 

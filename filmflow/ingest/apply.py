@@ -145,7 +145,7 @@ class Ingester:
                         os.unlink(r["tmp"])
             raise
 
-        linked: list[Path] = []
+        linked: list[tuple[Path, str]] = []
         try:
             db = lib.db(durable=plan.mode is IngestMode.MOVE)
             try:
@@ -155,7 +155,7 @@ class Ingester:
             finally:
                 db.conn.close()
         except BaseException as e:
-            _unlink_all(linked)  # archive files no committed row points to: ours to remove
+            self._remove_uncatalogued(linked)  # archive files no committed row points to: ours
             for r in results:
                 if r and r.get("tmp"):
                     with contextlib.suppress(OSError):
@@ -187,6 +187,28 @@ class Ingester:
             shutil.rmtree(plan.extracted, ignore_errors=True)
         return report
 
+    def _remove_uncatalogued(self, linked: list[tuple[Path, str]]) -> None:
+        """After a failed commit: remove the archive files this run linked that no row names.
+
+        When the catalog cannot be read to make sure, they stay (an uncatalogued copy
+        is harmless; `verify` lists it, the next ingest adopts it)."""
+        if not linked:
+            return
+        try:
+            db = self.lib.db()
+            try:
+                known = known_hashes(db.conn, [sha for _, sha in linked])
+            finally:
+                db.conn.close()
+        except Exception:  # noqa: BLE001 - keep the files rather than guess
+            log.warning("could not check the catalog; %d archive copies are left for the next ingest", len(linked))
+            return
+        for path, sha in linked:
+            k = known.get(sha)
+            if k is None or self.lib.resolve(k["path"]) != path:
+                with contextlib.suppress(OSError):
+                    path.unlink()
+
     def _disk_full_text(self, plan: IngestPlan) -> str:
         where = plan.dest_dir or self.lib.root
         return (f"the disk holding {fsutil.display(self.lib.root)} (mounted at "
@@ -214,7 +236,7 @@ class Ingester:
         return finish
 
     def _link(self, plan: IngestPlan, files: list[FilePlan], results: list[dict | None], report: IngestReport,
-              db, linked: list[Path]) -> tuple[list, list]:
+              db, linked: list[tuple[Path, str]]) -> tuple[list, list]:
         lib = self.lib
         ok = [(f, r) for f, r in zip(files, results) if r and r["ok"]]
         for f, r in zip(files, results):
@@ -242,7 +264,7 @@ class Ingester:
             if r.get("tmp"):
                 dest, made = self._link_tmp(Path(r["tmp"]), f.dest, sha)
                 if made:
-                    linked.append(dest)
+                    linked.append((dest, sha))
             seen[sha] = f"{plan.code}/{f.frame}"
             rows.append((f, {**r, "dest": dest}))
         return rows, finish_move
@@ -374,12 +396,6 @@ def _remove_if_unchanged(src: Path, ident: tuple | None, sha: str, rel: str, rep
     with contextlib.suppress(FileNotFoundError):
         src.unlink()
     return True
-
-
-def _unlink_all(paths: list[Path]) -> None:
-    for p in paths:
-        with contextlib.suppress(OSError):
-            p.unlink()
 
 
 def _remove_empty_dirs(root: Path) -> None:

@@ -100,10 +100,10 @@ def worker_init(owner: int) -> None:
         ctypes.CDLL("libc.so.6", use_errno=True).prctl(1, signal.SIGKILL)  # PR_SET_PDEATHSIG
     except (OSError, AttributeError):
         pass
-    # Ctrl-C or a SIGTERM to the process group stops the ingest, which then removes the
-    # temp copies in hand; a worker killed by it mid-copy would leave its temp file behind.
-    for sig in (signal.SIGINT, signal.SIGTERM):
-        signal.signal(sig, signal.SIG_IGN)
+    # Ctrl-C reaches the whole process group: the ingest stops and removes the temp copies
+    # in hand, which a worker killed mid-copy would leave behind. (SIGTERM stays default:
+    # the pool uses it to end workers of a broken pool.)
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
 
     def watch_owner() -> None:
         while True:
