@@ -390,6 +390,26 @@ def test_disk_full_at_the_commit_names_the_disk_and_removes_our_copies(cli, libr
     assert frame_count(library) == 3 and archive_files(library) == catalogued_paths(library)
 
 
+def test_disk_full_while_opening_the_catalog_is_not_called_a_damaged_catalog(cli, library, roll, monkeypatch):
+    """Item 16: "filmflow.db is not a filmflow catalog ... move it aside" sent users the wrong way."""
+    from filmflow.errors import ConfigError
+    from filmflow.library import Library
+
+    real = Library.db
+    calls = []
+
+    def full(self, *a, **k):
+        calls.append(1)
+        if len(calls) == 2:  # the ingest's own open (the CLI's first one went through)
+            raise ConfigError(f"{self.db_path} is not a filmflow catalog (database or disk is full); "
+                              "move it aside or pick another library.")
+        return real(self, *a, **k)
+
+    monkeypatch.setattr(Library, "db", full)
+    r = cli("ingest", roll, code=1)
+    assert "is full" in r.stderr and "mounted at" in r.stderr and "move it aside" not in r.stderr
+
+
 @pytest.fixture
 def small_disk(tmp_path: Path):
     mnt = tmp_path / "small"

@@ -26,7 +26,7 @@ from filmflow.catalog.db import transaction
 from filmflow.catalog.failures import record_failures
 from filmflow.catalog.models import IngestMode
 from filmflow.catalog.rolls import now
-from filmflow.errors import FilmflowError, InputError
+from filmflow.errors import ArchiveError, FilmflowError, InputError
 from filmflow.ingest.apply import IngestInterrupted, IngestReport, Ingester
 from filmflow.ingest.plan import IngestPlan, build_plan, check_source_allowed, claimed_code, source_key
 from filmflow.library import Library
@@ -84,15 +84,13 @@ def _one_source(lib: Library, ing: Ingester, src: Path, *, mode: IngestMode, opt
             return ing.apply(plan, progress(plan) if progress else None)
     except (IngestInterrupted, KeyboardInterrupt):
         raise
-    except InputError as e:
-        if not src.exists():
-            raise
-        return _source_failed(lib, src, e.message, record=not dry_run)
     except Exception as e:  # noqa: BLE001 - one source's failure, whatever it is
+        if isinstance(e, InputError) and not src.exists():
+            raise
         log.debug("ingest of %s failed", fsutil.display(src), exc_info=True)
         if plan is not None and plan.extracted is not None:
             shutil.rmtree(plan.extracted, ignore_errors=True)
-        return _source_failed(lib, src, source_error_text(src, e), record=not dry_run)
+        return _source_failed(lib, src, source_error_text(lib, src, e), record=not dry_run)
 
 
 def _dry_report(lib: Library, plan: IngestPlan) -> IngestReport:
@@ -104,14 +102,15 @@ def _dry_report(lib: Library, plan: IngestPlan) -> IngestReport:
     return report
 
 
-def source_error_text(src: Path, e: BaseException) -> str:
-    """One sentence for an unexpected error while ingesting a whole source."""
+def source_error_text(lib: Library, src: Path, e: BaseException) -> str:
+    """One sentence for an error that stopped the ingest of a whole source."""
     where = fsutil.display(src)
+    if fsutil.is_disk_full(e) and not isinstance(e, ArchiveError):  # (an ArchiveError already says so)
+        return (f"{where}: the disk holding the library {fsutil.display(lib.root)} (mounted at "
+                f"{fsutil.display(fsutil.mount_point(lib.root))}) is full; nothing of it was kept, "
+                "free some space and ingest again.")
     if isinstance(e, FilmflowError):
         return e.message
-    if fsutil.is_disk_full(e):
-        return (f"{where}: the disk is full ({fsutil.display(fsutil.mount_point(src))} or the library's disk); "
-                "nothing of it was kept, free some space and ingest again.")
     if isinstance(e, PermissionError):
         return (f"{where}: {fsutil.display(e.filename or src)} cannot be read (permission denied); "
                 "fix its permissions and ingest again.")
