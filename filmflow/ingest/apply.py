@@ -145,9 +145,32 @@ class Ingester:
                         os.unlink(r["tmp"])
             raise
 
+        rows, finish_move = self._link_and_commit(plan, todo, results, report)
+        if rows:
+            with contextlib.suppress(Exception):  # planner statistics only: never fail a committed roll
+                db = lib.db()
+                try:
+                    refresh_statistics(db.conn)
+                finally:
+                    db.conn.close()
+        committed = len(report.failed)
+        if rows or plan.roll is not None:
+            self._keep_sidecar(plan, report)
+        if plan.mode is IngestMode.MOVE:
+            self._remove_sources(plan, [(p, r["sha"], r.get("ident")) for p, r in rows] + finish_move, report)
+        if len(report.failed) > committed:  # sources that changed after their copy: kept, and noted
+            self._note_failures(plan, report.failed[committed:])
+        if plan.extracted is not None and not report.failed:
+            shutil.rmtree(plan.extracted, ignore_errors=True)
+        return report
+
+    def _link_and_commit(self, plan: IngestPlan, todo: list[FilePlan], results: list[dict | None],
+                         report: IngestReport) -> tuple[list, list]:
+        """Link the verified copies and commit the roll; on any error remove what this run
+        put in the archive (a full disk is reported naming it)."""
         linked: list[tuple[Path, str]] = []
         try:
-            db = lib.db(durable=plan.mode is IngestMode.MOVE)
+            db = self.lib.db(durable=plan.mode is IngestMode.MOVE)
             try:
                 rows, finish_move = self._link(plan, todo, results, report, db, linked)
                 finish_move += self._already(plan, report)
@@ -163,29 +186,17 @@ class Ingester:
             if isinstance(e, Exception) and fsutil.is_disk_full(e):
                 raise ArchiveError(self._disk_full_text(plan)) from e
             raise
-        if rows:
-            with contextlib.suppress(Exception):  # planner statistics only: never fail a committed roll
-                db = lib.db()
-                try:
-                    refresh_statistics(db.conn)
-                finally:
-                    db.conn.close()
-        committed = len(report.failed)
-        if rows or plan.roll is not None:
-            self._keep_sidecar(plan, report)
-        if plan.mode is IngestMode.MOVE:
-            self._remove_sources(plan, [(p, r["sha"], r.get("ident")) for p, r in rows] + finish_move, report)
-        if len(report.failed) > committed:  # sources that changed after their copy: kept, and noted
-            db = lib.db()
-            try:
-                with transaction(db) as conn:
-                    record_failures(conn, [(fsutil.display(plan.folder / f["file"]), plan.code, f["error"], now())
-                                           for f in report.failed[committed:]])
-            finally:
-                db.conn.close()
-        if plan.extracted is not None and not report.failed:
-            shutil.rmtree(plan.extracted, ignore_errors=True)
-        return report
+        return rows, finish_move
+
+    def _note_failures(self, plan: IngestPlan, failed: list[dict[str, str]]) -> None:
+        """Record failures found after the commit (a source re-saved since its copy)."""
+        db = self.lib.db()
+        try:
+            with transaction(db) as conn:
+                record_failures(conn, [(fsutil.display(plan.folder / f["file"]), plan.code, f["error"], now())
+                                       for f in failed])
+        finally:
+            db.conn.close()
 
     def _remove_uncatalogued(self, linked: list[tuple[Path, str]]) -> None:
         """After a failed commit: remove the archive files this run linked that no row names.
