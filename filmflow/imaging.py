@@ -227,12 +227,14 @@ def _info(im: Image.Image, shown: Path | None = None) -> ScanInfo:
     )
 
 
-def read_scan_info(path: Path) -> ScanInfo:
-    """Read size, bit depth, format, mode, ICC presence and orientation from the header only."""
+def read_scan_info(path: Path, shown: Path | None = None) -> ScanInfo:
+    """Read size, bit depth, format, mode, ICC presence and orientation from the header only.
+
+    Warnings name `shown` (the user's scan when `path` is our temp copy of it)."""
     with _scan_pixel_limit():
         im = _open_lazy(path)
         try:
-            return _info(im)
+            return _info(im, shown)
         finally:
             im.close()
 

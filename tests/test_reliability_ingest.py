@@ -247,6 +247,23 @@ def test_watch_once_goes_past_a_fifo(library, tmp_path):
     assert frame_count(library) == 2
 
 
+def test_a_running_watcher_goes_past_a_fifo_and_stops_on_sigterm(library):
+    folder = library.inbox / "2023-05-01 Portra400 R042"
+    imagegen.make_roll(folder, 2, seed=10)
+    os.mkfifo(folder / "000003.jpg")
+    env = {**os.environ, "PYTHONPATH": str(REPO)}
+    p = subprocess.Popen([sys.executable, "-m", "filmflow", "--library", str(library.root), "watch", "--settle",
+                          "0"], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, env=env)
+    try:
+        wait_until(lambda: frame_count(library) == 2, timeout=120)
+        p.send_signal(signal.SIGTERM)
+        assert p.wait(timeout=60) == 0
+    finally:
+        if p.poll() is None:
+            p.kill()
+            p.wait()
+
+
 def test_a_name_that_is_not_utf8_fails_alone(cli, library, roll, other):
     """Item 11: nothing of the roll nor of later folders was catalogued; now only that file fails."""
     bad = Path(os.fsdecode(bytes(roll) + b"/R042_\xff\xfe_0009.jpg"))

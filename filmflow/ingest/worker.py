@@ -67,7 +67,7 @@ def process_file(src: str, dest: str | None, thumb: str, thumb_size: int, owner:
             readable = s
         thumb_path = Path(thumb.replace("{sha}", sha).replace("{sh}", sha[:2]))
         if thumb_path.exists():
-            info = imaging.read_scan_info(readable)
+            info = imaging.read_scan_info(readable, shown=s)
         else:
             info = imaging.make_thumbnail(readable, thumb_path, thumb_size, shown=s)
         ex = read_scanner_info(readable)
