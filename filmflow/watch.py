@@ -176,7 +176,7 @@ class Watcher:
         for loose in scan.loose:
             if loose not in self._warned_loose:
                 log.warning("%s is a loose image in the inbox root; put it in a folder named after its roll "
-                            "(e.g. '2023-05-01 Portra400') and it will be ingested", loose.name)
+                            "(e.g. '2023-05-01 Portra400') and it will be ingested", fsutil.display(loose.name))
                 self._warned_loose.add(loose)
         with self._lock:
             for src in scan.sources:
@@ -229,7 +229,7 @@ class Watcher:
     def waiting(self) -> list[str]:
         """Names of sources waiting to settle."""
         with self._lock:
-            return sorted(p.name for p in self._pending)
+            return sorted(fsutil.display(p.name) for p in self._pending)
 
     # -- work ----------------------------------------------------------------------------
     def _ingest(self, ingester: Ingester, src: Path) -> IngestReport | None:
@@ -238,7 +238,7 @@ class Watcher:
             reports, _ = ingest_sources(self.lib, [src], mode=self.mode, options={}, ingester=ingester,
                                         neighbours=scan_inbox(self.inbox).sources)
         except IngestInterrupted:
-            log.info("stopped while ingesting %s; nothing of it was committed", src.name)
+            log.info("stopped while ingesting %s; nothing of it was committed", fsutil.display(src.name))
             return None
         except Exception as e:  # noqa: BLE001 - a source that vanished or cannot be read: go on
             log.error("%s: cannot be ingested (%s); the watcher goes on", fsutil.display(src), e)
@@ -255,8 +255,9 @@ class Watcher:
             self.touch(str(src))  # it changed while we worked: look again later
         if report.failed:
             for f in report.failed:
-                log.error("%s: %s", src.name, f["error"])
-        log.info("ingested %s → %s: %d added, %d duplicates, %d failed", src.name, report.roll or "-",
+                log.error("%s: %s", fsutil.display(src.name), f["error"])
+        log.info("ingested %s → %s: %d added, %d duplicates, %d failed", fsutil.display(src.name),
+                 report.roll or "-",
                  len(report.added), len(report.duplicates), len(report.failed))
         if self.on_report:
             self.on_report(report)

@@ -131,6 +131,21 @@ def test_move_keeps_a_scan_resaved_after_its_copy_was_verified(cli, library, rol
     assert any("R042_0002.jpg" in s for (s,) in rows(library, "SELECT source_path FROM failures"))
 
 
+def test_move_keeps_a_lab_zip_rewritten_during_the_ingest(cli, library, roll, monkeypatch):
+    """Item 2, zip delivery: a zip replaced after it was extracted is not the one archived."""
+    zpath = imagegen.make_zip(roll.parent / "2023-05-01 Portra400 R042.zip",
+                              {p.name: p for p in sorted(roll.iterdir())})
+    real = Ingester._remove_sources
+
+    def rewrite_then_remove(self, plan, *args, **kw):
+        imagegen.make_zip(zpath, {"R042_0009.jpg": imagegen.make_scan(roll.parent / "new.jpg", seed=90)})
+        return real(self, plan, *args, **kw)
+
+    monkeypatch.setattr(Ingester, "_remove_sources", rewrite_then_remove)
+    r = cli("ingest", "--mode", "move", zpath, code=1)
+    assert zpath.exists() and "changed" in r.stderr
+
+
 def test_move_removes_a_source_touched_but_unchanged(cli, library, roll, monkeypatch):
     """Item 2: a new mtime with the same bytes is still the file we archived (hash check)."""
     real = Ingester._remove_sources
@@ -285,6 +300,32 @@ def test_watcher_survives_a_folder_name_that_is_not_utf8(library):
     assert sorted(len(r.added) for r in reports) == [0, 2]
     assert any("UTF-8" in f["error"] for r in reports for f in r.failed)
     assert frame_count(library) == 2
+
+
+def test_running_watcher_survives_a_folder_name_that_is_not_utf8(library):
+    import threading
+
+    w = Watcher(library, library.inbox, 0, IngestMode.COPY, tick=0.05)
+    errors: list[BaseException] = []
+
+    def run() -> None:
+        try:
+            w.run()
+        except BaseException as e:  # noqa: BLE001 - the test reports it
+            errors.append(e)
+
+    t = threading.Thread(target=run, daemon=True)
+    t.start()
+    try:
+        imagegen.make_roll(Path(os.fsdecode(bytes(library.inbox) + b"/roll \xff")), 1, seed=34)
+        imagegen.make_roll(library.inbox / "2023-06-01 HP5 R043", 2, seed=35)
+        wait_until(lambda: frame_count(library) == 2 and rows(library, "SELECT count(*) FROM failures")[0][0],
+                   timeout=60)
+        assert t.is_alive() and not errors
+    finally:
+        w.stop()
+        t.join(timeout=30)
+    assert not t.is_alive() and not errors
 
 
 def make_deep(base: Path, depth: int) -> None:

@@ -379,7 +379,11 @@ class Ingester:
             if foreign:
                 log.warning("%s stays in place: %d of its scans are already catalogued elsewhere (%s)",
                             plan.source.name, len(foreign), ", ".join(d["of"] for d in foreign[:3]))
-            if not report.failed and not foreign and plan.source.is_file():
+            if plan.source_ident is not None and _identity(plan.source) not in (plan.source_ident, None):
+                report.failed.append({"file": plan.source.name, "error": (
+                    f"{fsutil.display(plan.source)} changed after it was extracted, so it was not removed; "
+                    "ingest it again to archive what it holds now.")})
+            elif not report.failed and not foreign and plan.source.is_file():
                 with contextlib.suppress(OSError):
                     plan.source.unlink()
                     fsutil.fsync_dir(plan.source.parent)
@@ -393,6 +397,13 @@ class Ingester:
             fsutil.fsync_dir(d)
         if not report.failed:
             _remove_empty_dirs(plan.folder)
+
+
+def _identity(path: Path) -> tuple | None:
+    try:
+        return fsutil.identity(path)
+    except OSError:
+        return None
 
 
 def _remove_if_unchanged(src: Path, ident: tuple | None, sha: str, rel: str, report: IngestReport) -> bool:

@@ -75,6 +75,7 @@ class IngestPlan:
     files: list[FilePlan] = field(default_factory=list)
     extracted: Path | None = None   # our own unzip folder, removed after the ingest
     problems: list[dict[str, str]] = field(default_factory=list)  # {file, error}: left behind, named
+    source_ident: tuple[int, int, int, int] | None = None  # a zip's identity when it was extracted
 
     def to_json(self, lib: Library) -> dict[str, Any]:
         """What --dry-run --json prints."""
@@ -109,13 +110,13 @@ def check_source_allowed(lib: Library, source: Path) -> None:
     src = Path(source).resolve()
     root = lib.root.resolve()
     if src == root or src in root.parents:
-        raise InputError(f"{fsutil.display(source)} holds the filmflow library itself; ingest one scan folder (or the "
-                         f"folders in {lib.inbox}) instead.")
+        raise InputError(f"{fsutil.display(source)} holds the filmflow library itself; ingest one scan "
+                         f"folder (or the folders in {lib.inbox}) instead.")
     for attr, what in OWN_FOLDERS.items():
         own = getattr(lib, attr).resolve()
         if src == own or own in src.parents:
-            raise InputError(f"{fsutil.display(source)} is inside {what} of the library ({own}), which filmflow manages "
-                             f"itself; ingest scans from outside the library or from {lib.inbox}.")
+            raise InputError(f"{fsutil.display(source)} is inside {what} of the library ({own}), which "
+                             f"filmflow manages itself; ingest scans from outside the library or from {lib.inbox}.")
 
 
 def check_source_name(source: Path) -> None:
@@ -161,10 +162,12 @@ def build_plan(lib: Library, db, source: Path, *, mode: IngestMode, options: dic
     given, source = source, source.resolve()  # stored paths are absolute: verify --repair finds them anywhere
     named = given if given.name not in ("", "..") else source  # a linked folder keeps the name it was given
     extracted: Path | None = None
+    zip_ident = None
     if source.is_file():
         if source.suffix.lower() != ".zip":
             raise InputError(f"{source} is a file; ingest takes a scan folder or a lab .zip "
                              "(put loose scans in a folder named after the roll).")
+        zip_ident = fsutil.identity(source)
         extracted = lib.cache / "unzip" / fsutil.slugify(source.stem + "-" + str(abs(hash(source_key(source)))))
         shutil.rmtree(extracted, ignore_errors=True)
         extract_zip(source, extracted, lib.settings.zip_max_bytes)
@@ -183,7 +186,7 @@ def build_plan(lib: Library, db, source: Path, *, mode: IngestMode, options: dic
         raise InputError(f"{source} is neither a folder nor a zip file.")
 
     sidecar: dict[str, Any] = {}
-    if (folder / SIDECAR_NAME).exists():
+    if (folder / SIDECAR_NAME).is_file():
         sidecar = load_sidecar(folder / SIDECAR_NAME)
     problems: list[dict[str, str]] = []
     files = list_scan_files(folder, problems)
@@ -256,7 +259,7 @@ def build_plan(lib: Library, db, source: Path, *, mode: IngestMode, options: dic
         plans.append(FilePlan(src=f, rel=rel, frame=frame, frame_num=num, dest=dest))
     return IngestPlan(source=source, source_name=name, source_key=key, folder=folder, mode=mode, code=code,
                       roll=roll, resolved=resolved, dest_dir=dest_dir, files=plans, extracted=extracted,
-                      problems=problems)
+                      problems=problems, source_ident=zip_ident)
 
 
 def catalogued_sources(conn, files: list[Path]) -> dict[str, dict[str, Any]]:
