@@ -618,6 +618,30 @@ def test_sigterm_mid_ingest_leaves_no_temp_copies(tmp_path, workers):
     assert frame_count(lib) == 16 and archive_files(lib) == catalogued_paths(lib)
 
 
+def test_watch_once_started_during_an_ingest_leaves_its_temp_copies_alone(tmp_path):
+    """Item 18: cron's `watch --once` swept a running ingest's in-flight copies (it crashed)."""
+    from conftest import Cli
+
+    lib = make_library(tmp_path / "lib")
+    folder = tmp_path / "2023-05-01 Portra400 R042"
+    imagegen.make_roll(folder, 8, seed=18)
+    env = {**os.environ, "PYTHONPATH": str(REPO)}
+    p = subprocess.Popen([sys.executable, "-c", SLOW_INGEST, "--library", str(lib.root), "ingest", str(folder)],
+                         stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True, env=env)
+    try:
+        wait_until(lambda: temp_files(lib.archive) or p.poll() is not None, timeout=120)
+        assert p.poll() is None, "the ingest ended before the watcher started"
+        Cli(lib)("watch", "--once", "--settle", "0")  # its start-up sweep runs beside the ingest
+        rc = p.wait(timeout=300)
+        err = p.stderr.read()
+    finally:
+        if p.poll() is None:
+            p.kill()
+        p.stderr.close()
+    assert rc == 0, err
+    assert frame_count(lib) == 8 and archive_files(lib) == catalogued_paths(lib) and not temp_files(lib.root)
+
+
 def test_colour_profile_warnings_name_the_users_scan(cli, library, tmp_path, caplog):
     """Item 27: the warning named filmflow's temp file, not the scan."""
     folder = tmp_path / "2023-05-01 Portra400 R042"
