@@ -247,7 +247,10 @@ class Watcher:
             return None
         self._drop(src)
         report = reports[0]
-        after = signature(src)
+        try:
+            after = signature(src)
+        except Exception:  # noqa: BLE001 - it is looked at again when it changes
+            after = None
         if after is not None and sig_before is not None and after.digest == sig_before.digest:
             self._seen[_seen_key(src)] = after.digest
             self._save_seen()
@@ -264,7 +267,10 @@ class Watcher:
         return report
 
     def _save_seen(self) -> None:
-        fsutil.atomic_write_text(self._seen_path, json.dumps(self._seen, ensure_ascii=False))
+        try:
+            fsutil.atomic_write_text(self._seen_path, json.dumps(self._seen, ensure_ascii=False))
+        except OSError as e:  # a full disk: the sources are looked at again (ingest skips what is catalogued)
+            log.warning("cannot write %s (%s); ingested folders will be checked again", self._seen_path, e)
 
     def _write_state(self, last: list[str]) -> list[str]:
         now = self.waiting()
