@@ -403,6 +403,6 @@ def take_lock(lib: Library, inbox: Path) -> WatcherLock:
 
 
 def clean_leftovers(lib: Library) -> int:
-    """Remove our temp files and zip extractions left by a killed run (archive, cache, exports)."""
+    """Remove our temp files and zip extractions left by a killed run (archive, cache, exports, logs)."""
     stale = unzip.clean_stale(lib.cache)  # only extraction folders no running process owns
     return stale + sum(fsutil.clean_temp_files(p) for p in (lib.archive, lib.cache, lib.exports, lib.logs))
