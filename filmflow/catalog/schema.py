@@ -366,6 +366,14 @@ def m009_ingest_safety(db: sqlite_utils.Database) -> None:
         db.execute("UPDATE frames SET source_path = ? WHERE id = ?", (absolute_source_path(key, stored), fid))
 
 
+
+@migrations()
+def m017_frame_orientation(db: sqlite_utils.Database) -> None:
+    """A frame's EXIF orientation (1-8; null: ingested before it was kept), so listings give the
+    size as the scan is shown (a portrait shot on its side is 4000x6000, not 6000x4000)."""
+    db.execute("ALTER TABLE frames ADD COLUMN orientation INTEGER")
+
+
 def migrate(db: sqlite_utils.Database) -> None:
     """Apply any pending migration, then record the schema version in PRAGMA user_version."""
     if migrations.pending(db):
