@@ -126,6 +126,11 @@ def roll_log_summary(conn: sqlite3.Connection, roll_id: int) -> dict[str, Any] |
     return {"file": row[0], "format": row[1], "frames": row[2], "paired": paired, "imported": row[3]}
 
 
+def logged_places(conn: sqlite3.Connection) -> list[str]:
+    """Every distinct place text the logs hold (a place query folds and matches them)."""
+    return [p for (p,) in conn.execute("SELECT DISTINCT place FROM log_frames WHERE place IS NOT NULL")]
+
+
 def find_roll_id_by_name(conn: sqlite3.Connection, name: str) -> int | None:
     """A roll whose title or source folder name is this name (case-insensitive), if exactly one."""
     rows = conn.execute("SELECT id FROM rolls WHERE title = ? COLLATE NOCASE OR source = ? COLLATE NOCASE LIMIT 2",

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import itertools
 import json
+from fractions import Fraction
 import unicodedata
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
@@ -288,6 +289,109 @@ def _path(v: str, res: Resolver) -> Pred:
                 f"path {words}", 1)
 
 
+# --- film-log keys (catalog/logs.py): a frame's logged capture data, via frames.log_id -------
+
+def _logged(cond: str) -> str:
+    """Frames whose log entry meets `cond` (log_frames' own indexes, then frames_log)."""
+    return f"f.log_id IN (SELECT id FROM log_frames WHERE {cond})"
+
+
+def _logged_rolls(cond: str) -> str:
+    """Rolls having a scanned frame whose log entry meets `cond`."""
+    return f"r.id IN (SELECT f.roll_id FROM frames f WHERE {_logged(cond)})"
+
+
+def _describe(iv: Interval, show: Callable[[float], str], longer: str = "or more", shorter: str = "or less") -> str:
+    """'f/8', 'f/2 to f/4', '1/60 s or longer', '1/500 s or faster'."""
+    if iv.lo is not None and iv.hi is not None:
+        return show(iv.lo) if iv.lo == iv.hi else f"{show(iv.lo)} to {show(iv.hi)}"
+    if iv.lo is not None:
+        return f"{show(iv.lo)} {longer}" + (" (not equal)" if iv.lo_open else "")
+    return f"{show(iv.hi)} {shorter}" + (" (not equal)" if iv.hi_open else "") if iv.hi is not None else "any"
+
+
+def _logged_range(col: str, label: str, show: Callable[[float], str], tol: float) -> Compiler:
+    """aperture, focal: a log_frames number column against an Interval (± tol for stored decimals)."""
+    def compile_logged(v: Interval, res: Resolver) -> Pred:
+        cond, p = _interval_sql(col, v, tol)
+        return Pred(_logged(cond), _logged_rolls(cond), tuple(p), None, f"{label} {_describe(v, show)}", 1)
+    return compile_logged
+
+
+SHUTTER_REL = 0.01  # stored seconds may be a rounded decimal (0.0167 for 1/60): 1% either side
+
+
+def _seconds(v: float) -> str:
+    """0.004 -> '1/250 s', 2.0 -> '2 s'."""
+    if v >= 1 or v <= 0:
+        return f"{_num(v)} s"
+    frac = Fraction(v).limit_denominator(100000)
+    return f"1/{_num(round(1 / v, 1))} s" if frac.numerator != 1 else f"1/{frac.denominator} s"
+
+
+def _shutter(v: Interval, res: Resolver) -> Pred:
+    """The exposure time in seconds (log_frames.shutter_s): `>=1/60` is 1/60 s or longer."""
+    parts, p = [], []
+    if v.lo is not None:
+        parts.append("shutter_s > ?" if v.lo_open else "shutter_s >= ?")
+        p.append(v.lo * (1 + SHUTTER_REL) if v.lo_open else v.lo * (1 - SHUTTER_REL))
+    if v.hi is not None:
+        parts.append("shutter_s < ?" if v.hi_open else "shutter_s <= ?")
+        p.append(v.hi * (1 - SHUTTER_REL) if v.hi_open else v.hi * (1 + SHUTTER_REL))
+    cond = " AND ".join(parts) or "shutter_s IS NOT NULL"
+    words = _describe(v, _seconds, "or longer", "or faster")
+    return Pred(_logged(cond), _logged_rolls(cond), tuple(p), None, f"shutter {words}", 1)
+
+
+def _place(v: str, res: Resolver) -> Pred:
+    """The logged place text contains the word (Unicode case-folded, NFC or NFD; * ? globs)."""
+    places = res.places(v)
+    words = _pattern(v)[1]
+    if not places:
+        return Pred("0", "0", (), None, f"place {words}")
+    cond = "place IN (SELECT value FROM json_each(?))"
+    return Pred(_logged(cond), _logged_rolls(cond), (json.dumps(places, ensure_ascii=False),), None,
+                f"place {words}", 1)
+
+
+def _gps(v: str, res: Resolver) -> Pred:
+    has = _logged("lat IS NOT NULL AND lon IS NOT NULL")
+    if v == "yes":
+        return Pred(has, _logged_rolls("lat IS NOT NULL AND lon IS NOT NULL"), (), None, "has a logged GPS position", 1)
+    return Pred(f"(f.log_id IS NULL OR NOT {has})", None, (), None, "has no logged GPS position", 1)
+
+
+_OWN = "(SELECT lf.{col} FROM log_frames lf WHERE lf.id = f.log_id)"
+
+
+def _lens(v: str, res: Resolver) -> Pred:
+    """The frame's logged lens, else its roll's; a roll: its own lens or a logged frame's."""
+    pat, words, _ = _pattern(v)
+    own = _OWN.format(col="lens")
+    frame_sql = f"(CASE WHEN f.log_id IS NULL THEN r.lens ELSE coalesce({own}, r.lens) END) LIKE ? ESCAPE '\\'"
+    roll_sql = ("(r.lens LIKE ? ESCAPE '\\' OR r.id IN "
+                "(SELECT roll_id FROM log_frames WHERE lens LIKE ? ESCAPE '\\'))")
+    return Pred(frame_sql, roll_sql, (pat,), (pat, pat), f"lens {words}")
+
+
+def _shot(v: DateSpan, res: Resolver) -> Pred:
+    """The frame's logged shot time, else its roll's shot dates; a roll: either overlaps the span."""
+    own = _OWN.format(col="shot_at")
+    roll_cond, rp = _date_sql("r.shot_from", v, end_col="r.shot_to")
+    parts, lp = [], []
+    if v.hi is not None:
+        parts.append("shot_at < ?")
+        lp.append(v.hi)
+    if v.lo is not None:
+        parts.append("shot_at >= ?")
+        lp.append(v.lo)
+    log_cond = " AND ".join(parts) or "shot_at IS NOT NULL"
+    frame_sql = (f"(CASE WHEN f.log_id IS NOT NULL AND {own} IS NOT NULL "
+                 f"THEN {log_cond.replace('shot_at', own)} ELSE {roll_cond} END)")
+    roll_sql = f"({roll_cond} OR r.id IN (SELECT roll_id FROM log_frames WHERE {log_cond}))"
+    return Pred(frame_sql, roll_sql, (*lp, *rp), (*rp, *lp), f"shot {v.describe()}")
+
+
 # key -> compiler; "text" (bare words) and "ref" (ROLL/FRAME) are the parser's keyless terms
 COMPILERS: dict[str, Compiler] = {
     "text": _text,
@@ -304,14 +408,19 @@ COMPILERS: dict[str, Compiler] = {
     "format": _format,
     "process": _process,
     "camera": _roll_text("camera"),
-    "lens": _roll_text("lens"),
+    "lens": _lens,
     "lab": _roll_text("lab"),
     "developed": _roll_dates("r.developed", "developed"),
-    "shot": _roll_dates("r.shot_from", "shot", end_col="r.shot_to"),
+    "shot": _shot,
     "scanned": _scanned,
     "rating": _rating,
     "pick": _pick,
     "project": _project,
     "tag": _tag,
     "path": _path,
+    "aperture": _logged_range("aperture", "aperture", lambda x: f"f/{_num(x)}", 0.01),
+    "shutter": _shutter,
+    "focal": _logged_range("focal_length", "focal length", lambda x: f"{_num(x)}mm", 0.01),
+    "place": _place,
+    "gps": _gps,
 }

@@ -15,6 +15,7 @@ tables' text in SQLite, never per-frame Python.
 
 from __future__ import annotations
 
+import fnmatch
 import json
 import logging
 import sqlite3
@@ -23,6 +24,7 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any, Literal, NoReturn, Protocol
 
+from filmflow.catalog.logs import logged_places
 from filmflow.errors import InputError, NotFoundError, QueryError
 from filmflow.query.keys import COMPILERS, Pred, TextHits, text_rowids
 from filmflow.query.parse import Query, Term, parse_query
@@ -65,6 +67,7 @@ class Resolver(Protocol):
     def roll(self, code: str) -> tuple[int, str]: ...             # -> (id, code)
     def frame(self, roll_id: int, frame: str) -> int: ...         # -> frame id
     def text(self, word: str) -> "TextHits": ...                  # bare-word search
+    def places(self, word: str) -> list[str]: ...                 # logged place texts containing it
 
 
 def _squash(text: str) -> str:
@@ -147,6 +150,9 @@ class CatalogResolver:
             raise NotFoundError(f"no frame {code}/{frame}; `filmflow frames roll:{code}` lists that roll's frames.")
         return int(row[0])
 
+    def places(self, word: str) -> list[str]:
+        """The distinct logged place texts that contain `word` (case-folded, NFC; * ? globs)."""
+        return places_matching(logged_places(self.conn), word)
 
     def text(self, word: str) -> TextHits:
         rsql, rp = text_rowids("roll_text", len(ROLL_TEXT_COLUMNS), word)
@@ -158,6 +164,22 @@ class CatalogResolver:
             n += self.conn.execute("SELECT count(*) FROM frames WHERE roll_id IN (SELECT value FROM json_each(?))",
                                    (json.dumps(rolls),)).fetchone()[0]
         return TextHits(tuple(rolls), tuple(frames), n)
+
+
+def _fold(text: str) -> str:
+    return unicodedata.normalize("NFC", text).casefold()
+
+
+def places_matching(places: Iterable[str], word: str) -> list[str]:
+    """The places whose text contains `word`, or matches it as a * ? glob, Unicode case-folded.
+
+    >>> places_matching(["서울 종로구", "Lisboa, Alfama", "Évora"], "éVORA")
+    ['Évora']
+    """
+    want = _fold(word)
+    if "*" in want or "?" in want:
+        return [p for p in places if fnmatch.fnmatchcase(_fold(p), want)]
+    return [p for p in places if want in _fold(p)]
 
 
 def _frame_exists(sql: str) -> str:
