@@ -23,8 +23,9 @@ log = logging.getLogger(__name__)
 FRAME_SQL = """
 SELECT f.id, r.code AS roll, f.frame, f.path, f.thumbnail, f.sha256, f.rating, f.pick, f.caption, f.scanner,
        r.format, r.stock, r.stock_key, r.ei, r.push, r.camera, r.lens, r.title AS roll_title,
-       r.developed, r.shot_from, r.scanned, r.process, r.lab, r.developer {extra}
-FROM frames f JOIN rolls r ON r.id = f.roll_id {join}
+       r.developed, r.shot_from, r.scanned, r.process, r.lab, r.developer,
+       lf.shot_at, lf.aperture, lf.shutter, lf.focal_length, lf.lens AS log_lens, lf.lat, lf.lon, lf.place {extra}
+FROM frames f JOIN rolls r ON r.id = f.roll_id LEFT JOIN log_frames lf ON lf.id = f.log_id {join}
 WHERE {where}
 ORDER BY {order}
 """
@@ -222,11 +223,14 @@ def export(lib: Library, name: str, to: Path | None, settings: Any):
     items = [exp.ExportItem(
         position=r["position"], ref=f"{r['roll']}/{r['frame']}", roll=r["roll"], frame=r["frame"],
         source=lib.resolve(r["path"]), sha256=r["sha256"], caption=r["project_caption"] or r["caption"],
-        stock=r["stock"], ei=r["ei"], push=r["push"], format=r["format"], camera=r["camera"], lens=r["lens"],
+        stock=r["stock"], ei=r["ei"], push=r["push"], format=r["format"], camera=r["camera"],
+        lens=r["log_lens"] or r["lens"],
         roll_title=r["roll_title"], developed=r["developed"], shot=r["shot_from"], scanner=r["scanner"],
         rating=r["rating"], pick=r["pick"], tags=tuple(sorted(tags.get(r["id"], ()))),
         stock_key=r["stock_key"], film_maker=_maker(lib, r["stock_key"]), process=r["process"], lab=r["lab"],
-        developer=r["developer"],
+        developer=r["developer"], shot_at=r["shot_at"], aperture=r["aperture"], shutter=r["shutter"],
+        focal_length=r["focal_length"], place=r["place"],
+        gps=(r["lat"], r["lon"]) if r["lat"] is not None and r["lon"] is not None else None,
     ) for r in rows]
     out_dir = Path(to) if to else exp.export_dir_for(lib.exports, info.name)
 

@@ -14,6 +14,7 @@ from filmflow.catalog.logs import pair_roll, store_log
 from filmflow.errors import QueryError
 from filmflow.library import Library
 from filmflow.query import CatalogResolver, compile_args
+from filmflow.query import keys as key_table
 from tests.conftest import add_roll
 
 LOG = {  # roll -> logged frames (frame 3 of R001 is not logged; R003 has no log)
@@ -104,8 +105,17 @@ CASES = [
 ]
 
 
+@pytest.fixture(params=["ids", "walk"])
+def reach(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch) -> str:
+    """Both plans: few matches (frame ids looked up first) and many (tested while walking frames)."""
+    if request.param == "walk":
+        monkeypatch.setattr(key_table, "WALK_ABOVE", 0)
+    return request.param
+
+
 @pytest.mark.parametrize("query,expected", CASES, ids=[" ".join(c[0]) for c in CASES])
-def test_each_log_key_returns_the_right_frames(lib: Library, query: tuple[str, ...], expected: list[str]) -> None:
+def test_each_log_key_returns_the_right_frames(lib: Library, reach: str, query: tuple[str, ...],
+                                              expected: list[str]) -> None:
     assert refs(lib, *query) == expected
 
 
@@ -125,14 +135,15 @@ ROLLS = [
 
 
 @pytest.mark.parametrize("query,expected", ROLLS, ids=[" ".join(c[0]) for c in ROLLS])
-def test_roll_listing_means_rolls_having_such_a_frame(lib: Library, query: tuple[str, ...], expected: list[str]) -> None:
+def test_roll_listing_means_rolls_having_such_a_frame(lib: Library, reach: str, query: tuple[str, ...],
+                                                      expected: list[str]) -> None:
     assert rolls(lib, *query) == expected
 
 
 def test_descriptions_say_what_the_terms_meant(lib: Library) -> None:
     _, c = _compile(lib, ("aperture:<=2.8", "shutter:>=1/60", "focal:28..35", "place:종로", "gps:yes"), "frames")
     assert c.description == ("aperture f/2.8 or less and shutter 1/60 s or longer and focal length 28mm to 35mm "
-                             "and place contains '종로' and has a logged GPS position")
+                             "and place contains '종로' and GPS position logged")
     _, c = _compile(lib, ("shutter:1/500..1/125", "aperture:8", "shutter:2s"), "frames")
     assert c.description == "shutter 1/500 s to 1/125 s and aperture f/8 and shutter 2 s"
     _, c = _compile(lib, ("shutter:<=1/250",), "rolls")
@@ -165,12 +176,28 @@ def test_user_text_only_travels_as_parameters(lib: Library) -> None:
     assert db.execute("SELECT count(*) FROM log_frames").fetchone()[0] == 6
 
 
-def test_frame_queries_use_the_log_indexes(lib: Library) -> None:
+def _plan(db, sql: str, params) -> str:  # noqa: ANN001
+    return " | ".join(r[-1] for r in db.conn.execute("EXPLAIN QUERY PLAN " + sql, params))
+
+
+def test_frame_queries_use_the_log_indexes(lib: Library, monkeypatch: pytest.MonkeyPatch) -> None:
+    from filmflow.catalog import logs
+
+    seen: list[str] = []
+    real = logs.frames_logged_where
+
+    def spy(conn, cond, params, at_most):  # noqa: ANN001, ANN202
+        seen.append(_plan(lib.db(), f"SELECT f.id FROM log_frames lf JOIN frames f ON f.log_id = lf.id WHERE {cond}",
+                          params))
+        return real(conn, cond, params, at_most)
+
+    monkeypatch.setattr("filmflow.query.sql.frames_logged_where", spy)
+    _compile(lib, ("aperture:8",), "frames")
+    _compile(lib, ("gps:yes",), "frames")
+    assert "log_frames_aperture" in seen[0] and "frames_log" in seen[0], seen
+    assert "log_frames_gps" in seen[1], seen
+    monkeypatch.setattr(key_table, "WALK_ABOVE", 0)   # the walk: frames_walk (log_id in it), then a primary key
     db, c = _compile(lib, ("aperture:8",), "frames")
-    plan = " | ".join(r[-1] for r in db.conn.execute(
-        f"EXPLAIN QUERY PLAN SELECT f.id FROM frames f JOIN rolls r ON r.id = f.roll_id WHERE {c.where}", c.params))
-    assert "log_frames_aperture" in plan, plan
-    db, c = _compile(lib, ("gps:yes",), "frames")
-    plan = " | ".join(r[-1] for r in db.conn.execute(
-        f"EXPLAIN QUERY PLAN SELECT f.id FROM frames f JOIN rolls r ON r.id = f.roll_id WHERE {c.where}", c.params))
-    assert "log_frames_gps" in plan, plan
+    plan = _plan(db, f"SELECT f.id FROM frames f JOIN rolls r ON r.id = f.roll_id WHERE {c.where} "
+                     "ORDER BY r.code, f.frame_num, f.frame", c.params)
+    assert "COVERING INDEX frames_walk" in plan and "INTEGER PRIMARY KEY" in plan, plan

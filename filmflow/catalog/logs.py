@@ -126,6 +126,19 @@ def roll_log_summary(conn: sqlite3.Connection, roll_id: int) -> dict[str, Any] |
     return {"file": row[0], "format": row[1], "frames": row[2], "paired": paired, "imported": row[3]}
 
 
+def frames_logged_where(conn: sqlite3.Connection, cond: str, params: Sequence[Any],
+                        at_most: int) -> list[int] | None:
+    """Ids of the scanned frames whose log entry (`lf`) meets `cond`; None when more than `at_most`.
+
+    `cond` is a fixed SQL fragment of the query compiler (query/keys.py) over `lf.` columns;
+    user values only ever come as `params`.
+    """
+    ids = [fid for (fid,) in conn.execute(
+        f"SELECT f.id FROM log_frames lf JOIN frames f ON f.log_id = lf.id WHERE {cond} LIMIT ?",
+        (*params, at_most + 1))]
+    return None if len(ids) > at_most else ids
+
+
 def logged_places(conn: sqlite3.Connection) -> list[str]:
     """Every distinct place text the logs hold (a place query folds and matches them)."""
     return [p for (p,) in conn.execute("SELECT DISTINCT place FROM log_frames WHERE place IS NOT NULL")]

@@ -415,3 +415,14 @@ def m015_versions(db: sqlite_utils.Database) -> None:
         "ALTER TABLE frames ADD COLUMN preferred INTEGER",
     ):
         db.execute(sql)
+
+
+@migrations()
+def m016_logs_out(db: sqlite_utils.Database) -> None:
+    """Film-log query keys walk frames in listing order and test frames.log_id: with it in
+    frames_walk, that walk never reads the frames table (about half the time at 200k frames)."""
+    for sql in (
+        "DROP INDEX IF EXISTS frames_walk",
+        "CREATE INDEX frames_walk ON frames(roll_id, frame_num, frame, rating, pick, scanned, log_id)",
+    ):
+        db.execute(sql)

@@ -291,14 +291,22 @@ def _path(v: str, res: Resolver) -> Pred:
 
 # --- film-log keys (catalog/logs.py): a frame's logged capture data, via frames.log_id -------
 
-def _logged(cond: str) -> str:
-    """Frames whose log entry meets `cond` (log_frames' own indexes, then frames_log)."""
-    return f"f.log_id IN (SELECT id FROM log_frames WHERE {cond})"
+def _logged(cond: str, params: tuple[Any, ...], words: str, res: Resolver) -> Pred:
+    """Frames whose log entry (`lf`) meets `cond`, and rolls having such a frame.
 
-
-def _logged_rolls(cond: str) -> str:
-    """Rolls having a scanned frame whose log entry meets `cond`."""
-    return f"r.id IN (SELECT f.roll_id FROM frames f WHERE {_logged(cond)})"
+    Few frames (at most WALK_ABOVE): their ids, looked up through log_frames' own index and
+    frames_log, then sorted. Many: tested while walking frames in listing order (the walk
+    stops after LIMIT rows; frames_walk carries log_id, schema m016), by primary key.
+    """
+    ids = res.logged_frames(cond, params, WALK_ABOVE)
+    if ids is not None:
+        if not ids:
+            return Pred("0", "0", (), None, words)
+        in_ids = "IN (SELECT value FROM json_each(?))"
+        return Pred(f"f.id {in_ids}", f"r.id IN (SELECT roll_id FROM frames WHERE id {in_ids})",
+                    (json.dumps(ids),), None, words, 1)
+    test = f"EXISTS (SELECT 1 FROM log_frames lf WHERE lf.id = f.log_id AND {cond})"
+    return Pred(test, f"EXISTS (SELECT 1 FROM frames f WHERE f.roll_id = r.id AND {test})", params, None, words, 1)
 
 
 def _describe(iv: Interval, show: Callable[[float], str], longer: str = "or more", shorter: str = "or less") -> str:
@@ -313,8 +321,8 @@ def _describe(iv: Interval, show: Callable[[float], str], longer: str = "or more
 def _logged_range(col: str, label: str, show: Callable[[float], str], tol: float) -> Compiler:
     """aperture, focal: a log_frames number column against an Interval (± tol for stored decimals)."""
     def compile_logged(v: Interval, res: Resolver) -> Pred:
-        cond, p = _interval_sql(col, v, tol)
-        return Pred(_logged(cond), _logged_rolls(cond), tuple(p), None, f"{label} {_describe(v, show)}", 1)
+        cond, p = _interval_sql(f"lf.{col}", v, tol)
+        return _logged(cond, tuple(p), f"{label} {_describe(v, show)}", res)
     return compile_logged
 
 
@@ -333,14 +341,13 @@ def _shutter(v: Interval, res: Resolver) -> Pred:
     """The exposure time in seconds (log_frames.shutter_s): `>=1/60` is 1/60 s or longer."""
     parts, p = [], []
     if v.lo is not None:
-        parts.append("shutter_s > ?" if v.lo_open else "shutter_s >= ?")
+        parts.append("lf.shutter_s > ?" if v.lo_open else "lf.shutter_s >= ?")
         p.append(v.lo * (1 + SHUTTER_REL) if v.lo_open else v.lo * (1 - SHUTTER_REL))
     if v.hi is not None:
-        parts.append("shutter_s < ?" if v.hi_open else "shutter_s <= ?")
+        parts.append("lf.shutter_s < ?" if v.hi_open else "lf.shutter_s <= ?")
         p.append(v.hi * (1 - SHUTTER_REL) if v.hi_open else v.hi * (1 + SHUTTER_REL))
-    cond = " AND ".join(parts) or "shutter_s IS NOT NULL"
-    words = _describe(v, _seconds, "or longer", "or faster")
-    return Pred(_logged(cond), _logged_rolls(cond), tuple(p), None, f"shutter {words}", 1)
+    cond = " AND ".join(parts) or "lf.shutter_s IS NOT NULL"
+    return _logged(cond, tuple(p), f"shutter {_describe(v, _seconds, 'or longer', 'or faster')}", res)
 
 
 def _place(v: str, res: Resolver) -> Pred:
@@ -349,16 +356,17 @@ def _place(v: str, res: Resolver) -> Pred:
     words = _pattern(v)[1]
     if not places:
         return Pred("0", "0", (), None, f"place {words}")
-    cond = "place IN (SELECT value FROM json_each(?))"
-    return Pred(_logged(cond), _logged_rolls(cond), (json.dumps(places, ensure_ascii=False),), None,
-                f"place {words}", 1)
+    return _logged("lf.place IN (SELECT value FROM json_each(?))", (json.dumps(places, ensure_ascii=False),),
+                   f"place {words}", res)
 
 
 def _gps(v: str, res: Resolver) -> Pred:
-    has = _logged("lat IS NOT NULL AND lon IS NOT NULL")
+    """A logged position (lat and lon come together: log readers set both or neither)."""
     if v == "yes":
-        return Pred(has, _logged_rolls("lat IS NOT NULL AND lon IS NOT NULL"), (), None, "has a logged GPS position", 1)
-    return Pred(f"(f.log_id IS NULL OR NOT {has})", None, (), None, "has no logged GPS position", 1)
+        return _logged("lf.lat IS NOT NULL", (), "GPS position logged", res)
+    no = "NOT EXISTS (SELECT 1 FROM log_frames lf WHERE lf.id = f.log_id AND lf.lat IS NOT NULL)"
+    return Pred(no, f"EXISTS (SELECT 1 FROM frames f WHERE f.roll_id = r.id AND {no})", (), None,
+                "no GPS position logged", 1)
 
 
 _OWN = "(SELECT lf.{col} FROM log_frames lf WHERE lf.id = f.log_id)"

@@ -24,7 +24,7 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any, Literal, NoReturn, Protocol
 
-from filmflow.catalog.logs import logged_places
+from filmflow.catalog.logs import frames_logged_where, logged_places
 from filmflow.errors import InputError, NotFoundError, QueryError
 from filmflow.query.keys import COMPILERS, Pred, TextHits, text_rowids
 from filmflow.query.parse import Query, Term, parse_query
@@ -68,6 +68,7 @@ class Resolver(Protocol):
     def frame(self, roll_id: int, frame: str) -> int: ...         # -> frame id
     def text(self, word: str) -> "TextHits": ...                  # bare-word search
     def places(self, word: str) -> list[str]: ...                 # logged place texts containing it
+    def logged_frames(self, cond: str, params: tuple[Any, ...], at_most: int) -> list[int] | None: ...
 
 
 def _squash(text: str) -> str:
@@ -153,6 +154,10 @@ class CatalogResolver:
     def places(self, word: str) -> list[str]:
         """The distinct logged place texts that contain `word` (case-folded, NFC; * ? globs)."""
         return places_matching(logged_places(self.conn), word)
+
+    def logged_frames(self, cond: str, params: tuple[Any, ...], at_most: int) -> list[int] | None:
+        """Frame ids whose log entry meets the compiler's `cond`; None when more than `at_most`."""
+        return frames_logged_where(self.conn, cond, params, at_most)
 
     def text(self, word: str) -> TextHits:
         rsql, rp = text_rowids("roll_text", len(ROLL_TEXT_COLUMNS), word)
