@@ -24,7 +24,8 @@ FRAME_SQL = """
 SELECT f.id, r.code AS roll, f.frame, f.path, f.thumbnail, f.sha256, f.rating, f.pick, f.caption, f.scanner,
        r.format, r.stock, r.stock_key, r.ei, r.push, r.camera, r.lens, r.title AS roll_title,
        r.developed, r.shot_from, r.scanned, r.process, r.lab, r.developer,
-       lf.shot_at, lf.aperture, lf.shutter, lf.focal_length, lf.lens AS log_lens, lf.lat, lf.lon, lf.place {extra}
+       lf.shot_at, lf.aperture, lf.shutter, lf.focal_length, lf.lens AS log_lens, lf.lat, lf.lon, lf.place,
+       lf.log_format {extra}
 FROM frames f JOIN rolls r ON r.id = f.roll_id LEFT JOIN log_frames lf ON lf.id = f.log_id {join}
 WHERE {where}
 ORDER BY {order}
@@ -111,7 +112,8 @@ def render_frames(lib: Library, rows: list[dict[str, Any]], title: str, lines: S
     def thumbnailer(source: Path, thumb: Path) -> object:
         return imaging.make_thumbnail(source, thumb, s.thumbnail_size)
 
-    header = sheet.SheetHeader(title=title, lines=tuple(x for x in lines if x), strip_labels=strip_labels)
+    log = sheet.log_line([r.get("log_format") for r in rows if not r.get("gap")])
+    header = sheet.SheetHeader(title=title, lines=tuple(x for x in (*lines, log) if x), strip_labels=strip_labels)
     font = Path(s.font).expanduser() if s.font else None
     return sheet.render_sheet(frames, header, Path(out), paper=paper or s.paper, dpi=dpi or s.dpi,
                               style=style or s.style, font=font, formats=lib.formats, thumbnailer=thumbnailer,
