@@ -139,9 +139,14 @@ def frames_logged_where(conn: sqlite3.Connection, cond: str, params: Sequence[An
     return None if len(ids) > at_most else ids
 
 
-def logged_places(conn: sqlite3.Connection) -> list[str]:
-    """Every distinct place text the logs hold (a place query folds and matches them)."""
-    return [p for (p,) in conn.execute("SELECT DISTINCT place FROM log_frames WHERE place IS NOT NULL")]
+_TEXT_COLUMNS = ("place", "lens")
+
+
+def logged_texts(conn: sqlite3.Connection, column: str) -> list[str]:
+    """Every distinct place (or lens) text the logs hold (a query folds and matches them)."""
+    if column not in _TEXT_COLUMNS:
+        raise ValueError(f"log_frames.{column} is not a text a query matches")
+    return [t for (t,) in conn.execute(f"SELECT DISTINCT {column} FROM log_frames WHERE {column} IS NOT NULL")]
 
 
 def find_roll_id_by_name(conn: sqlite3.Connection, name: str) -> int | None:

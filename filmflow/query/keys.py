@@ -350,14 +350,23 @@ def _shutter(v: Interval, res: Resolver) -> Pred:
     return _logged(cond, tuple(p), f"shutter {_describe(v, _seconds, 'or longer', 'or faster')}", res)
 
 
+INLINE_TEXTS = 64  # up to this many matching texts travel as parameters (`IN (?, ?)`), more as JSON
+
+
+def _among(col: str, texts: list[str]) -> tuple[str, tuple[Any, ...]]:
+    """`col` is one of these texts (NOCASE: the lens index is)."""
+    if len(texts) <= INLINE_TEXTS:
+        return f"{col} COLLATE NOCASE IN ({', '.join('?' * len(texts))})", tuple(texts)
+    return f"{col} COLLATE NOCASE IN (SELECT value FROM json_each(?))", (json.dumps(texts, ensure_ascii=False),)
+
+
 def _place(v: str, res: Resolver) -> Pred:
     """The logged place text contains the word (Unicode case-folded, NFC or NFD; * ? globs)."""
-    places = res.places(v)
-    words = _pattern(v)[1]
+    places = res.logged_texts("place", v)
+    words = f"place {_pattern(v)[1]}"
     if not places:
-        return Pred("0", "0", (), None, f"place {words}")
-    return _logged("lf.place IN (SELECT value FROM json_each(?))", (json.dumps(places, ensure_ascii=False),),
-                   f"place {words}", res)
+        return Pred("0", "0", (), None, words)
+    return _logged(*_among("lf.place", places), words, res)
 
 
 def _gps(v: str, res: Resolver) -> Pred:
@@ -372,32 +381,40 @@ def _gps(v: str, res: Resolver) -> Pred:
 _OWN = "(SELECT lf.{col} FROM log_frames lf WHERE lf.id = f.log_id)"
 
 
+def _own_or_roll(col: str, roll_cond: str, roll_params: tuple[Any, ...], own: Pred | None,
+                 log_cond: str | None, log_params: tuple[Any, ...], words: str) -> Pred:
+    """lens, shot: the frame's logged value meets the term (`own`), or it has none and its roll's
+    does. A roll: its own value, or a logged frame's (`log_cond` over log_frames `lf`)."""
+    unlogged = f"(({roll_cond}) AND (f.log_id IS NULL OR {_OWN.format(col=col)} IS NULL))"
+    frame_sql, params = (f"({unlogged} OR {own.frame_sql})", (*roll_params, *own.params)) if own else \
+        (unlogged, roll_params)
+    roll_sql, rparams = (f"(({roll_cond}) OR r.id IN (SELECT lf.roll_id FROM log_frames lf WHERE {log_cond}))",
+                         (*roll_params, *log_params)) if log_cond else (f"({roll_cond})", roll_params)
+    return Pred(frame_sql, roll_sql, params, rparams, words, 1)
+
+
 def _lens(v: str, res: Resolver) -> Pred:
     """The frame's logged lens, else its roll's; a roll: its own lens or a logged frame's."""
     pat, words, _ = _pattern(v)
-    own = _OWN.format(col="lens")
-    frame_sql = f"(CASE WHEN f.log_id IS NULL THEN r.lens ELSE coalesce({own}, r.lens) END) LIKE ? ESCAPE '\\'"
-    roll_sql = ("(r.lens LIKE ? ESCAPE '\\' OR r.id IN "
-                "(SELECT roll_id FROM log_frames WHERE lens LIKE ? ESCAPE '\\'))")
-    return Pred(frame_sql, roll_sql, (pat,), (pat, pat), f"lens {words}")
+    lenses = res.logged_texts("lens", v)
+    log_cond, log_params = _among("lf.lens", lenses) if lenses else (None, ())
+    own = _logged(log_cond, log_params, "", res) if log_cond else None
+    return _own_or_roll("lens", "r.lens LIKE ? ESCAPE '\\'", (pat,), own, log_cond, log_params, f"lens {words}")
 
 
 def _shot(v: DateSpan, res: Resolver) -> Pred:
     """The frame's logged shot time, else its roll's shot dates; a roll: either overlaps the span."""
-    own = _OWN.format(col="shot_at")
     roll_cond, rp = _date_sql("r.shot_from", v, end_col="r.shot_to")
     parts, lp = [], []
     if v.hi is not None:
-        parts.append("shot_at < ?")
+        parts.append("lf.shot_at < ?")
         lp.append(v.hi)
     if v.lo is not None:
-        parts.append("shot_at >= ?")
+        parts.append("lf.shot_at >= ?")
         lp.append(v.lo)
-    log_cond = " AND ".join(parts) or "shot_at IS NOT NULL"
-    frame_sql = (f"(CASE WHEN f.log_id IS NOT NULL AND {own} IS NOT NULL "
-                 f"THEN {log_cond.replace('shot_at', own)} ELSE {roll_cond} END)")
-    roll_sql = f"({roll_cond} OR r.id IN (SELECT roll_id FROM log_frames WHERE {log_cond}))"
-    return Pred(frame_sql, roll_sql, (*lp, *rp), (*rp, *lp), f"shot {v.describe()}")
+    log_cond = " AND ".join(parts) or "lf.shot_at IS NOT NULL"
+    own = _logged(log_cond, tuple(lp), "", res)
+    return _own_or_roll("shot_at", roll_cond, tuple(rp), own, log_cond, tuple(lp), f"shot {v.describe()}")
 
 
 # key -> compiler; "text" (bare words) and "ref" (ROLL/FRAME) are the parser's keyless terms

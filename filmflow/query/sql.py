@@ -24,7 +24,7 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any, Literal, NoReturn, Protocol
 
-from filmflow.catalog.logs import frames_logged_where, logged_places
+from filmflow.catalog.logs import frames_logged_where, logged_texts
 from filmflow.errors import InputError, NotFoundError, QueryError
 from filmflow.query.keys import COMPILERS, Pred, TextHits, text_rowids
 from filmflow.query.parse import Query, Term, parse_query
@@ -67,7 +67,7 @@ class Resolver(Protocol):
     def roll(self, code: str) -> tuple[int, str]: ...             # -> (id, code)
     def frame(self, roll_id: int, frame: str) -> int: ...         # -> frame id
     def text(self, word: str) -> "TextHits": ...                  # bare-word search
-    def places(self, word: str) -> list[str]: ...                 # logged place texts containing it
+    def logged_texts(self, column: str, word: str) -> list[str]: ...  # logged places/lenses containing it
     def logged_frames(self, cond: str, params: tuple[Any, ...], at_most: int) -> list[int] | None: ...
 
 
@@ -151,9 +151,9 @@ class CatalogResolver:
             raise NotFoundError(f"no frame {code}/{frame}; `filmflow frames roll:{code}` lists that roll's frames.")
         return int(row[0])
 
-    def places(self, word: str) -> list[str]:
-        """The distinct logged place texts that contain `word` (case-folded, NFC; * ? globs)."""
-        return places_matching(logged_places(self.conn), word)
+    def logged_texts(self, column: str, word: str) -> list[str]:
+        """The distinct logged texts (`place`, `lens`) that contain `word` (case-folded, NFC; * ? globs)."""
+        return texts_matching(logged_texts(self.conn, column), word)
 
     def logged_frames(self, cond: str, params: tuple[Any, ...], at_most: int) -> list[int] | None:
         """Frame ids whose log entry meets the compiler's `cond`; None when more than `at_most`."""
@@ -175,16 +175,16 @@ def _fold(text: str) -> str:
     return unicodedata.normalize("NFC", text).casefold()
 
 
-def places_matching(places: Iterable[str], word: str) -> list[str]:
-    """The places whose text contains `word`, or matches it as a * ? glob, Unicode case-folded.
+def texts_matching(texts: Iterable[str], word: str) -> list[str]:
+    """The texts that contain `word`, or match it as a * ? glob, Unicode case-folded.
 
-    >>> places_matching(["서울 종로구", "Lisboa, Alfama", "Évora"], "éVORA")
+    >>> texts_matching(["서울 종로구", "Lisboa, Alfama", "Évora"], "éVORA")
     ['Évora']
     """
     want = _fold(word)
     if "*" in want or "?" in want:
-        return [p for p in places if fnmatch.fnmatchcase(_fold(p), want)]
-    return [p for p in places if want in _fold(p)]
+        return [t for t in texts if fnmatch.fnmatchcase(_fold(t), want)]
+    return [t for t in texts if want in _fold(t)]
 
 
 def _frame_exists(sql: str) -> str:
