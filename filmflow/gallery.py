@@ -128,12 +128,22 @@ def capture_line(f: dict) -> str:
     return " · ".join(str(x) for x in (f.get("place"), f.get("exposure")) if x)
 
 
+def shot_text(when: object) -> str:
+    """'2024-10-03T10:02' -> '2024-10-03 10:02'; a UTC instant says so ('2024-10-03 01:02 UTC')."""
+    text = str(when)
+    utc = text.upper().endswith("Z") and "T" in text
+    text = text.rstrip("Zz").replace("T", " ")
+    if len(text) == 19 and text.endswith(":00"):
+        text = text[:16]
+    return text + (" UTC" if utc else "")
+
+
 def _details(f: dict) -> list[str]:
     out = [str(x) for x in (f.get("place"), f.get("exposure")) if x]
     if f.get("lens"):
         out.append(f"lens {f['lens']}")
-    if f.get("shot"):
-        out.append(f"shot {f['shot']}")
+    if f.get("shot_at") or f.get("shot"):
+        out.append(f"shot {shot_text(f.get('shot_at') or f.get('shot'))}")
     if f.get("developed"):
         out.append(f"developed {f['developed']}")
     if f.get("roll_title"):

@@ -98,6 +98,14 @@ def test_exposure_time_from_the_logged_text(shutter, rational):
     assert metadata.exposure_time(shutter) == rational
 
 
+def test_gallery_shot_text():
+    from filmflow.gallery import shot_text
+
+    assert shot_text("2024-10-03T10:02") == "2024-10-03 10:02"
+    assert shot_text("2024-10-03T01:02:00Z") == "2024-10-03 01:02 UTC"
+    assert shot_text("2024-10-03") == "2024-10-03"
+
+
 def test_exposure_line():
     assert metadata.exposure_line(8.0, "1/250", 50.0) == "f/8 · 1/250 · 50mm"
     assert metadata.exposure_line(5.6, None, None) == "f/5.6"
@@ -139,6 +147,7 @@ def test_round_trip_log_import_to_export_exif(cli, logged, tmp_path):
     assert "ExifIFD:FNumber" not in three and "GPS:GPSLatitude" not in three
     page = (out / "index.html").read_text(encoding="utf-8")
     assert "서울 종로구 세종로" in page and "f/8 · 1/250 · 50mm" in page
+    assert "shot 2024-10-03 10:02" in page and "shot 2024-10-03<" in page   # frame 3: its roll's date
     post = next(p for p in out.iterdir() if p.suffix == ".md").read_text(encoding="utf-8")
     assert "서울 종로구 세종로 · f/8 · 1/250 · 50mm" in post
     manifest = json.loads((out / "manifest.json").read_text(encoding="utf-8"))

@@ -235,14 +235,20 @@ def _roll_dates(col: str, label: str, end_col: str | None = None) -> Compiler:
 def _scanned(v: DateSpan, res: Resolver) -> Pred:
     # a plain range on f.scanned (full EXIF date-times; ingest gives a frame without one its
     # roll's scan date) so SQLite can use frames_scanned instead of walking every frame
-    parts, p = ["f.scanned IS NOT NULL"], []
+    sql, p = _span_sql("f.scanned", v)
+    return Pred(sql, None, p, None, f"scanned {v.describe()}")
+
+
+def _span_sql(col: str, v: DateSpan) -> tuple[str, tuple[Any, ...]]:
+    """A plain [lo, hi) range on a full date-time column (an index answers it)."""
+    parts, p = [f"{col} IS NOT NULL"], []
     if v.hi is not None:
-        parts.append("f.scanned < ?")
+        parts.append(f"{col} < ?")
         p.append(v.hi)
     if v.lo is not None:
-        parts.append("f.scanned >= ?")
+        parts.append(f"{col} >= ?")
         p.append(v.lo)
-    return Pred(" AND ".join(parts), None, tuple(p), None, f"scanned {v.describe()}")
+    return " AND ".join(parts), tuple(p)
 
 
 def _rating(v: Interval, res: Resolver) -> Pred:
@@ -405,16 +411,9 @@ def _lens(v: str, res: Resolver) -> Pred:
 def _shot(v: DateSpan, res: Resolver) -> Pred:
     """The frame's logged shot time, else its roll's shot dates; a roll: either overlaps the span."""
     roll_cond, rp = _date_sql("r.shot_from", v, end_col="r.shot_to")
-    parts, lp = [], []
-    if v.hi is not None:
-        parts.append("lf.shot_at < ?")
-        lp.append(v.hi)
-    if v.lo is not None:
-        parts.append("lf.shot_at >= ?")
-        lp.append(v.lo)
-    log_cond = " AND ".join(parts) or "lf.shot_at IS NOT NULL"
-    own = _logged(log_cond, tuple(lp), "", res)
-    return _own_or_roll("shot_at", roll_cond, tuple(rp), own, log_cond, tuple(lp), f"shot {v.describe()}")
+    log_cond, lp = _span_sql("lf.shot_at", v)
+    own = _logged(log_cond, lp, "", res)
+    return _own_or_roll("shot_at", roll_cond, tuple(rp), own, log_cond, lp, f"shot {v.describe()}")
 
 
 # key -> compiler; "text" (bare words) and "ref" (ROLL/FRAME) are the parser's keyless terms
