@@ -139,14 +139,20 @@ def frames_logged_where(conn: sqlite3.Connection, cond: str, params: Sequence[An
     return None if len(ids) > at_most else ids
 
 
-_TEXT_COLUMNS = ("place", "lens")
+# one spelling per text (lens: per ASCII case, as its NOCASE index and the query's IN compare);
+# both read only their index, skipping from one distinct value to the next
+_DISTINCT_SQL = {
+    "place": "SELECT DISTINCT place FROM log_frames WHERE place > ''",
+    "lens": "SELECT DISTINCT lens COLLATE NOCASE FROM log_frames WHERE lens COLLATE NOCASE > ''",
+}
 
 
 def logged_texts(conn: sqlite3.Connection, column: str) -> list[str]:
     """Every distinct place (or lens) text the logs hold (a query folds and matches them)."""
-    if column not in _TEXT_COLUMNS:
+    sql = _DISTINCT_SQL.get(column)
+    if sql is None:
         raise ValueError(f"log_frames.{column} is not a text a query matches")
-    return [t for (t,) in conn.execute(f"SELECT DISTINCT {column} FROM log_frames WHERE {column} IS NOT NULL")]
+    return [t for (t,) in conn.execute(sql)]
 
 
 def find_roll_id_by_name(conn: sqlite3.Connection, name: str) -> int | None:
