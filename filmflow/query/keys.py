@@ -312,7 +312,9 @@ def _logged(cond: str, params: tuple[Any, ...], words: str, res: Resolver) -> Pr
         return Pred(f"f.id {in_ids}", f"r.id IN (SELECT roll_id FROM frames WHERE id {in_ids})",
                     (json.dumps(ids),), None, words, 1)
     test = f"EXISTS (SELECT 1 FROM log_frames lf WHERE lf.id = f.log_id AND {cond})"
-    return Pred(test, f"EXISTS (SELECT 1 FROM frames f WHERE f.roll_id = r.id AND {test})", params, None, words, 1)
+    # a roll: its own log entries (by roll_id), one that meets cond and has a scan
+    rolls = f"EXISTS (SELECT 1 FROM log_frames lf JOIN frames f ON f.log_id = lf.id WHERE lf.roll_id = r.id AND {cond})"
+    return Pred(test, rolls, params, None, words, 1)
 
 
 def _describe(iv: Interval, show: Callable[[float], str], longer: str = "or more", shorter: str = "or less") -> str:
@@ -394,8 +396,9 @@ def _own_or_roll(col: str, roll_cond: str, roll_params: tuple[Any, ...], own: Pr
     unlogged = f"(({roll_cond}) AND (f.log_id IS NULL OR {_OWN.format(col=col)} IS NULL))"
     frame_sql, params = (f"({unlogged} OR {own.frame_sql})", (*roll_params, *own.params)) if own else \
         (unlogged, roll_params)
-    roll_sql, rparams = (f"(({roll_cond}) OR r.id IN (SELECT lf.roll_id FROM log_frames lf WHERE {log_cond}))",
-                         (*roll_params, *log_params)) if log_cond else (f"({roll_cond})", roll_params)
+    logged = f"EXISTS (SELECT 1 FROM log_frames lf WHERE lf.roll_id = r.id AND {log_cond})"
+    roll_sql, rparams = (f"(({roll_cond}) OR {logged})", (*roll_params, *log_params)) if log_cond else \
+        (f"({roll_cond})", roll_params)
     return Pred(frame_sql, roll_sql, params, rparams, words, 1)
 
 
