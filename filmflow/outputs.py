@@ -24,8 +24,10 @@ log = logging.getLogger(__name__)
 FRAME_SQL = """
 SELECT f.id, r.code AS roll, f.frame, f.path, f.thumbnail, f.sha256, f.rating, f.pick, f.caption, f.scanner,
        r.format, r.stock, r.stock_key, r.ei, r.push, r.camera, r.lens, r.title AS roll_title,
-       r.developed, r.shot_from, r.scanned, r.process, r.lab, r.developer {extra}
-FROM frames f JOIN rolls r ON r.id = f.roll_id {join}
+       r.developed, r.shot_from, r.scanned, r.process, r.lab, r.developer,
+       lf.shot_at, lf.aperture, lf.shutter, lf.focal_length, lf.lens AS log_lens, lf.lat, lf.lon, lf.place,
+       lf.log_format {extra}
+FROM frames f JOIN rolls r ON r.id = f.roll_id LEFT JOIN log_frames lf ON lf.id = f.log_id {join}
 WHERE {where}
 ORDER BY {order}
 """
@@ -122,7 +124,8 @@ def render_frames(lib: Library, rows: list[dict[str, Any]], title: str, lines: S
     def thumbnailer(source: Path, thumb: Path) -> object:
         return imaging.make_thumbnail(source, thumb, s.thumbnail_size)
 
-    header = sheet.SheetHeader(title=title, lines=tuple(x for x in lines if x), strip_labels=strip_labels)
+    log = sheet.log_line([r.get("log_format") for r in rows if not r.get("gap")])
+    header = sheet.SheetHeader(title=title, lines=tuple(x for x in (*lines, log) if x), strip_labels=strip_labels)
     font = Path(s.font).expanduser() if s.font else None
     return sheet.render_sheet(frames, header, Path(out), paper=paper or s.paper, dpi=dpi or s.dpi,
                               style=style or s.style, font=font, formats=lib.formats, thumbnailer=thumbnailer,
@@ -234,11 +237,14 @@ def export(lib: Library, name: str, to: Path | None, settings: Any):
     items = [exp.ExportItem(
         position=r["position"], ref=f"{r['roll']}/{r['frame']}", roll=r["roll"], frame=r["frame"],
         source=lib.resolve(r["path"]), sha256=r["sha256"], caption=r["project_caption"] or r["caption"],
-        stock=r["stock"], ei=r["ei"], push=r["push"], format=r["format"], camera=r["camera"], lens=r["lens"],
+        stock=r["stock"], ei=r["ei"], push=r["push"], format=r["format"], camera=r["camera"],
+        lens=r["log_lens"] or r["lens"],
         roll_title=r["roll_title"], developed=r["developed"], shot=r["shot_from"], scanner=r["scanner"],
         rating=r["rating"], pick=r["pick"], tags=tuple(sorted(tags.get(r["id"], ()))),
         stock_key=r["stock_key"], film_maker=_maker(lib, r["stock_key"]), process=r["process"], lab=r["lab"],
-        developer=r["developer"], version=r["version"],
+        developer=r["developer"], version=r["version"], shot_at=r["shot_at"], aperture=r["aperture"], shutter=r["shutter"],
+        focal_length=r["focal_length"], place=r["place"],
+        gps=(r["lat"], r["lon"]) if r["lat"] is not None and r["lon"] is not None else None,
     ) for r in rows]
     out_dir = Path(to) if to else exp.export_dir_for(lib.exports, info.name)
 

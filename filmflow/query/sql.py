@@ -15,6 +15,7 @@ tables' text in SQLite, never per-frame Python.
 
 from __future__ import annotations
 
+import fnmatch
 import json
 import logging
 import sqlite3
@@ -23,6 +24,7 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any, Literal, NoReturn, Protocol
 
+from filmflow.catalog.logs import frames_logged_where, logged_texts
 from filmflow.errors import InputError, NotFoundError, QueryError
 from filmflow.query.keys import COMPILERS, Pred, TextHits, text_rowids
 from filmflow.query.parse import Query, Term, parse_query
@@ -65,6 +67,8 @@ class Resolver(Protocol):
     def roll(self, code: str) -> tuple[int, str]: ...             # -> (id, code)
     def frame(self, roll_id: int, frame: str) -> int: ...         # -> frame id
     def text(self, word: str) -> "TextHits": ...                  # bare-word search
+    def logged_texts(self, column: str, word: str) -> list[str]: ...  # logged places/lenses containing it
+    def logged_frames(self, cond: str, params: tuple[Any, ...], at_most: int) -> list[int] | None: ...
 
 
 def _squash(text: str) -> str:
@@ -147,6 +151,13 @@ class CatalogResolver:
             raise NotFoundError(f"no frame {code}/{frame}; `filmflow frames roll:{code}` lists that roll's frames.")
         return int(row[0])
 
+    def logged_texts(self, column: str, word: str) -> list[str]:
+        """The distinct logged texts (`place`, `lens`) that contain `word` (case-folded, NFC; * ? globs)."""
+        return texts_matching(logged_texts(self.conn, column), word)
+
+    def logged_frames(self, cond: str, params: tuple[Any, ...], at_most: int) -> list[int] | None:
+        """Frame ids whose log entry meets the compiler's `cond`; None when more than `at_most`."""
+        return frames_logged_where(self.conn, cond, params, at_most)
 
     def text(self, word: str) -> TextHits:
         rsql, rp = text_rowids("roll_text", len(ROLL_TEXT_COLUMNS), word)
@@ -158,6 +169,22 @@ class CatalogResolver:
             n += self.conn.execute("SELECT count(*) FROM frames WHERE roll_id IN (SELECT value FROM json_each(?))",
                                    (json.dumps(rolls),)).fetchone()[0]
         return TextHits(tuple(rolls), tuple(frames), n)
+
+
+def _fold(text: str) -> str:
+    return unicodedata.normalize("NFC", text).casefold()
+
+
+def texts_matching(texts: Iterable[str], word: str) -> list[str]:
+    """The texts that contain `word`, or match it as a * ? glob, Unicode case-folded.
+
+    >>> texts_matching(["서울 종로구", "Lisboa, Alfama", "Évora"], "éVORA")
+    ['Évora']
+    """
+    want = _fold(word)
+    if "*" in want or "?" in want:
+        return [t for t in texts if fnmatch.fnmatchcase(_fold(t), want)]
+    return [t for t in texts if want in _fold(t)]
 
 
 def _frame_exists(sql: str) -> str:
