@@ -28,7 +28,7 @@ def roll(library, cli):
 def edited(library, cli, roll, tmp_path):
     """R042/2 gets an edit whose pixels are plain red (the newest edit: preferred by default)."""
     edit = tmp_path / "R042_0002-edit.jpg"
-    Image.new("RGB", (900, 600), RED).save(edit, quality=95)
+    Image.new("RGB", (840, 560), RED).save(edit, quality=95)
     cli("version", "add", f"{roll}/2", str(edit))
     f = frames(library, f"{roll}/2")[0]
     assert [v["n"] for v in f.versions] == [1, 2] and f.versions[1]["preferred"]
@@ -137,10 +137,13 @@ def test_grid_loupe_v_prefer_and_compare_show_the_versions(browser, library, cli
         assert _is_red(_shot_mean(page, "#stage img.fit"))
         assert page.locator("#versions").inner_text() == "1 scan · 2 edit*"
         assert page.locator("#versions .shown").inner_text() == "2 edit*"
+        assert page.locator("#info .v-size").inner_text() == "840×560 · 8-bit JPEG"  # the version shown
+        assert page.locator("#info .v-file").inner_text() == "R042_0002-edit.jpg"
         page.keyboard.press("v")  # to the original
         page.wait_for_selector("#stage[data-loaded='1'][data-n='1'] img.fit", timeout=WAIT)
         assert page.locator("#stage").get_attribute("data-sha") == orig_sha
         assert not _is_red(_shot_mean(page, "#stage img.fit"))
+        assert page.locator("#info .v-size").inner_text() == "900×600 · 8-bit JPEG"
         page.keyboard.press("v")  # and back
         page.wait_for_selector("#stage[data-loaded='1'][data-n='2'] img.fit", timeout=WAIT)
         assert _is_red(_shot_mean(page, "#stage img.fit"))

@@ -68,6 +68,14 @@ function logRows(f) {
   return [["exposure", exposure.filter(Boolean).join(" · ")], ["place", f.place], ["gps", gps], ["note", f.note]];
 }
 
+// the size of the version shown (a version's format from its file name: JSON versions carry none)
+function sizeLine(f, v) {
+  if (!v.width) return null;
+  const ext = (v.file || "").split(".").pop().toUpperCase();
+  const format = v.n === 1 ? f.format : ({ JPG: "JPEG", TIF: "TIFF" }[ext] || ext);
+  return `${v.width}×${v.height} · ${v.bits}-bit ${format}`;
+}
+
 function versionList(f) {
   const vs = versionsOf(f), cur = shownVersion(f);
   const dd = el("dd", "v-versions");
@@ -102,7 +110,7 @@ function infoPanel(f) {
   const shot = (f.shot_at && f.shot_at.replace("T", " ")) || (r.shot_from ? r.shot_from + (r.shot_to && r.shot_to !== r.shot_from ? `..${r.shot_to}` : "") : null);
   const rows = [["rating", stars(f.rating) || "–"], ["flag", { yes: "pick", reject: "reject" }[f.pick] || "–"],
     ["film", filmLine(r)], ["camera", r.camera], ["lens", f.lens || r.lens], ["developed", r.developed],
-    ["shot", shot], ["scanner", f.scanner || r.scanner], ["size", f.width ? `${f.width}×${f.height} · ${f.bits}-bit ${f.format}` : null],
+    ["shot", shot], ["scanner", f.scanner || r.scanner], ["size", sizeLine(f, shownVersion(f))],
     ...logRows(f), ["file", shownVersion(f).file || f.file], ["tags", (f.tags || []).join(", ")],
     ["projects", (f.projects || []).join(", ")]];
   for (const [k, v] of rows) {
