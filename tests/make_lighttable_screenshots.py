@@ -2,7 +2,8 @@
 
     .venv/bin/python tests/make_lighttable_screenshots.py [--out docs]
 
-Ingests every sample roll into a temporary library, curates a little with the CLI, starts
+Ingests every sample roll into a temporary library, curates a little with the CLI (R042/7
+gets an edit version and R042 a film log, for the loupe), starts
 `filmflow serve --no-browser --port 0`, and saves docs/lighttable-{rolls,grid,loupe,compare,project}.png
 from headless Chromium.
 """
@@ -10,6 +11,7 @@ from headless Chromium.
 from __future__ import annotations
 
 import argparse
+import json
 import shutil
 import signal
 import subprocess
@@ -44,6 +46,26 @@ def prepare(lib: Path) -> None:
     ff(lib, "project", "add", "서울 2023", "R042/3", "R042/7")
     ff(lib, "project", "caption", "서울 2023", "R046/1", "광장시장, early morning")
     ff(lib, "project", "caption", "서울 2023", "R042/7", "Rain & neon, 을지로")
+    add_edit_and_log(lib)
+
+
+def add_edit_and_log(lib: Path) -> None:
+    """R042/7 gets a levelled, cropped edit (version 2, preferred); R042 a plain-CSV film log."""
+    from PIL import Image, ImageOps
+
+    scan = Path(json.loads(ff(lib, "frames", "R042/7", "--json", check=True).stdout)[0]["path"])
+    edit = lib.parent / "R042_0007-edit.jpg"
+    with Image.open(scan) as im:
+        w, h = im.size
+        ImageOps.autocontrast(im.convert("RGB").crop((w // 20, h // 20, w - w // 20, h - h // 20)),
+                              cutoff=1).save(edit, quality=92)
+    ff(lib, "version", "add", "R042/7", str(edit), check=True)
+    log = lib.parent / "R042 log.csv"
+    log.write_text("frame,date,aperture,shutter,focal_length,lens,lat,lon,place,note\n"
+                   "6,2023-04-22T18:05,5.6,1/125,50,Nikkor 50mm f/1.8,37.5665,126.978,서울 중구 을지로,\n"
+                   "7,2023-04-22T19:40,2.8,1/60,50,Nikkor 50mm f/1.8,37.5663,126.9911,을지로3가,Rain & neon\n",
+                   encoding="utf-8")
+    ff(lib, "log", "import", str(log), "--roll", "R042", check=True)
 
 
 def shoot(url: str, out: Path) -> None:

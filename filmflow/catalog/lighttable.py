@@ -2,7 +2,8 @@
 
 Selecting frames by id (the page names frames by id), the first thumbnails of each roll
 for the rolls page, a cheap change marker the page polls for live updates, where a
-frame's files are, and a frame's own caption. Every curation change still goes through
+frame's files are (its preferred version's, or a version named by SHA-256), and a frame's
+own caption. Every curation change still goes through
 `catalog.curation` / `catalog.projects`, the functions the CLI calls.
 """
 
@@ -15,6 +16,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from filmflow.catalog.db import Catalog, transaction
+from filmflow.catalog.versions import preferred_n
 from filmflow.errors import InputError, NotFoundError
 from filmflow.query import Compiled
 
@@ -105,6 +107,30 @@ def get_frame_files(db: Catalog, frame_id: int) -> FrameFiles:
     if row is None:
         raise NotFoundError(f"no frame with id {frame_id}; reload the page.")
     return FrameFiles(*row)
+
+
+def shown_files(db: Catalog, frame_id: int, sha256: str | None = None) -> FrameFiles:
+    """The files of the frame's preferred version, or (with `sha256`) of its version with that
+    SHA-256; NotFoundError for an unknown frame or a SHA-256 that is none of its versions."""
+    orig = get_frame_files(db, frame_id)
+    rows = db.conn.execute("SELECT n, kind, sha256, path, thumbnail, format, width, height FROM frame_versions "
+                           "WHERE frame_id = ? ORDER BY n", (int(frame_id),)).fetchall()
+    if sha256 is not None:
+        if sha256 == orig.sha256:
+            return orig
+        for _n, _kind, sha, path, thumb, fmt, w, h in rows:
+            if sha == sha256:
+                return FrameFiles(orig.id, sha, path, thumb, fmt, w, h)
+        raise NotFoundError(f"frame {frame_id} has no version with SHA-256 {sha256}; reload the page.")
+    if not rows:
+        return orig
+    chosen = db.conn.execute("SELECT preferred FROM frames WHERE id = ?", (int(frame_id),)).fetchone()[0]
+    extra = [{"n": n, "kind": kind, "width": w, "height": h} for n, kind, _s, _p, _t, _f, w, h in rows]
+    want = preferred_n({"width": orig.width, "height": orig.height}, extra, chosen)
+    for n, _kind, sha, path, thumb, fmt, w, h in rows:
+        if n == want:
+            return FrameFiles(orig.id, sha, path, thumb, fmt, w, h)
+    return orig
 
 
 def frame_id_for_sha(db: Catalog, sha256: str) -> int | None:

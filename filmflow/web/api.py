@@ -1,5 +1,5 @@
 """The light table's JSON API: reads through the catalog's read functions, changes through the
-same functions the CLI's rate / pick / reject / unflag / tag / project commands call.
+same functions the CLI's rate / pick / reject / unflag / tag / project / version prefer commands call.
 
 Each function takes the open `Catalog` (and Library) plus plain values from the request and
 returns a JSON-ready dict; errors are FilmflowError (app.py turns them into `{"error": ...}`).
@@ -11,7 +11,9 @@ from __future__ import annotations
 import logging
 from typing import Any
 
+from filmflow import versions
 from filmflow.catalog import curation, lighttable, projects
+from filmflow.catalog.versions import shown_versions
 from filmflow.catalog.db import Catalog, transaction
 from filmflow.catalog.models import Frame, Roll
 from filmflow.catalog.rolls import get_roll
@@ -51,10 +53,11 @@ def roll_json(r: Roll) -> dict[str, Any]:
 
 
 def frame_json(f: Frame) -> dict[str, Any]:
-    """SPEC's frame shape plus `id` (the page names frames by id)."""
+    """SPEC's frame shape plus `id` (the page names frames by id); versions without their paths."""
     d = f.to_json()
     d["id"] = f.id
     del d["path"], d["thumbnail"]  # the page never sees file paths
+    d["versions"] = [{k: v for k, v in ver.items() if k != "path"} for ver in d["versions"]]
     return d
 
 
@@ -76,11 +79,14 @@ def rolls_page(lib: Library, db: Catalog, q: str = "", limit: str = "") -> dict[
     ids = [r.id for r in rolls]
     strips = lighttable.first_frames(db, ids, STRIP)
     picks = lighttable.picks_per_roll(db, ids)
+    shown = shown_versions(db.conn, [s.id for strip in strips.values() for s in strip])
     out = []
     for r in rolls:
         d = roll_json(r)
         d["picks"] = picks.get(r.id, 0)
-        d["strip"] = [s.to_json() for s in strips.get(r.id, [])]
+        # each thumbnail names the preferred version's SHA-256 (its URL changes when the preference does)
+        d["strip"] = [{**s.to_json(), "sha256": shown[s.id]["sha256"] if s.id in shown else s.sha256}
+                      for s in strips.get(r.id, [])]
         out.append(d)
     return {"rolls": out, "more": more, "shown": shown, "query": compiled.description,
             "marker": lighttable.change_marker(db)}
@@ -275,6 +281,18 @@ def project_restore(db: Catalog, body: dict[str, Any]) -> dict[str, Any]:
             if it.get("caption"):
                 projects.set_caption(db, name, ref, it["caption"])
     return {"restored": len(items)}
+
+
+def prefer_version(lib: Library, db: Catalog, body: dict[str, Any]) -> dict[str, Any]:
+    """Make version `n` of frame `id` the preferred one (versions.prefer_version, as `filmflow version prefer`);
+    `previous` is the number preferred before."""
+    fid, n = body.get("id"), body.get("n")
+    if not isinstance(fid, int) or isinstance(fid, bool) or not isinstance(n, int) or isinstance(n, bool):
+        raise InputError("a version choice needs `id` (a frame id) and `n` (a version number).")
+    frame = _ref(db, fid)
+    previous = next((v["n"] for v in frame.versions if v.get("preferred")), 1)
+    versions.prefer_version(lib, frame, n)
+    return {"id": fid, "n": n, "previous": previous, "frames": [frame_json(f) for f in curation.frames_by_id(db, [fid])]}
 
 
 def project_create(db: Catalog, body: dict[str, Any]) -> dict[str, Any]:

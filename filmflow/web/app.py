@@ -2,7 +2,9 @@
 
 Pages are one HTML shell (static/page.html) that the ES modules fill from the JSON API;
 the shell carries the CSRF token in a meta tag. Images are served by frame id only
-(`/img/thumb/12`, `/img/preview/12`, `/img/full/12`): no route takes a file path.
+(`/img/thumb/12`, `/img/preview/12`, `/img/full/12`: the frame's preferred version), or by
+frame id and the SHA-256 of one of its versions (`/img/preview/12/<sha256>`, which the
+catalog must know as that frame's): no route takes a file path.
 Every handler runs on the event loop with the app's one catalog connection; image work
 goes to the ImageWorker's process pool and exports to a thread (jobs.py).
 """
@@ -11,6 +13,7 @@ from __future__ import annotations
 
 import html
 import logging
+import re
 import traceback
 from importlib import resources
 from pathlib import Path
@@ -31,6 +34,7 @@ from filmflow.web.security import Guard, GuardMiddleware
 log = logging.getLogger(__name__)
 
 IMMUTABLE = "public, max-age=31536000, immutable"
+SHA256 = re.compile(r"[0-9a-f]{64}")
 STATIC_FILES = {"app.js": "text/javascript", "grid.js": "text/javascript", "loupe.js": "text/javascript",
                 "project.js": "text/javascript", "style.css": "text/css", "placeholder.svg": "image/svg+xml"}
 
@@ -145,11 +149,17 @@ def page_routes(lt: LightTable) -> list[Route]:
     async def image(request: Request) -> Response:
         return await serve_image(lt, request, request.path_params["kind"], request.path_params["fid"])
 
+    async def version_image(request: Request) -> Response:
+        sha = request.path_params["sha"]
+        if not SHA256.fullmatch(sha):
+            return Response("not found", 404)
+        return await serve_image(lt, request, request.path_params["kind"], request.path_params["fid"], sha)
+
     return [
         Route("/", rolls_page), Route("/roll/{code:path}", roll_page), Route("/project/{name:path}", project_page),
         Route("/frames", frames_page), Route("/static/{name}", static),
         Route("/favicon.ico", lambda request: Response(status_code=204)),
-        Route("/img/{kind}/{fid:int}", image),
+        Route("/img/{kind}/{fid:int}", image), Route("/img/{kind}/{fid:int}/{sha}", version_image),
     ]
 
 
@@ -177,7 +187,8 @@ def api_routes(lt: LightTable) -> list[Route]:
     posts = {"rate": api.rate, "pick": api.pick, "tag": api.tag, "restore": api.restore, "caption": api.caption,
              "projects/create": api.project_create, "projects/add": api.project_add,
              "projects/remove": api.project_remove, "projects/move": api.project_move,
-             "projects/restore": api.project_restore}
+             "projects/restore": api.project_restore,
+             "versions/prefer": lambda db, body: api.prefer_version(lt.lib, db, body)}
     return [
         Route("/api/rolls", _getter(lt, api.rolls_page, "q", "limit")),
         Route("/api/roll/{code:path}", _getter(lt, api.roll_frames, "code")),
@@ -200,12 +211,13 @@ def _placeholder() -> Response:
                         headers={"cache-control": "no-store", "x-filmflow-missing": "1"})
 
 
-async def serve_image(lt: LightTable, request: Request, kind: str, fid: int) -> Response:
-    """A frame's thumbnail, preview or 100% view; a placeholder when its scan is missing."""
+async def serve_image(lt: LightTable, request: Request, kind: str, fid: int, sha: str | None = None) -> Response:
+    """A frame's thumbnail, preview or 100% view of its preferred version (or of its version with
+    SHA-256 `sha`); a placeholder when that file is missing."""
     if kind not in images.KINDS:
         return Response("not found", 404)
     try:
-        ff = lighttable.get_frame_files(lt.db, fid)
+        ff = lighttable.shown_files(lt.db, fid, sha)
     except NotFoundError:
         return Response("not found", 404)
     etag = f'"{ff.sha256}-{kind}"'

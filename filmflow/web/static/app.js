@@ -1,6 +1,7 @@
 // filmflow light table: state, the JSON API, keys (as in Lightroom Classic), undo, live updates.
 import { renderGrid, renderRolls, paintCell, paintSelection, columns } from "./grid.js";
-import { openLoupe, closeViews, toggleZoom, openCompare, showLoupeFrame, refreshCompareLabels, view } from "./loupe.js";
+import { openLoupe, closeViews, toggleZoom, openCompare, showLoupeFrame, refreshCompareLabels, view, nextVersion,
+  preferShown } from "./loupe.js";
 import { setupProject, moveCurrent, removeSelected } from "./project.js";
 
 const meta = (n) => document.querySelector(`meta[name="filmflow-${n}"]`).content;
@@ -64,7 +65,7 @@ export function setCurrent(i, { extend = false, toggle = false } = {}) {
 }
 
 // --- changes and undo --------------------------------------------------------------------------
-function applyFrames(frames) {
+export function applyFrames(frames) {
   for (const f of frames || []) {
     const i = state.frames.findIndex((x) => x.id === f.id);
     if (i >= 0) {
@@ -109,6 +110,9 @@ export async function undo() {
     await reload();
   } else if (u.kind === "add") {
     if (u.ids.length) await post("/api/projects/remove", { name: u.name, ids: u.ids });
+  } else if (u.kind === "prefer") {
+    const r = await post("/api/versions/prefer", { id: u.id, n: u.previous });
+    applyFrames(r.frames);
   } else if (u.kind === "remove") {
     await post("/api/projects/restore", { name: u.name, frames: u.previous });
     await reload();
@@ -172,6 +176,7 @@ async function onKey(e) {
   if (key === "g" || k === "Escape") { closeViews(); return; }
   if (key === "z") { toggleZoom(); return; }
   if (key === "c") { openCompare(); return; }
+  if (key === "v" && v === "loupe") { if (e.shiftKey) await preferShown(); else nextVersion(); return; }
   if (k === "?") { $("help").showModal(); return; }
   if (key === "t") {
     e.preventDefault();

@@ -11,6 +11,14 @@ const el = (tag, cls, text) => {
   return e;
 };
 
+// a frame's versions (SPEC: version 1 is the scan) and the preferred one, which every view shows
+export function versionsOf(f) {
+  return f.versions && f.versions.length ? f.versions : [{ n: 1, kind: "original", sha256: f.sha256, preferred: true }];
+}
+export function preferredVersion(f) { const vs = versionsOf(f); return vs.find((v) => v.preferred) || vs[0]; }
+// images by frame id and the version's SHA-256: the URL changes when the preferred version does
+export function imageUrl(kind, f, v) { return `/img/${kind}/${f.id}/${(v || preferredVersion(f)).sha256}`; }
+
 export function stars(n) { return n ? "★".repeat(n) : ""; }
 
 export function filmLine(r) {
@@ -26,7 +34,7 @@ function cell(f, i) {
   const box = el("div", "img");
   const img = el("img");
   img.alt = f.ref;
-  img.src = `/img/thumb/${f.id}`;
+  img.src = imageUrl("thumb", f);
   img.decoding = "async";
   if (i > 60) img.loading = "lazy";
   box.append(img);
@@ -43,6 +51,9 @@ export function paintCell(i) {
   const fig = main().querySelector(`.cell[data-index="${i}"]`);
   if (!f || !fig) return;
   fig.classList.toggle("reject", f.pick === "reject");
+  const img = fig.querySelector(".img img"), src = imageUrl("thumb", f);
+  if (img && img.getAttribute("src") !== src) img.src = src;
+  fig.dataset.versions = versionsOf(f).length;
   fig.dataset.rating = f.rating;
   fig.dataset.pick = f.pick;
   const flag = fig.querySelector(".flag");
@@ -126,7 +137,7 @@ export function renderRolls(rolls, projects) {
       const link = el("a");
       link.href = `/roll/${encodeURIComponent(r.code)}`;
       const img = el("img");
-      img.src = `/img/thumb/${s.id}`;
+      img.src = `/img/thumb/${s.id}/${s.sha256}`;
       img.alt = `${r.code}/${s.frame}`;
       img.loading = "lazy";
       link.append(img);
