@@ -17,7 +17,7 @@ import logging
 import re
 import statistics
 from collections import Counter, defaultdict
-from collections.abc import Iterator, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -26,6 +26,8 @@ from typing import TYPE_CHECKING, Any
 from filmflow.catalog.logs import capture_stats
 from filmflow.catalog.db import Catalog
 from filmflow.catalog.versions import edited_pick_count
+from filmflow.catalog.outputrows import pick_frame_rows
+from filmflow.catalog.yearstats import project_stat_rows, roll_stat_rows
 from filmflow import fsutil
 from filmflow.errors import InputError, MissingExtraError
 from filmflow.stocks import format_push
@@ -200,38 +202,6 @@ class YearStats:
         }
 
 
-_ROLL_SQL = """
-SELECT r.id, r.code, r.stock, r.format, r.camera, r.push, r.process, r.lab, r.year,
-       r.developed, r.shot_from, r.shot_to, r.scanned,
-       count(f.id) AS n_frames,
-       coalesce(sum(f.pick = 'yes'), 0) AS n_picks,
-       coalesce(sum(f.pick = 'reject'), 0) AS n_rejects
-FROM rolls r LEFT JOIN frames f ON f.roll_id = r.id
-{where}
-GROUP BY r.id
-"""
-
-_PROJECT_SQL = """
-SELECT p.name, p.title, substr(p.created_at, 1, 4) AS created_year,
-       count(pf.frame_id) AS n_frames,
-       coalesce(sum(CASE WHEN pf.frame_id IS NOT NULL AND (? IS NULL OR r.year = ?) THEN 1 ELSE 0 END), 0)
-         AS n_in_year
-FROM projects p
-LEFT JOIN project_frames pf ON pf.project_id = p.id
-LEFT JOIN frames f ON f.id = pf.frame_id
-LEFT JOIN rolls r ON r.id = f.roll_id
-GROUP BY p.id
-ORDER BY n_in_year DESC, p.name
-"""
-
-
-def _rows(db: Catalog, sql: str, params: Sequence[Any] = ()) -> Iterator[dict[str, Any]]:
-    cur = db.conn.execute(sql, params)
-    cols = [c[0] for c in cur.description]
-    for r in cur:
-        yield dict(zip(cols, r))
-
-
 def _roll_date(row: dict[str, Any]) -> dt.date | None:
     """The date that put the roll in its year: shot, else developed, else scanned."""
     dates = [_date(row["shot_from"]), _date(row["developed"]), _date(row["scanned"])]
@@ -296,8 +266,7 @@ def _turnaround(rolls: list[dict[str, Any]]) -> Turnaround | None:
 
 def year_stats(db: Catalog, year: int | None) -> YearStats:
     """The figures for one year's rolls (`None`: every roll in the catalog)."""
-    where, params = ("WHERE r.year = ?", [year]) if year is not None else ("", [])
-    rolls = list(_rows(db, _ROLL_SQL.format(where=where), params))
+    rolls = roll_stat_rows(db, year)
     for r in rolls:
         r["_date"] = _roll_date(r)
 
@@ -315,7 +284,7 @@ def year_stats(db: Catalog, year: int | None) -> YearStats:
     pushes = Counter(push_label(r["push"]) for r in rolls)
     projects = tuple(
         ProjectSize(p["name"], p["title"], p["n_frames"], p["n_in_year"])
-        for p in _rows(db, _PROJECT_SQL, [year, year])
+        for p in project_stat_rows(db, year)
         if year is None or p["n_in_year"] > 0 or p["created_year"] == str(year)
     )
     capture = capture_stats(db.conn, year)
@@ -347,14 +316,12 @@ def year_stats(db: Catalog, year: int | None) -> YearStats:
 def year_pick_frames(lib: Library, db: Catalog, year: int | None) -> list[dict[str, Any]]:
     """The year's picked frames in shooting order, for a contact sheet.
 
-    Each row has outputs.frame_rows' keys plus ref, and path / thumbnail made absolute
+    Each row has catalog.outputrows.frame_rows' keys plus ref, and path / thumbnail made absolute
     (the thumbnail is the cache path by content hash when none is stored) and edge_print.
     """
-    from filmflow.outputs import edge_print, frame_rows
+    from filmflow.outputs import edge_print
 
-    where = "f.pick = 'yes'" + (" AND r.year = ?" if year is not None else "")
-    rows = frame_rows(db, where, [year] if year is not None else [],
-                      "coalesce(r.shot_from, r.developed, r.scanned), r.code, f.frame_num, f.frame")
+    rows = pick_frame_rows(db, year)
     edges: dict[tuple[str | None, str | None], str | None] = {}
     for r in rows:
         k = (r["stock_key"], r["stock"])

@@ -34,6 +34,8 @@ from typing import TYPE_CHECKING, Any
 
 from filmflow import fsutil, tempfiles
 from filmflow.catalog.db import transaction
+from filmflow.catalog.fixity import (count_files, expects_archive_files, fixity_rows, fixity_totals,
+                                     record_verified, stored_paths)
 from filmflow.catalog.refiles import refile_paths
 from filmflow.catalog.rolls import now
 from filmflow.catalog.xmpstate import sidecar_paths
@@ -48,17 +50,6 @@ ProgressFn = Callable[[int, int], None]   # (frames done, bytes hashed) since th
 CORRUPT_RE = re.compile(r"\.corrupt-\d{8}(?:-\d+)?$")
 FLUSH_EVERY = 500          # frames per batched UPDATE of verified_at
 FLUSH_SECONDS = 10.0       # ... or this often, so an interrupted night keeps most of its work
-
-# frames and their other versions (re-scans, edits; negative ids) are checked alike
-_SELECT = """
-SELECT * FROM (
-  SELECT f.id AS id, r.code || '/' || f.frame AS ref, f.path, f.bytes, f.sha256, f.source_path, f.verified_at
-  FROM frames f JOIN rolls r ON r.id = f.roll_id
-  UNION ALL
-  SELECT -v.id, r.code || '/' || f.frame || ' version ' || v.n, v.path, v.bytes, v.sha256, v.source_path, v.verified_at
-  FROM frame_versions v JOIN frames f ON f.id = v.frame_id JOIN rolls r ON r.id = f.roll_id)
-"""
-_FILES = "(SELECT id, bytes, verified_at FROM frames UNION ALL SELECT -id, bytes, verified_at FROM frame_versions)"
 
 
 @dataclass(frozen=True, slots=True)
@@ -201,13 +192,7 @@ def verify_totals(lib: Library, *, limit: int | None = None) -> tuple[int, int]:
     """(frames, bytes) a run would check/hash: for sizing a progress bar."""
     db = lib.db()
     try:
-        if limit is None:
-            n, b = db.conn.execute(f"SELECT count(*), coalesce(sum(bytes), 0) FROM {_FILES}").fetchone()
-        else:
-            n, b = db.conn.execute(
-                f"SELECT count(*), coalesce(sum(bytes), 0) FROM (SELECT bytes FROM {_FILES} "
-                "ORDER BY verified_at NULLS FIRST, id LIMIT ?)", (min(int(limit), 2**63 - 1),)).fetchone()
-        return int(n), int(b)
+        return fixity_totals(db.conn, limit)
     finally:
         db.conn.close()
 
@@ -217,9 +202,7 @@ def _archive_missing(lib: Library, conn: sqlite3.Connection) -> bool:
     archive = Path(lib.archive)
     if not archive.is_dir():
         return True
-    expects = conn.execute(
-        "SELECT EXISTS (SELECT 1 FROM frames WHERE path >= 'archive/' AND path < 'archive0')").fetchone()[0]
-    if not expects:
+    if not expects_archive_files(conn):
         return False
     with os.scandir(archive) as it:
         return next(iter(it), None) is None
@@ -246,9 +229,7 @@ class _Batch:
         if self.db is None:
             self.db = self.lib.db()
         with transaction(self.db) as conn:
-            conn.executemany("UPDATE frames SET verified_at = ? WHERE id = ?", [p for p in self.pending if p[1] > 0])
-            conn.executemany("UPDATE frame_versions SET verified_at = ? WHERE id = ?",
-                             [(t, -i) for t, i in self.pending if i < 0])
+            record_verified(conn, self.pending)
         self.pending.clear()
 
     def close(self) -> None:
@@ -307,8 +288,7 @@ def verify_library(
         archive_missing = _archive_missing(lib, db.conn)
         if archive_missing:
             log.info("the archive folder %s is missing or empty; is its disk mounted?", lib.archive)
-        sql = _SELECT + (" ORDER BY verified_at NULLS FIRST, id" if rehash else "")
-        for fid, ref, stored, size, sha, source, _ in db.conn.execute(sql):
+        for fid, ref, stored, size, sha, source, _ in fixity_rows(db.conn, oldest_first=rehash):
             full = stored if os.path.isabs(stored) else os.path.join(root, stored)
             if archive_missing and (stored.startswith(archive_rel) or full.startswith(archive_abs)):
                 run.skipped += 1
@@ -328,7 +308,7 @@ def verify_library(
                 progress(1, nbytes or 0)
         not_checked = 0
         if run.budget_reached and not rehash:
-            total = db.conn.execute(f"SELECT count(*) FROM {_FILES}").fetchone()[0]
+            total = count_files(db.conn)
             not_checked = max(0, total - run.checked - run.skipped)
         temps: list[Path] = []
         unknown, quarantined = ((), ()) if archive_missing else find_unknown(lib, db.conn, temps)
@@ -443,7 +423,7 @@ def find_unknown(lib: Library, conn: sqlite3.Connection,
         return [], []
     known: set[str] = set()
     root_prefix = str(root) + os.sep
-    for (stored,) in conn.execute("SELECT path FROM frames UNION ALL SELECT path FROM frame_versions"):
+    for stored in stored_paths(conn):
         if os.path.isabs(stored):
             if not stored.startswith(root_prefix):
                 continue

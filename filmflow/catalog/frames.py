@@ -123,3 +123,9 @@ def frames_in_roll(conn: sqlite3.Connection, roll_id: int) -> dict[str, dict[str
         fr: {"id": i, "path": p, "sha256": s}
         for i, fr, p, s in conn.execute("SELECT id, frame, path, sha256 FROM frames WHERE roll_id = ?", (roll_id,))
     }
+
+
+def frame_ref_of(conn: sqlite3.Connection, frame_id: int) -> str:
+    """"CODE/FRAME" of the frame with this id (the frame must exist)."""
+    return conn.execute("SELECT r.code || '/' || f.frame FROM frames f JOIN rolls r ON r.id = f.roll_id "
+                        "WHERE f.id = ?", (frame_id,)).fetchone()[0]
