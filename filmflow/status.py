@@ -8,10 +8,7 @@ from typing import Any
 from filmflow.catalog.failures import count_failures, list_failures
 from filmflow.catalog.summary import last_roll_note, schema_version, status_counts
 from filmflow.catalog.xmpstate import sidecar_summary
-from filmflow.library import Library, watcher_running
-
-WATCH_LOCK = "watch.lock"
-WATCH_STATE = "watch.state.json"
+from filmflow.library import WATCH_LOCK, WATCH_STATE, Library, watcher_running  # noqa: F401 - re-exported
 
 
 def library_status(lib: Library) -> dict[str, Any]:
