@@ -33,7 +33,7 @@ LAYERS: list[tuple[str, set[str]]] = [
     ("catalog", {"catalog"}),
     ("library", {"library"}),
     ("operations", {"ingest", "versions", "refile", "rolledit", "sidecars", "sidecarread", "logs"}),
-    ("outputs", {"sheet", "pencil", "export", "outputs", "stats"}),
+    ("outputs", {"sheet", "pencil", "export", "outputs", "stats", "chart"}),
     ("watcher", {"watch"}),
     ("fixity", {"verify", "status"}),                                 # status reports on the watcher
     ("faces", {"cli", "web", "__main__"}),
