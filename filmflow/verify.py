@@ -277,9 +277,6 @@ def verify_library(
     check_options(limit, max_time, from_dirs)
     start = clock()
     deadline = start + max_time if max_time is not None else None
-    root = str(lib.root)
-    archive_rel = "archive/"
-    archive_abs = str(Path(lib.archive)) + os.sep
     db = lib.db()
     run = _Run()
     batch = _Batch(lib, clock) if rehash else None
@@ -288,24 +285,8 @@ def verify_library(
         archive_missing = _archive_missing(lib, db.conn)
         if archive_missing:
             log.info("the archive folder %s is missing or empty; is its disk mounted?", lib.archive)
-        for fid, ref, stored, size, sha, source, _ in fixity_rows(db.conn, oldest_first=rehash):
-            full = stored if os.path.isabs(stored) else os.path.join(root, stored)
-            if archive_missing and (stored.startswith(archive_rel) or full.startswith(archive_abs)):
-                run.skipped += 1
-                continue
-            over = ((limit is not None and (run.hashed if rehash else run.checked) >= limit)
-                    or (deadline is not None and clock() >= deadline))
-            if over and not run.budget_reached:
-                run.budget_reached = True
-                log.info("verify budget reached after %d frames", run.checked)
-            if over and not rehash:
-                break
-            do_hash = rehash and not over
-            nbytes = _check_one(run, fid, ref, Path(full), size, sha, source, do_hash, buf)
-            if batch is not None and nbytes is not None and do_hash:
-                batch.add(fid)
-            if progress is not None:
-                progress(1, nbytes or 0)
+        _check_files(lib, db.conn, run, rehash=rehash, limit=limit, deadline=deadline, clock=clock,
+                     batch=batch, buf=buf, archive_missing=archive_missing, progress=progress)
         not_checked = 0
         if run.budget_reached and not rehash:
             total = count_files(db.conn)
@@ -318,14 +299,7 @@ def verify_library(
 
             adopted, unknown = adopt_archive_edits(lib, list(unknown))
         removed = tempfiles.remove_files(tempfiles.stale_temp_files(temps, lib.db_path)) if repair else []
-        repaired: list[Repair] = []
-        unrepaired: list[Unrepaired] = []
-        if repair and run.to_repair:
-            repaired, unrepaired = _repair(Path(lib.root), run.to_repair, from_dirs, buf)
-            if batch is not None:
-                ids = {t[0]: t[5] for t in run.to_repair}
-                for r in repaired:
-                    batch.add(ids[r.ref])
+        repaired, unrepaired = _repair_all(lib, run, from_dirs, buf, batch) if repair else ([], [])
     finally:
         if batch is not None:
             batch.close()
@@ -340,6 +314,46 @@ def verify_library(
         temp_files=tuple(sorted(set(temps) - set(removed))), removed_temp_files=tuple(sorted(removed)),
         elapsed=clock() - start,
     )
+
+
+def _check_files(lib: Library, conn: sqlite3.Connection, run: _Run, *, rehash: bool, limit: int | None,
+                 deadline: float | None, clock: Callable[[], float], batch: _Batch | None, buf: bytearray,
+                 archive_missing: bool, progress: ProgressFn | None) -> None:
+    """The pass over every catalogued file: a size check, and a re-hash while the budget lasts."""
+    root = str(lib.root)
+    archive_rel = "archive/"
+    archive_abs = str(Path(lib.archive)) + os.sep
+    for fid, ref, stored, size, sha, source, _ in fixity_rows(conn, oldest_first=rehash):
+        full = stored if os.path.isabs(stored) else os.path.join(root, stored)
+        if archive_missing and (stored.startswith(archive_rel) or full.startswith(archive_abs)):
+            run.skipped += 1
+            continue
+        over = ((limit is not None and (run.hashed if rehash else run.checked) >= limit)
+                or (deadline is not None and clock() >= deadline))
+        if over and not run.budget_reached:
+            run.budget_reached = True
+            log.info("verify budget reached after %d frames", run.checked)
+        if over and not rehash:
+            break
+        do_hash = rehash and not over
+        nbytes = _check_one(run, fid, ref, Path(full), size, sha, source, do_hash, buf)
+        if batch is not None and nbytes is not None and do_hash:
+            batch.add(fid)
+        if progress is not None:
+            progress(1, nbytes or 0)
+
+
+def _repair_all(lib: Library, run: _Run, from_dirs: Sequence[Path], buf: bytearray,
+                batch: _Batch | None) -> tuple[list[Repair], list[Unrepaired]]:
+    """Repair what the pass found damaged; a repaired frame's `verified_at` is recorded too."""
+    if not run.to_repair:
+        return [], []
+    repaired, unrepaired = _repair(Path(lib.root), run.to_repair, from_dirs, buf)
+    if batch is not None:
+        ids = {t[0]: t[5] for t in run.to_repair}
+        for r in repaired:
+            batch.add(ids[r.ref])
+    return repaired, unrepaired
 
 
 def _check_one(run: _Run, fid: int, ref: str, path: Path, size: int, sha: str, source: str | None,
