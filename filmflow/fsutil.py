@@ -13,6 +13,8 @@ import hashlib
 import os
 import re
 import secrets
+import stat
+import time
 import unicodedata
 from collections.abc import Callable, Iterator
 from pathlib import Path
@@ -25,14 +27,63 @@ TMP_MARK = ".filmflow-tmp-"
 CHUNK = 1 << 20  # 1 MiB: hashlib runs at full speed with this read size (PERF_NOTES)
 
 
+NAME_MAX = 255  # bytes per path component on every file system filmflow supports
+_OWNER = re.compile(re.escape(TMP_MARK) + r"(\d+)-[0-9a-f]+$")
+
+
 def is_temp_name(name: str) -> bool:
-    """True for our own temporary files (`.<name>.filmflow-tmp-<random>`)."""
+    """True for our own temporary files (`.<name>.filmflow-tmp-<pid>-<random>`)."""
     return TMP_MARK in name
 
 
-def temp_path_for(path: Path) -> Path:
-    """A fresh temporary name beside `path`, carrying our temp mark."""
-    return path.with_name(f".{path.name}{TMP_MARK}{secrets.token_hex(4)}")
+def temp_path_for(path: Path, owner: int | None = None) -> Path:
+    """A fresh temporary name beside `path`: `.<name>.filmflow-tmp-<owner pid>-<random>`.
+
+    The owner's pid lets a sweep tell a running process's in-flight file from a crash's
+    leftover. A long final name is cut (whole UTF-8 characters) so the temp name stays
+    within NAME_MAX; the final name itself is never changed.
+    """
+    tail = f"{TMP_MARK}{owner if owner is not None else os.getpid()}-{secrets.token_hex(4)}"
+    room = NAME_MAX - 1 - len(tail.encode())
+    head = path.name.encode("utf-8", "surrogateescape")[:room].decode("utf-8", "ignore")
+    return path.with_name(f".{head}{tail}")
+
+
+def temp_owner(name: str) -> int | None:
+    """The pid that owns a temp file of ours, or None for an older, pid-less temp name."""
+    m = _OWNER.search(name)
+    return int(m.group(1)) if m else None
+
+
+def pid_alive(pid: int) -> bool:
+    """True when a process with this pid exists (it may belong to another user)."""
+    if pid <= 0:
+        return False
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
+
+
+LEGACY_TEMP_AGE = 600.0  # seconds: a pid-less temp name (older versions, a probe) this old is a leftover
+
+
+def is_orphan_temp(path: Path) -> bool:
+    """A temp file of ours that no running process owns: its owner is gone, or it names
+    none (an older version's) and has not changed for LEGACY_TEMP_AGE seconds."""
+    name = Path(path).name
+    if not is_temp_name(name):
+        return False
+    owner = temp_owner(name)
+    if owner is not None:
+        return not pid_alive(owner)
+    try:
+        return time.time() - os.lstat(path).st_mtime > LEGACY_TEMP_AGE
+    except OSError:
+        return False
 
 
 def fsync_dir(path: Path) -> None:
@@ -92,24 +143,78 @@ def atomic_write_text(path: Path, text: str) -> None:
     atomic_write_bytes(path, text.encode("utf-8"))
 
 
+class NotRegularFileError(ArchiveError):
+    """A FIFO, device, socket or folder where a scan file was expected: never read."""
+
+
+def kind_of(mode: int) -> str:
+    """'a FIFO', 'a character device', ... for a stat mode (for messages)."""
+    for test, what in ((stat.S_ISFIFO, "a FIFO (named pipe)"), (stat.S_ISCHR, "a character device"),
+                       (stat.S_ISBLK, "a block device"), (stat.S_ISSOCK, "a socket"),
+                       (stat.S_ISDIR, "a folder")):
+        if test(mode):
+            return what
+    return "not a regular file"
+
+
+def open_regular(path: Path) -> BinaryIO:
+    """Open a file for reading only if it is a regular file (after following links).
+
+    O_NONBLOCK keeps a FIFO from blocking the open; fstat then refuses anything that
+    is not a regular file, so a device or a link to /dev/zero is never read.
+    """
+    fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK | getattr(os, "O_CLOEXEC", 0))
+    try:
+        mode = os.fstat(fd).st_mode
+        if not stat.S_ISREG(mode):
+            raise NotRegularFileError(f"{display(path)} is {kind_of(mode)}, not a scan file; filmflow skipped it "
+                                      "(move it out of the scan folder).")
+        os.set_blocking(fd, True)
+        return os.fdopen(fd, "rb", buffering=0)
+    except BaseException:
+        os.close(fd)
+        raise
+
+
+def display(path: Path | str) -> str:
+    """A path as printable text: bytes that are not UTF-8 shown as \\xNN escapes."""
+    return os.fsencode(str(path)).decode("utf-8", "backslashreplace")
+
+
+def identity(path: Path) -> tuple[int, int, int, int]:
+    """(size, mtime_ns, inode, device) of a file: changes when it is re-saved or replaced."""
+    st = os.stat(path)
+    return st.st_size, st.st_mtime_ns, st.st_ino, st.st_dev
+
+
+def is_unchanged(path: Path, ident: tuple[int, int, int, int] | None, sha: str) -> bool:
+    """True when `path` is still the file that was copied: same identity, else same hash."""
+    try:
+        if ident is not None and identity(path) == ident:
+            return True
+        return sha256_file(path) == sha
+    except (OSError, ArchiveError):
+        return False
+
+
 def sha256_file(path: Path) -> str:
-    """SHA-256 hex digest of a file, read in 1 MiB blocks into a reused buffer."""
+    """SHA-256 hex digest of a regular file, read in 1 MiB blocks into a reused buffer."""
     h = hashlib.sha256()
     buf = bytearray(CHUNK)
     view = memoryview(buf)
-    with open(path, "rb", buffering=0) as f:
+    with open_regular(path) as f:
         while n := f.readinto(buf):
             h.update(view[:n])
     return h.hexdigest()
 
 
 def copy_hashing(src: Path, dst_file: BinaryIO) -> tuple[str, int]:
-    """Copy `src` into an open file while hashing it; return (sha256, bytes)."""
+    """Copy regular file `src` into an open file while hashing it; return (sha256, bytes)."""
     h = hashlib.sha256()
     buf = bytearray(CHUNK)
     view = memoryview(buf)
     total = 0
-    with open(src, "rb", buffering=0) as f:
+    with open_regular(src) as f:
         while n := f.readinto(buf):
             chunk = view[:n]
             h.update(chunk)
@@ -169,18 +274,44 @@ def copy_verified(src: Path, dst: Path, expect_sha: str | None = None) -> tuple[
     return sha, size, True
 
 
+def find_orphan_temp_files(root: Path) -> list[Path]:
+    """Our temp files below `root` that no running process owns (a killed run's leftovers)."""
+    if not Path(root).exists():
+        return []
+    return [Path(dirpath) / name for dirpath, _dirs, files in os.walk(root) for name in files
+            if is_temp_name(name) and is_orphan_temp(Path(dirpath) / name)]
+
+
 def clean_temp_files(root: Path) -> int:
-    """Remove our own leftover temp files below `root` (after a crash); return how many."""
+    """Remove our leftover temp files below `root`; return how many.
+
+    Only files whose owner process is gone: a sweep started beside a running ingest or
+    export (a cron `watch --once`) leaves their in-flight temp files alone.
+    """
     n = 0
-    if not root.exists():
-        return 0
-    for dirpath, _dirs, files in os.walk(root):
-        for name in files:
-            if is_temp_name(name):
-                with contextlib.suppress(OSError):
-                    os.unlink(os.path.join(dirpath, name))
-                    n += 1
+    for p in find_orphan_temp_files(root):
+        with contextlib.suppress(OSError):
+            p.unlink()
+            n += 1
     return n
+
+
+def is_disk_full(e: BaseException) -> bool:
+    """True for ENOSPC/EDQUOT, and SQLite's 'database or disk is full'."""
+    if isinstance(e, OSError) and e.errno in (errno.ENOSPC, errno.EDQUOT):
+        return True
+    return "disk is full" in str(e) or "SQLITE_FULL" in str(e)
+
+
+def mount_point(path: Path) -> Path:
+    """The mount point of the disk holding `path` (the nearest existing ancestor)."""
+    p = Path(path).absolute()
+    while not p.exists() and p != p.parent:
+        p = p.parent
+    dev = p.stat().st_dev
+    while p != p.parent and p.parent.stat().st_dev == dev:
+        p = p.parent
+    return p
 
 
 def nfc(text: str) -> str:

@@ -242,11 +242,11 @@ def _bits(im: Image.Image) -> int:
     return 8
 
 
-def _orientation(im: Image.Image) -> int:
+def _orientation(im: Image.Image, shown: Path | None = None) -> int:
     try:
         v = im.getexif().get(0x0112, 1)
     except Exception:  # a broken EXIF block must not make the scan unreadable
-        log.warning("%s: unreadable EXIF block, assuming no rotation", getattr(im, "filename", "?"))
+        log.warning("%s: unreadable EXIF block, assuming no rotation", shown or getattr(im, "filename", "?"))
         return 1
     try:
         v = int(v)
@@ -255,7 +255,7 @@ def _orientation(im: Image.Image) -> int:
     return v if 1 <= v <= 8 else 1
 
 
-def _info(im: Image.Image) -> ScanInfo:
+def _info(im: Image.Image, shown: Path | None = None) -> ScanInfo:
     return ScanInfo(
         width=im.size[0],
         height=im.size[1],
@@ -263,16 +263,18 @@ def _info(im: Image.Image) -> ScanInfo:
         format=im.format or "unknown",
         mode=im.mode,
         icc=bool(im.info.get("icc_profile")),
-        orientation=_orientation(im),
+        orientation=_orientation(im, shown),
     )
 
 
-def read_scan_info(path: Path) -> ScanInfo:
-    """Read size, bit depth, format, mode, ICC presence and orientation from the header only."""
+def read_scan_info(path: Path, shown: Path | None = None) -> ScanInfo:
+    """Read size, bit depth, format, mode, ICC presence and orientation from the header only.
+
+    Warnings name `shown` (the user's scan when `path` is our temp copy of it)."""
     with _scan_pixel_limit():
         im = _open_lazy(path)
         try:
-            return _info(im)
+            return _info(im, shown)
         finally:
             im.close()
 
@@ -425,12 +427,15 @@ def _to_srgb(im: Image.Image, icc: bytes | None, path: Path) -> tuple[Image.Imag
     return out, srgb_icc_bytes()
 
 
-def _render(src: Path, long_edge: int, grey_as_rgb: bool) -> tuple[Image.Image, bytes | None, ScanInfo]:
-    """Decode `src` and return an 8-bit sRGB/L image with `long_edge`, oriented upright."""
+def _render(src: Path, long_edge: int, grey_as_rgb: bool, shown: Path | None = None
+            ) -> tuple[Image.Image, bytes | None, ScanInfo]:
+    """Decode `src` and return an 8-bit sRGB/L image with `long_edge`, oriented upright.
+
+    Warnings name `shown` (the user's scan when `src` is our temp copy of it)."""
     src = Path(src)
     with _scan_pixel_limit():
         im = _open_lazy(src)
-        info = _info(im)
+        info = _info(im, shown)
         icc = im.info.get("icc_profile")
         target = target_size(im.size, long_edge)
         if im.format in ("JPEG", "MPO"):
@@ -446,7 +451,7 @@ def _render(src: Path, long_edge: int, grey_as_rgb: bool) -> tuple[Image.Image, 
     if im.size != target:
         im = im.resize(target, Image.Resampling.LANCZOS, reducing_gap=None)
     im = _to_8bit(im, info.bits)
-    im, out_icc = _to_srgb(im, icc, src)
+    im, out_icc = _to_srgb(im, icc, Path(shown) if shown else src)
     if grey_as_rgb and im.mode == "L":
         im, out_icc = im.convert("RGB"), srgb_icc_bytes()
     op = _ORIENT_OPS.get(info.orientation)
@@ -512,10 +517,13 @@ def _check_size_args(long_edge: int, quality: int) -> None:
         raise ValueError(f"JPEG quality must be 1-100, got {quality!r}")
 
 
-def make_thumbnail(src: Path, dst: Path, long_edge: int = 512, quality: int = 85) -> ScanInfo:
-    """Write an upright 8-bit sRGB (or greyscale) JPEG thumbnail; return the SOURCE's ScanInfo."""
+def make_thumbnail(src: Path, dst: Path, long_edge: int = 512, quality: int = 85, *,
+                   shown: Path | None = None) -> ScanInfo:
+    """Write an upright 8-bit sRGB (or greyscale) JPEG thumbnail; return the SOURCE's ScanInfo.
+
+    `shown` is the name warnings use (the user's scan, when `src` is our temp copy)."""
     _check_size_args(long_edge, quality)
-    im, _icc, info = _render(Path(src), long_edge, grey_as_rgb=False)
+    im, _icc, info = _render(Path(src), long_edge, grey_as_rgb=False, shown=shown)
     # Thumbnails stay small: sRGB is implied, no profile embedded.
     _save_jpeg(im, Path(dst), quality, None, None)
     return info

@@ -3,8 +3,10 @@
 Which of them a live process still owns, and removing the others. A temp file is owned
 while any other process has it open, or while any other process has the library's
 catalog open and the temp file changed in the last `RECENT_SECONDS` (a copy is closed for
-a moment between writing and renaming it). Ownership is read from /proc (Linux); where
-/proc is unreadable, every temp file counts as owned and nothing is removed.
+a moment between writing and renaming it), or while the process its name names
+(`fsutil.temp_owner`, the ingest that made it) is another live process. Ownership is read
+from /proc (Linux); where /proc is unreadable, every temp file counts as owned and nothing
+is removed.
 """
 
 from __future__ import annotations
@@ -14,6 +16,8 @@ import os
 import time
 from collections.abc import Iterable, Sequence
 from pathlib import Path
+
+from filmflow import fsutil
 
 RECENT_SECONDS = 600.0
 
@@ -44,6 +48,7 @@ def stale_temp_files(temps: Sequence[Path], catalog: Path) -> list[Path]:
     busy = open_elsewhere()
     if busy is None:
         return []
+    me = os.getpid()  # (this process copies nothing while it sweeps)
     cat = os.path.realpath(catalog)
     catalog_in_use = any(p in busy for p in (cat, f"{cat}-wal"))
     stale = []
@@ -52,6 +57,9 @@ def stale_temp_files(temps: Sequence[Path], catalog: Path) -> list[Path]:
         real = os.path.realpath(t)
         if real in busy:
             continue
+        owner = fsutil.temp_owner(Path(t).name)
+        if owner is not None and owner != me and fsutil.pid_alive(owner):
+            continue  # another process's ingest still copies into it (its workers may have it closed)
         try:
             changed = os.stat(t).st_ctime
         except OSError:

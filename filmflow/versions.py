@@ -113,7 +113,8 @@ def add_version(lib: Library, frame: Any, src: Path, *, kind: str = "edit", pref
     """Archive `src` beside the frame's original by verified copy and record it; returns its number."""
     from filmflow.catalog.frames import known_hashes
     from filmflow.catalog.versions import known_version_hashes
-    from filmflow.ingest.apply import Ingester, process_file
+    from filmflow.ingest.apply import Ingester
+    from filmflow.ingest.worker import process_file
 
     if kind not in KINDS:
         raise InputError(f"--kind {kind!r}: a version is an `edit` or a `scan`.")
@@ -133,7 +134,7 @@ def add_version(lib: Library, frame: Any, src: Path, *, kind: str = "edit", pref
             Path(r["tmp"]).unlink(missing_ok=True)
             raise InputError(f"{src} is byte-identical to {dup['ref']}" + (f" version {dup['n']}" if "n" in dup else "")
                              + "; nothing added.")
-        final = Ingester._link_tmp(Path(r["tmp"]), dest, r["sha"])
+        final, _made = Ingester._link_tmp(Path(r["tmp"]), dest, r["sha"])
         with transaction(db) as conn:
             n = insert_version(conn, {
                 "frame_id": frame.id, "kind": kind, "path": lib.rel(final), "file": src.name,
@@ -230,7 +231,7 @@ def adopt_archive_edits(lib: Library, unknown: list[Path], marks: EditMarks | No
 
 def _read_in_place(lib: Library, path: Path) -> dict[str, Any] | None:
     """Hash, size and thumbnail of a file read where it lies (None when it is not a readable image)."""
-    from filmflow.ingest.apply import process_file
+    from filmflow.ingest.worker import process_file
 
     r = process_file(str(path), None, str(lib.root / "cache" / "thumbs" / "{sh}" / "{sha}.jpg"),
                      lib.settings.thumbnail_size)

@@ -61,7 +61,7 @@ def signature(source: Path) -> Signature | None:
             h.update(f"{st.st_size}:{st.st_mtime_ns}".encode())
             return Signature(h.hexdigest(), (), st.st_mtime, 1)
         newest = source.stat().st_mtime
-        for dirpath, dirs, files in os.walk(source):
+        for dirpath, dirs, files in _walk(source):
             dirs.sort()
             for name in sorted(files):
                 try:
@@ -78,6 +78,47 @@ def signature(source: Path) -> Signature | None:
     except FileNotFoundError:
         return None
     return Signature(h.hexdigest(), tuple(partials), newest, n)
+
+
+def load_seen(path: Path) -> dict[str, str]:
+    """cache/watch-seen.json as {source: signature}; anything else (a list, null, a number,
+    broken JSON) is treated as empty, with a warning: the watcher then re-checks the inbox
+    (ingest skips what is catalogued), it never refuses to start."""
+    try:
+        data = json.loads(path.read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        return {}
+    except (OSError, ValueError) as e:
+        log.warning("%s cannot be read (%s); starting with an empty list of ingested folders", path, e)
+        return {}
+    if not isinstance(data, dict):
+        log.warning("%s holds %s, not a table of ingested folders; starting with an empty one",
+                    path, type(data).__name__)
+        return {}
+    return {k: v for k, v in data.items() if isinstance(k, str) and isinstance(v, str)}
+
+
+def _walk(top: Path, max_depth: int = 64):
+    """os.walk without recursion (2,000 nested folders must not crash the watcher), to
+    `max_depth` levels; unreadable folders are skipped here (ingest names them)."""
+    stack = [(str(top), 0)]
+    while stack:
+        here, depth = stack.pop()
+        try:
+            with os.scandir(here) as it:
+                entries = list(it)
+        except OSError:
+            continue
+        dirs = [e.name for e in entries if e.is_dir(follow_symlinks=False)]
+        files = [e.name for e in entries if e.name not in dirs]
+        yield here, dirs, files
+        if depth < max_depth:
+            stack.extend((os.path.join(here, d), depth + 1) for d in sorted(dirs, reverse=True))
+
+
+def _seen_key(src: Path) -> str:
+    """watch-seen.json key of a source (printable even when its name is not UTF-8)."""
+    return fsutil.display(src)
 
 
 @dataclass
@@ -116,10 +157,7 @@ class Watcher:
         if self.abandon_partial is None:
             self.abandon_partial = self.lib.settings.abandon_partial
         self._seen_path = self.lib.cache / SEEN_FILE
-        try:
-            self._seen = json.loads(self._seen_path.read_text())
-        except (OSError, ValueError):
-            self._seen = {}
+        self._seen = load_seen(self._seen_path)
 
     # -- events --------------------------------------------------------------------------
     def _top(self, path: str) -> Path | None:
@@ -158,7 +196,7 @@ class Watcher:
             return
         self._warned_loose.add(path)
         log.warning("%s is a loose image in the inbox root; put it in a folder named after its roll "
-                    "(e.g. '2023-05-01 Portra400') and it will be ingested", path.name)
+                    "(e.g. '2023-05-01 Portra400') and it will be ingested", fsutil.display(path.name))
 
     # -- readiness -----------------------------------------------------------------------
     def _ready(self, now_mono: float) -> list[Path]:
@@ -174,11 +212,17 @@ class Watcher:
                     self._warn_loose(src)
                 self._drop(src)
                 continue
-            sig = signature(src)
+            try:
+                sig = signature(src)
+            except Exception as e:  # noqa: BLE001 - one odd source never stops the watcher
+                log.warning("%s cannot be examined (%s); it is skipped until it changes", fsutil.display(src), e)
+                log.debug("signature of %s", fsutil.display(src), exc_info=True)
+                self._drop(src)
+                continue
             if sig is None:
                 self._drop(src)  # renamed or deleted while it settled
                 continue
-            if self._seen.get(str(src)) == sig.digest:
+            if self._seen.get(_seen_key(src)) == sig.digest:
                 self._drop(src)  # ingested before, unchanged: read nothing
                 continue
             settled_by_mtime = p.last_sig is None and wall - sig.newest >= self.settle
@@ -211,14 +255,15 @@ class Watcher:
             if (src, name) not in self._warned_partial:
                 self._warned_partial.add((src, name))
                 log.info("%s is held back: %s is still arriving (changed %.0f s ago); it is left out if it stays "
-                         "unchanged for %g s", src.name, name, max(0.0, wall - mtime), self.abandon_partial)
+                         "unchanged for %g s", fsutil.display(src.name), fsutil.display(name), max(0.0, wall - mtime),
+                         self.abandon_partial)
             return True
         for name, mtime in sig.partials:
             if (src, f"abandoned:{name}") not in self._warned_partial:
                 self._warned_partial.add((src, f"abandoned:{name}"))
                 log.warning("%s: %s has not changed for %.0f s (a download that died?); it is left out and the "
                             "rest of the folder is ingested. Download it again, or delete it.",
-                            src.name, name, wall - mtime)
+                            fsutil.display(src.name), fsutil.display(name), wall - mtime)
         return False
 
     def _drop(self, src: Path) -> None:
@@ -229,44 +274,55 @@ class Watcher:
     def waiting(self) -> list[str]:
         """Names of sources waiting to settle."""
         with self._lock:
-            return sorted(p.name for p in self._pending)
+            return sorted(fsutil.display(p.name) for p in self._pending)
 
     def held(self) -> dict[str, str]:
         """Sources held back by a partial file: name -> the file it waits for."""
         with self._lock:
-            return {src.name: name for src, name in sorted(self._held.items())}
+            return {fsutil.display(src.name): fsutil.display(name) for src, name in sorted(self._held.items())}
 
     # -- work ----------------------------------------------------------------------------
     def _ingest(self, ingester: Ingester, src: Path) -> list[IngestReport]:
         """Ingest one inbox source: one report per roll (a delivery of several rolls gives several)."""
-        sig_before = signature(src)
         try:
+            sig_before = signature(src)
             reports, _ = ingest_sources(self.lib, [src], mode=self.mode, options={}, ingester=ingester,
                                         neighbours=scan_inbox(self.inbox).sources)
         except IngestInterrupted:
-            log.info("stopped while ingesting %s; nothing of it was committed", src.name)
+            log.info("stopped while ingesting %s; nothing of it was committed", fsutil.display(src.name))
+            return []
+        except Exception as e:  # noqa: BLE001 - a source that vanished or cannot be read: go on
+            log.error("%s: cannot be ingested (%s); the watcher goes on", fsutil.display(src), e)
+            log.debug("ingest of %s", fsutil.display(src), exc_info=True)
+            self._drop(src)
             return []
         self._drop(src)
-        after = signature(src)
+        try:
+            after = signature(src)
+        except Exception:  # noqa: BLE001 - it is looked at again when it changes
+            after = None
         if after is not None and sig_before is not None and after.digest == sig_before.digest:
-            self._seen[str(src)] = after.digest
+            self._seen[_seen_key(src)] = after.digest
             self._save_seen()
         elif after is not None:
             self.touch(str(src))  # it changed while we worked: look again later
         for report in reports:
             for f in report.failed:
-                log.error("%s: %s", report.source, f["error"])
-            log.info("ingested %s → %s: %d added, %d duplicates, %d failed", report.source, report.roll or "-",
-                     len(report.added), len(report.duplicates), len(report.failed))
+                log.error("%s: %s", fsutil.display(report.source), f["error"])
+            log.info("ingested %s → %s: %d added, %d duplicates, %d failed", fsutil.display(report.source),
+                     report.roll or "-", len(report.added), len(report.duplicates), len(report.failed))
             if self.on_report:
                 self.on_report(report)
         return reports
 
     def _save_seen(self) -> None:
-        fsutil.atomic_write_text(self._seen_path, json.dumps(self._seen, ensure_ascii=False))
+        try:
+            fsutil.atomic_write_text(self._seen_path, json.dumps(self._seen, ensure_ascii=False))
+        except OSError as e:  # a full disk: the sources are looked at again (ingest skips what is catalogued)
+            log.warning("cannot write %s (%s); ingested folders will be checked again", self._seen_path, e)
 
     def _write_state(self, last: dict) -> dict:
-        loose = sorted(p.name for p in self._warned_loose if p.exists())
+        loose = sorted(fsutil.display(p.name) for p in self._warned_loose if p.exists())
         now = {"waiting": self.waiting(), "held": self.held(), "loose": loose}
         if now != last:
             fsutil.atomic_write_text(self.lib.logs / WATCH_STATE, json.dumps(now, ensure_ascii=False))
@@ -346,6 +402,6 @@ def take_lock(lib: Library, inbox: Path) -> WatcherLock:
 
 
 def clean_leftovers(lib: Library) -> int:
-    """Remove our temp files and zip extractions left by a killed run (archive, cache, exports)."""
+    """Remove our temp files and zip extractions left by a killed run (archive, cache, exports, logs)."""
     stale = unzip.clean_stale(lib.cache)  # only extraction folders no running process owns
-    return stale + sum(fsutil.clean_temp_files(p) for p in (lib.archive, lib.cache, lib.exports))
+    return stale + sum(fsutil.clean_temp_files(p) for p in (lib.archive, lib.cache, lib.exports, lib.logs))

@@ -25,7 +25,7 @@ import pytest
 import imagegen
 from conftest import REPO, wait_until
 
-SHIPPED = ["filmflow", "config", "pyproject.toml", "setup.py", "README.md", "LICENSE"]
+SHIPPED = ["filmflow", "config", "pyproject.toml", "README.md", "LICENSE"]
 
 
 def build_wheel(tmp: Path) -> Path:
@@ -179,3 +179,13 @@ def test_lost_data_files_are_one_clear_error(monkeypatch, tmp_path):
     monkeypatch.setattr(stocks.resources, "files", lambda name: tmp_path / "site-packages" / "filmflow" / "_config")
     with pytest.raises(ConfigError, match="reinstall filmflow"):
         stocks.config_dir()
+
+
+def test_every_package_folder_is_in_the_wheels_package_list():
+    import tomllib
+
+    root = Path(__file__).resolve().parent.parent
+    listed = set(tomllib.loads((root / "pyproject.toml").read_text())["tool"]["setuptools"]["packages"])
+    found = {".".join(p.parent.relative_to(root).parts) for p in (root / "filmflow").rglob("__init__.py")}
+    assert found - listed == set(), "add these to [tool.setuptools] packages in pyproject.toml"
+    assert "filmflow._config" in listed

@@ -336,6 +336,36 @@ def m007_xmp_sidecars(db: sqlite_utils.Database) -> None:
         db.execute(sql)
 
 
+def absolute_source_path(source_key: str, stored: str) -> str:
+    """An old relative `frames.source_path` made absolute with its roll's source key.
+
+    `ingest in/ROLL` from folder C stored `in/ROLL/x.jpg` and the key `C/in/ROLL`: the
+    key's last parts that begin the stored path are the argument given, what comes
+    before them is C.
+    >>> absolute_source_path("/home/me/in/ROLL", "in/ROLL/sub/x.jpg")
+    '/home/me/in/ROLL/sub/x.jpg'
+    """
+    import os
+    import unicodedata
+    from pathlib import PurePosixPath
+
+    key, rel = PurePosixPath(source_key).parts, PurePosixPath(stored).parts
+    same = [unicodedata.normalize("NFC", p) for p in rel]
+    n = next((n for n in range(min(len(key) - 1, len(rel) - 1), 0, -1) if list(key[-n:]) == same[:n]), 0)
+    return os.path.normpath(str(PurePosixPath(*key[:len(key) - n], *rel)))
+
+
+@migrations()
+def m009_ingest_safety(db: sqlite_utils.Database) -> None:
+    """Source paths are absolute (verify --repair finds the scans): fix rows that older
+    versions stored relative to the folder `ingest` was run from."""
+    for fid, stored, key in db.execute(
+            "SELECT f.id, f.source_path, r.source_key FROM frames f JOIN rolls r ON r.id = f.roll_id "
+            "WHERE f.source_path IS NOT NULL AND substr(f.source_path, 1, 1) != '/' "
+            "AND r.source_key LIKE '/%'").fetchall():
+        db.execute("UPDATE frames SET source_path = ? WHERE id = ?", (absolute_source_path(key, stored), fid))
+
+
 def migrate(db: sqlite_utils.Database) -> None:
     """Apply any pending migration, then record the schema version in PRAGMA user_version."""
     if migrations.pending(db):

@@ -78,8 +78,17 @@ def ingest(app, paths, mode, code, stock, ei, developed, dry_run, as_json) -> No
                 bar.__exit__(None, None, None)
         return step
 
-    reports, plans = ingest_sources(lib, list(paths), mode=mode_enum, options=options, dry_run=dry_run,
-                                    progress=progress)
+    import signal
+
+    def stop(*_):  # SIGTERM stops like Ctrl-C: the ingest removes its temp copies, exit 130
+        raise KeyboardInterrupt
+
+    prev = signal.signal(signal.SIGTERM, stop)
+    try:
+        reports, plans = ingest_sources(lib, list(paths), mode=mode_enum, options=options, dry_run=dry_run,
+                                        progress=progress)
+    finally:
+        signal.signal(signal.SIGTERM, prev)
     show_reports(reports, as_json)
 
 

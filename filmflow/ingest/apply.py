@@ -16,19 +16,15 @@ from __future__ import annotations
 import concurrent.futures as cf
 import contextlib
 import logging
-import multiprocessing
 import os
-import signal
-import threading
-import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from filmflow import fsutil, imaging
+from filmflow import fsutil
 from filmflow.catalog.db import refresh_statistics, transaction
-from filmflow.catalog.failures import clear_failures, failure_key, replace_source_failures
+from filmflow.catalog.failures import clear_failures, failure_key, record_failures, replace_source_failures
 from filmflow.catalog.frames import insert_frames, known_hashes
 from filmflow.catalog.models import IngestMode
 from filmflow.catalog.logs import pair_roll
@@ -36,9 +32,9 @@ from filmflow.catalog.rolls import insert_roll, now, record_auto_code, set_roll_
 from filmflow.errors import ArchiveError, FilmflowError
 from filmflow.ingest.xmpin import take_xmp
 from filmflow.ingest.discover import SIDECAR_NAME
-from filmflow.ingest.exif import read_scanner_info
 from filmflow.ingest.plan import FilePlan, IngestPlan
 from filmflow.ingest.versionsin import insert_versions, split_versions
+from filmflow.ingest.worker import pool_context, process_file, worker_init
 from filmflow.library import Library
 
 log = logging.getLogger(__name__)
@@ -70,138 +66,15 @@ class IngestReport:
         }
 
 
-def _error_text(src: Path, e: BaseException) -> str:
-    if isinstance(e, FilmflowError):
-        return e.message
-    if isinstance(e, FileNotFoundError):
-        return f"{src} vanished during ingest; nothing of it was archived (ingest again once it is back)."
-    if isinstance(e, PermissionError):
-        return f"{src} cannot be read (permission denied); fix its permissions (chmod +r) and ingest again."
-    if isinstance(e, OSError) and e.errno == 28:
-        return f"the archive disk is full while copying {src}; the copy was removed, free some space and ingest again."
-    if isinstance(e, OSError):
-        return f"{src}: {e.strerror or e}; the file was left untouched."
-    return f"{src}: {type(e).__name__}: {e}"
-
-
-def process_file(src: str, dest: str | None, thumb: str, thumb_size: int,
-                 preview: str | None = None) -> dict[str, Any]:
-    """Worker: verified copy to a temp name beside `dest` (or just hash), EXIF, thumbnail.
-
-    Runs in a process pool; returns plain data. Never raises: an error is data too.
-    """
-    s = Path(src)
-    tmp: Path | None = None
-    try:
-        if dest is not None:
-            d = Path(dest)
-            d.parent.mkdir(parents=True, exist_ok=True)
-            tmp = fsutil.temp_path_for(d)
-            with open(tmp, "xb") as out:
-                sha, size = fsutil.copy_hashing(s, out)
-                out.flush()
-                os.fsync(out.fileno())
-            if fsutil.sha256_file(tmp) != sha:
-                raise ArchiveError(f"the archive copy of {s} does not match its source; check the archive disk.")
-            st = s.stat()
-            os.utime(tmp, ns=(st.st_atime_ns, st.st_mtime_ns))
-            readable = tmp
-        else:
-            sha, size = fsutil.sha256_file(s), s.stat().st_size
-            readable = s
-        thumb_path = Path(thumb.replace("{sha}", sha).replace("{sh}", sha[:2]))
-        if thumb_path.exists():
-            info = imaging.read_scan_info(readable)
-        else:
-            info = imaging.make_thumbnail(readable, thumb_path, thumb_size)
-        if preview and not (pv := Path(preview.replace("{sha}", sha))).exists():  # [serve] previews = "ingest"
-            imaging.export_jpeg(readable, pv, PREVIEW_EDGE, 85)
-        ex = read_scanner_info(readable)
-        return {"ok": True, "sha": sha, "bytes": size, "tmp": str(tmp) if tmp else None,
-                "width": info.width, "height": info.height, "bits": info.bits, "format": info.format,
-                "mode": info.mode, "scanner": ex.scanner, "scanned": ex.scanned,
-                "thumbnail": str(thumb_path)}
-    except BaseException as e:  # noqa: BLE001 - reported per file
-        if tmp is not None:
-            with contextlib.suppress(OSError):
-                tmp.unlink()
-        if isinstance(e, KeyboardInterrupt):
-            raise
-        text = _error_text(s, e)
-        if tmp is not None:  # the image was read from our verified copy: name the user's file
-            text = text.replace(str(tmp), str(s))
-        return {"ok": False, "error": text}
-
-
 def source_file_key(plan: IngestPlan, name: str) -> str:
     """The failure key of one file of a plan: its path in the user's folder, or `<zip>!entry` beside the zip."""
     return failure_key((plan.source.parent if plan.in_zip else plan.folder) / name)
 
 
-PREVIEW_EDGE = 2048  # the light table's loupe preview (filmflow/web/images.py names the same file)
 
 
 class IngestInterrupted(Exception):
     """A stop was requested mid-folder: nothing of it was committed, our temp files are gone."""
-
-
-def _worker_init(owner: int) -> None:
-    """Pool initializer: a worker must not outlive a killed ingest (and leave temp files behind).
-
-    PR_SET_PDEATHSIG covers a forked worker whose parent is the ingest; a forkserver's
-    worker has the forkserver as parent, which can outlive a SIGKILLed owner, so a daemon
-    thread also checks once a second that the owning process still exists.
-    """
-    try:
-        import ctypes
-
-        ctypes.CDLL("libc.so.6", use_errno=True).prctl(1, signal.SIGKILL)  # PR_SET_PDEATHSIG
-    except (OSError, AttributeError):
-        pass
-
-    def watch_owner() -> None:
-        while True:
-            time.sleep(1.0)
-            try:
-                os.kill(owner, 0)
-            except ProcessLookupError:
-                os.kill(os.getpid(), signal.SIGKILL)
-
-    threading.Thread(target=watch_owner, name="owner-watch", daemon=True).start()
-
-
-def _pool_context() -> multiprocessing.context.BaseContext:
-    """fork when we are single-threaded (workers start in ~20 ms: the CLI ingest); forkserver
-    when threads run (the watcher's observer), where fork could copy a held lock. The
-    watcher builds its pool once, so the forkserver's ~0.5 s start is paid once."""
-    if threading.active_count() == 1:
-        return multiprocessing.get_context("fork")
-    ctx = multiprocessing.get_context("forkserver")
-    ctx.set_forkserver_preload(["filmflow.ingest.apply"])
-    _start_forkserver_with_safe_path()
-    return ctx
-
-
-def _start_forkserver_with_safe_path() -> None:
-    """Start the forkserver so that it never imports from the working folder.
-
-    The forkserver runs `python -c ...`, which puts the working folder first on sys.path
-    (Python 3.11 ignores the parent's sys.path it is handed). Run from ~/Pictures, whose
-    library folder is `filmflow/`, it imported that folder as the package and every worker
-    died. PYTHONSAFEPATH (-P) keeps the working folder off sys.path in the forkserver and
-    so in every worker it forks; the parent's environment is restored at once.
-    """
-    from multiprocessing import forkserver
-
-    old = os.environ.get("PYTHONSAFEPATH")
-    os.environ["PYTHONSAFEPATH"] = "1"
-    try:
-        forkserver.ensure_running()
-    finally:
-        if old is None:
-            os.environ.pop("PYTHONSAFEPATH", None)
-        else:
-            os.environ["PYTHONSAFEPATH"] = old
 
 
 class Ingester:
@@ -237,8 +110,8 @@ class Ingester:
                 yield i, r
             return
         if self._pool is None:
-            self._pool = cf.ProcessPoolExecutor(self.workers, mp_context=_pool_context(),
-                                                initializer=_worker_init, initargs=(os.getpid(),))
+            self._pool = cf.ProcessPoolExecutor(self.workers, mp_context=pool_context(),
+                                                initializer=worker_init, initargs=(os.getpid(),))
         futs = {self._pool.submit(process_file, *job): i for i, job in enumerate(jobs)}
         try:
             for fut in cf.as_completed(futs):
@@ -265,15 +138,14 @@ class Ingester:
         report = IngestReport(source=plan.source_name, roll=plan.code,
                               path=str(plan.dest_dir) if plan.dest_dir else str(plan.folder))
         in_place = plan.mode is IngestMode.IN_PLACE
-        if plan.dest_dir is not None and plan.dest_dir.exists():
-            for p in plan.dest_dir.rglob(f"*{fsutil.TMP_MARK}*"):
-                with contextlib.suppress(OSError):
-                    p.unlink()
+        report.failed.extend(plan.problems)
+        if plan.dest_dir is not None:
+            fsutil.clean_temp_files(plan.dest_dir)  # a killed run's leftovers; never a running one's
         thumb_tpl = str(lib.root / "cache" / "thumbs" / "{sh}" / "{sha}.jpg")
         todo = [f for f in plan.files if f.already is None]
         preview_tpl = str(lib.cache / "previews" / "{sha}.jpg") if lib.settings.serve_previews == "ingest" else None
-        jobs = [(str(f.src), None if in_place else str(f.dest), thumb_tpl, lib.settings.thumbnail_size, preview_tpl)
-                for f in todo]
+        jobs = [(str(f.src), None if in_place else str(f.dest), thumb_tpl, lib.settings.thumbnail_size,
+                 os.getpid(), preview_tpl) for f in todo]
         results: list[dict | None] = [None] * len(jobs)
         try:
             for i, r in self._map(jobs, progress):
@@ -285,25 +157,90 @@ class Ingester:
                         os.unlink(r["tmp"])
             raise
 
-        db = lib.db(durable=plan.mode is IngestMode.MOVE)
-        try:
-            rows, finish_move = self._link(plan, todo, results, report, db)
-            finish_move += self._already(plan, report)
-            self._commit(plan, rows, report, db)
-            take_xmp(lib, plan, rows, db)  # sidecars and embedded XMP (issue 15)
-            if rows:
-                refresh_statistics(db.conn)
-        finally:
-            db.conn.close()
+        rows, finish_move = self._link_and_commit(plan, todo, results, report)
+        if rows:
+            with contextlib.suppress(Exception):  # planner statistics only: never fail a committed roll
+                db = lib.db()
+                try:
+                    refresh_statistics(db.conn)
+                finally:
+                    db.conn.close()
+        committed = len(report.failed)
         if rows or plan.roll is not None:
-            self._keep_sidecar(plan)
-        if plan.mode is IngestMode.MOVE and not plan.in_zip:  # a zip goes as a whole: remove_delivered_zip
-            self._remove_sources(plan, [p for p, _ in rows] + finish_move, report)
+            self._keep_sidecar(plan, report)
+        if plan.mode is IngestMode.MOVE:  # (a zip goes as a whole, later: remove_delivered_zip)
+            self._remove_sources(plan, [(p, r["sha"], r.get("ident")) for p, r in rows] + finish_move, report)
+        if len(report.failed) > committed:  # sources that changed after their copy: kept, and noted
+            self._note_failures(plan, report.failed[committed:])
         return report
 
-    def _already(self, plan: IngestPlan, report: IngestReport) -> list[FilePlan]:
+    def _link_and_commit(self, plan: IngestPlan, todo: list[FilePlan], results: list[dict | None],
+                         report: IngestReport) -> tuple[list, list]:
+        """Link the verified copies and commit the roll; on any error remove what this run
+        put in the archive (a full disk is reported naming it)."""
+        linked: list[tuple[Path, str]] = []
+        try:
+            db = self.lib.db(durable=plan.mode is IngestMode.MOVE)
+            try:
+                rows, finish_move = self._link(plan, todo, results, report, db, linked)
+                finish_move += self._already(plan, report)
+                self._commit(plan, rows, report, db)
+                take_xmp(self.lib, plan, rows, db)  # sidecars and embedded XMP (issue 15)
+            finally:
+                db.conn.close()
+        except BaseException as e:
+            self._remove_uncatalogued(linked)  # archive files no committed row points to: ours
+            for r in results:
+                if r and r.get("tmp"):
+                    with contextlib.suppress(OSError):
+                        os.unlink(r["tmp"])
+            if isinstance(e, Exception) and fsutil.is_disk_full(e):
+                raise ArchiveError(self._disk_full_text(plan)) from e
+            raise
+        return rows, finish_move
+
+    def _note_failures(self, plan: IngestPlan, failed: list[dict[str, str]]) -> None:
+        """Record failures found after the commit (a source re-saved since its copy)."""
+        db = self.lib.db()
+        try:
+            with transaction(db) as conn:
+                record_failures(conn, [(source_file_key(plan, f["file"]), f["error"]) for f in failed],
+                                plan.code, now())
+        finally:
+            db.conn.close()
+
+    def _remove_uncatalogued(self, linked: list[tuple[Path, str]]) -> None:
+        """After a failed commit: remove the archive files this run linked that no row names.
+
+        When the catalog cannot be read to make sure, they stay (an uncatalogued copy
+        is harmless; `verify` lists it, the next ingest adopts it)."""
+        if not linked:
+            return
+        try:
+            db = self.lib.db()
+            try:
+                known = known_hashes(db.conn, [sha for _, sha in linked])
+            finally:
+                db.conn.close()
+        except Exception:  # noqa: BLE001 - keep the files rather than guess
+            log.warning("could not check the catalog; %d archive copies are left for the next ingest", len(linked))
+            return
+        for path, sha in linked:
+            k = known.get(sha)
+            if k is None or self.lib.resolve(k["path"]) != path:
+                with contextlib.suppress(OSError):
+                    path.unlink()
+
+    def _disk_full_text(self, plan: IngestPlan) -> str:
+        where = plan.dest_dir or self.lib.root
+        return (f"the disk holding {fsutil.display(self.lib.root)} (mounted at "
+                f"{fsutil.display(fsutil.mount_point(where))}) is full; nothing of "
+                f"{fsutil.display(plan.source_name)} was kept and the copies made for it were removed, "
+                "free some space and ingest again.")
+
+    def _already(self, plan: IngestPlan, report: IngestReport) -> list[tuple]:
         """Files catalogued before from the same path: duplicates, or a move to finish."""
-        finish: list[FilePlan] = []
+        finish: list[tuple] = []
         for f in plan.files:
             if f.already is None:
                 continue
@@ -313,14 +250,15 @@ class Ingester:
                 sha = f.already["sha256"]
                 # remove the source only if both it and the archive copy hash to the catalogued value
                 try:
+                    ident = fsutil.identity(f.src)
                     if fsutil.sha256_file(archived) == sha and fsutil.sha256_file(f.src) == sha:
-                        finish.append(f)
-                except OSError:
+                        finish.append((f, sha, ident))
+                except (OSError, FilmflowError):
                     pass
         return finish
 
     def _link(self, plan: IngestPlan, files: list[FilePlan], results: list[dict | None], report: IngestReport,
-              db) -> tuple[list, list]:
+              db, linked: list[tuple[Path, str]]) -> tuple[list, list]:
         lib = self.lib
         ok = [(f, r) for f, r in zip(files, results) if r and r["ok"]]
         for f, r in zip(files, results):
@@ -343,22 +281,28 @@ class Ingester:
                 if k and k.get("source_path") == str(f.src) and plan.mode is IngestMode.MOVE:
                     # an earlier run committed this frame but was stopped before removing the source
                     if lib.resolve(k["path"]).exists() and fsutil.sha256_file(lib.resolve(k["path"])) == sha:
-                        finish_move.append(f)
+                        finish_move.append((f, sha, r.get("ident")))
                 continue
             dest = f.dest
             if r.get("tmp"):
-                dest = self._link_tmp(Path(r["tmp"]), f.dest, sha)
+                dest, made = self._link_tmp(Path(r["tmp"]), f.dest, sha)
+                if made:
+                    linked.append((dest, sha))
             seen[sha] = f"{plan.code}/{f.frame}"
             rows.append((f, {**r, "dest": dest}))
         return rows, finish_move
 
     @staticmethod
-    def _link_tmp(tmp: Path, dest: Path, sha: str) -> Path:
-        """Give a verified temp copy its final name without ever replacing a different file."""
+    def _link_tmp(tmp: Path, dest: Path, sha: str) -> tuple[Path, bool]:
+        """Give a verified temp copy its final name without ever replacing a different file.
+
+        Returns (final path, whether this call created it)."""
         candidate = dest
+        made = False
         for i in range(100):
             try:
                 os.link(tmp, candidate)
+                made = True
                 break
             except FileExistsError:
                 if fsutil.sha256_file(candidate) == sha:
@@ -369,7 +313,7 @@ class Ingester:
         with contextlib.suppress(OSError):
             tmp.unlink()
         fsutil.fsync_dir(candidate.parent)
-        return candidate
+        return candidate, made
 
     def _commit(self, plan: IngestPlan, rows: list, report: IngestReport, db) -> None:
         lib = self.lib
@@ -434,42 +378,78 @@ class Ingester:
             report.roll = None
 
     @staticmethod
-    def _keep_sidecar(plan: IngestPlan) -> None:
+    def _keep_sidecar(plan: IngestPlan, report: IngestReport) -> None:
         """Archive roll.toml beside the scans (the photographer's notes belong with the roll)."""
         sidecar = plan.folder / SIDECAR_NAME
         if plan.dest_dir is None or not sidecar.is_file():
             return
+        ident = fsutil.identity(sidecar)
         sha = fsutil.sha256_file(sidecar)
         dest = plan.dest_dir / SIDECAR_NAME
         if dest.exists() and fsutil.sha256_file(dest) != sha:
             dest = plan.dest_dir / f"roll-{sha[:8]}.toml"
         fsutil.copy_verified(sidecar, dest, expect_sha=sha)
         if plan.mode is IngestMode.MOVE and plan.extracted is None:
-            sidecar.unlink()
+            _remove_if_unchanged(sidecar, ident, sha, SIDECAR_NAME, report)
 
-    def _remove_sources(self, plan: IngestPlan, done: list[FilePlan], report: IngestReport) -> None:
-        """Move mode: the rows are durable; remove the sources and the folders they empty."""
-        for f in done:
-            with contextlib.suppress(FileNotFoundError):
-                f.src.unlink()
+    def _remove_sources(self, plan: IngestPlan, done: list[tuple], report: IngestReport) -> None:
+        """Move mode: the rows are durable; remove the sources and the folders they empty.
+
+        `done` holds (file plan, sha256, identity when copied): a source re-saved since
+        its copy was made is not the file we archived, so it stays, reported. A lab zip
+        goes as a whole once all its rolls are in (run.py: remove_delivered_zip).
+        """
+        if plan.in_zip:
+            return
+        for f, sha, ident in done:
+            if _remove_if_unchanged(f.src, ident, sha, f.rel, report):
                 report.moved += 1
-        parents = {f.src.parent for f in done}
+        parents = {f.src.parent for f, _, _ in done}
         for d in parents:
             fsutil.fsync_dir(d)
         if not report.failed:
             remove_empty_dirs(plan.folder)
 
 
-def remove_delivered_zip(zip_path: Path, reports: list[IngestReport]) -> bool:
+def _identity(path: Path) -> tuple | None:
+    try:
+        return fsutil.identity(path)
+    except OSError:
+        return None
+
+
+def _remove_if_unchanged(src: Path, ident: tuple | None, sha: str, rel: str, report: IngestReport) -> bool:
+    """Unlink a moved source only if it is still the file that was archived; else report it."""
+    if not src.exists():
+        return False
+    if not fsutil.is_unchanged(src, ident, sha):
+        report.failed.append({"file": rel, "error": (
+            f"{fsutil.display(src)} changed after it was archived, so it was not removed; the archive holds the "
+            "earlier version, ingest the folder again to archive the new one.")})
+        return False
+    with contextlib.suppress(FileNotFoundError):
+        src.unlink()
+    return True
+
+
+def remove_delivered_zip(zip_path: Path, reports: list[IngestReport],
+                         ident: tuple[int, int, int, int] | None = None) -> bool:
     """Move mode: remove a lab zip once every scan in it belongs to one of its own rolls.
 
-    A failed file, or a scan that duplicates a frame of another roll, keeps the zip where it is.
+    A failed file, or a scan that duplicates a frame of another roll, keeps the zip where it is;
+    so does a zip that changed since it was extracted (`ident`: its identity then), which is
+    not the delivery archived: that is added to the last report's failures.
     """
     codes = {r.roll for r in reports if r.roll}
     foreign = [d for r in reports for d in r.duplicates if d["of"].split("/", 1)[0] not in codes]
     if foreign:
         log.warning("%s stays in place: %d of its scans are already catalogued elsewhere (%s)",
                     zip_path.name, len(foreign), ", ".join(d["of"] for d in foreign[:3]))
+    if ident is not None and reports and _identity(zip_path) not in (ident, None):
+        reports[-1].failed.append({"file": fsutil.display(zip_path.name), "error": (
+            f"{fsutil.display(zip_path)} changed after it was extracted, so it was not removed; "
+            "ingest it again to archive what it holds now.")})
+        return False
     if any(r.failed for r in reports) or foreign or not zip_path.is_file():
         return False
     try:

@@ -49,10 +49,16 @@ class FolderTree:
     entries: dict[str, str] = field(default_factory=dict)  # unpacked rel (from the zip root) → entry
     base: str = ""                           # root's path from the zip root ("" or "top/")
     listing: list[Path] | None = None        # list_scan_files(root), when already walked
+    problems: list[dict[str, str]] = field(default_factory=list)  # found when walked: {file, error}
 
-    def files(self) -> list[tuple[str, Path]]:
-        """(path relative to the roll, path to read) for every candidate scan, in name order."""
-        found = self.listing if self.listing is not None else list_scan_files(self.root)
+    def files(self, problems: list[dict[str, str]] | None = None) -> list[tuple[str, Path]]:
+        """(path relative to the roll, path to read) for every candidate scan, in name order.
+
+        What cannot be taken (an unreadable or too deep folder, a FIFO or device, a name
+        that is not UTF-8) is appended to `problems` as {file, error}."""
+        sink = problems if problems is not None else []
+        sink.extend(self.problems)
+        found = self.listing if self.listing is not None else list_scan_files(self.root, sink)
         return [(f.relative_to(self.root).as_posix(), f) for f in found]
 
     def sidecar(self) -> dict[str, Any]:
@@ -89,7 +95,7 @@ class ZipTree:
     def _mine(self) -> dict[str, unzip.Member]:
         return self._index
 
-    def files(self) -> list[tuple[str, Path]]:
+    def files(self, problems: list[dict[str, str]] | None = None) -> list[tuple[str, Path]]:
         out = [(rel, self.zip_path / rel) for rel in self._mine() if _is_scan(rel)]
         return sorted(out, key=lambda t: _natural_key(t[0]))
 
@@ -168,11 +174,51 @@ class RollSource:
     folder: Path                 # where its files lie (the zip itself for a dry run)
     in_zip: bool = False
     extracted: Path | None = None  # our unpacked copy (removed when the source is done)
+    legacy_key: str | None = None  # the key older versions stored (absolute, not resolved)
+    ident: tuple[int, int, int, int] | None = None  # a zip's identity when it was extracted
 
 
 def source_key(path: Path) -> str:
-    """Identity of a scan source: its NFC absolute path (files added later join its roll)."""
+    """Identity of a scan source: its NFC absolute, resolved path (files added later join its roll)."""
+    return fsutil.nfc(str(Path(path).resolve()))
+
+
+def legacy_source_key(path: Path) -> str:
+    """The key older versions stored: absolute but not resolved (`..` and links kept)."""
     return fsutil.nfc(str(Path(path).absolute()))
+
+
+OWN_FOLDERS = {"archive": "the archive", "cache": "the thumbnail cache", "exports": "the exports folder",
+               "logs": "the logs folder"}
+
+
+def check_source_allowed(lib, source: Path) -> None:
+    """Refuse a source inside (or holding) the library's own folders; the inbox is fine.
+
+    `ingest --mode move LIB/cache` would otherwise catalogue thumbnails as a roll and
+    move them away.
+    """
+    src = Path(source).resolve()
+    root = lib.root.resolve()
+    if src == root or src in root.parents:
+        raise InputError(f"{fsutil.display(source)} holds the filmflow library itself; ingest one scan "
+                         f"folder (or the folders in {lib.inbox}) instead.")
+    for attr, what in OWN_FOLDERS.items():
+        own = getattr(lib, attr).resolve()
+        if src == own or own in src.parents:
+            raise InputError(f"{fsutil.display(source)} is inside {what} of the library ({own}), which "
+                             f"filmflow manages itself; ingest scans from outside the library or from {lib.inbox}.")
+
+
+def check_source_name(source: Path) -> None:
+    """Refuse a source whose path is not valid UTF-8 (it could never be catalogued)."""
+    try:
+        str(Path(source).absolute()).encode("utf-8")
+    except UnicodeEncodeError:
+        from filmflow.ingest.discover import suggest_name
+
+        raise InputError(f"{fsutil.display(source)}: the name is not valid UTF-8 text; rename it "
+                         f"(e.g. to {suggest_name(Path(source).name)!r}) and ingest again.") from None
 
 
 def _zip_base(rels: list[str]) -> str:
@@ -183,57 +229,78 @@ def _zip_base(rels: list[str]) -> str:
     return ""
 
 
-def _folder_sources(lib, source: Path) -> list[RollSource]:
-    listing = list_scan_files(source)
+def _folder_sources(lib, source: Path, given: Path, name: str) -> list[RollSource]:
+    """`source` resolved; `given` as the user spelled it; `name` the one its metadata is read from."""
+    problems: list[dict[str, str]] = []
+    listing = list_scan_files(source, problems)
     files = [f.relative_to(source).as_posix() for f in listing]
     children = delivery_children(files, (source / SIDECAR_NAME).is_file(), lib.stocks, lib.formats, str(source))
     if not children:  # one roll: its files were just listed, so the plan does not walk them again
-        tree = FolderTree(source, listing=listing)
-        return [RollSource(source, source.name, source.name, source_key(source), tree, source)]
-    return [RollSource(source, c, f"{source.name}/{c}", source_key(source / c), FolderTree(source / c), source / c)
-            for c in children]
+        tree = FolderTree(source, listing=listing, problems=problems)
+        return [RollSource(source, name, name, source_key(source), tree, source,
+                           legacy_key=legacy_source_key(given))]
+    units = [RollSource(source, c, f"{name}/{c}", source_key(source / c), FolderTree(source / c), source / c,
+                        legacy_key=legacy_source_key(given / c)) for c in children]
+    # a child's own problems are found again when it is listed; the rest (beside the rolls) go with the first
+    beside = [p for p in problems if not any(p["file"].startswith(c + "/") for c in children)]
+    units[0].tree.problems.extend(beside)
+    return units
 
 
 def _zip_sources(lib, source: Path, members: list[unzip.Member], dest: Path | None,
-                 entries: dict[str, str]) -> list[RollSource]:
+                 entries: dict[str, str], given: Path | None = None,
+                 ident: tuple[int, int, int, int] | None = None) -> list[RollSource]:
     rels = [m.rel.as_posix() for m in members]
     base = _zip_base(rels)
     inside = [r[len(base):] for r in rels if r.startswith(base)]
     scans = [r for r in inside if _is_scan(r)]
     children = delivery_children(scans, SIDECAR_NAME in inside, lib.stocks, lib.formats, str(source))
-    key = source_key(source)
-    parts = [(f"{base}{c}/", c, f"{source.stem}/{c}", f"{key}!{base}{c}") for c in children] or \
-        [(base, source.stem, source.stem, key)]
+    given = given if given is not None else source
+    named = given if given.name not in ("", "..") else source
+    key, legacy = source_key(source), legacy_source_key(given)
+    parts = [(f"{base}{c}/", c, f"{named.stem}/{c}", f"{key}!{base}{c}", f"{legacy}!{base}{c}")
+             for c in children] or [(base, named.stem, named.stem, key, legacy)]
     out = []
-    for b, name, display, k in parts:
+    for b, name, display, k, old in parts:
         if dest is None:
             tree: FolderTree | ZipTree = ZipTree(source, members, b, lib.settings.zip_max_bytes)
             folder = source
         else:
             folder = dest.joinpath(*PurePosixPath(b).parts) if b else dest
             tree = FolderTree(folder, label=f"{source.name}!", entries=entries, base=b)
-        out.append(RollSource(source, name, display, k, tree, folder, in_zip=True, extracted=dest))
+        out.append(RollSource(source, name, display, k, tree, folder, in_zip=True, extracted=dest,
+                              legacy_key=old, ident=ident))
     return out
 
 
 @contextlib.contextmanager
 def open_source(lib, source: Path, *, dry_run: bool = False) -> Iterator[list[RollSource]]:
-    """The rolls a folder or zip holds; a zip is unpacked (unless `dry_run`) for the block only."""
-    source = Path(source)
-    if not source.exists():
-        raise InputError(f"{source} does not exist; give a scan folder or a lab .zip.")
+    """The rolls a folder or zip holds; a zip is unpacked (unless `dry_run`) for the block only.
+
+    The library's own folders and names that are not UTF-8 are refused; the rolls' paths
+    are resolved (stored absolute: verify --repair finds them from anywhere), a linked
+    folder keeping the name it was given.
+    """
+    given = Path(source)
+    if not given.exists():
+        raise InputError(f"{given} does not exist; give a scan folder or a lab .zip.")
+    check_source_allowed(lib, given)
+    check_source_name(given)
+    source = given.resolve()
+    named = given if given.name not in ("", "..") else source
     if source.is_dir():
-        yield _folder_sources(lib, source)
+        yield _folder_sources(lib, source, given, named.name)
         return
     if not source.is_file():
         raise InputError(f"{source} is neither a folder nor a zip file.")
     if source.suffix.lower() != ".zip":
         raise InputError(f"{source} is a file; ingest takes a scan folder or a lab .zip "
                          "(put loose scans in a folder named after the roll).")
+    ident = fsutil.identity(source)  # move mode removes the zip only if it is still this one
     members = unzip.list_members(source)
     if dry_run:
-        yield _zip_sources(lib, source, members, None, {})
+        yield _zip_sources(lib, source, members, None, {}, given, ident)
         return
     with unzip.owned_extraction(lib.cache, source) as dest:
         entries = unzip.extract_zip(source, dest, lib.settings.zip_max_bytes)
-        yield _zip_sources(lib, source, members, dest, entries)
+        yield _zip_sources(lib, source, members, dest, entries, given, ident)

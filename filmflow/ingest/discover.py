@@ -7,9 +7,11 @@ clutter (Thumbs.db, .DS_Store, __MACOSX) and our own temp files are never scan f
 from __future__ import annotations
 
 import os
+import stat
 from dataclasses import dataclass
 from pathlib import Path
 
+from filmflow import fsutil
 from filmflow.fsutil import is_temp_name
 
 PARTIAL_SUFFIXES = (".part", ".crdownload", ".tmp", ".download", ".partial", ".opdownload", "~")
@@ -38,23 +40,104 @@ def is_partial(name: str) -> bool:
     return name.lower().endswith(PARTIAL_SUFFIXES)
 
 
-def list_scan_files(folder: Path) -> list[Path]:
+MAX_DEPTH = 32  # nested folders below a scan folder; deeper is not a lab delivery
+
+
+def list_scan_files(folder: Path, problems: list[dict[str, str]] | None = None) -> list[Path]:
     """Every candidate scan file below `folder`, nested folders included, in name order.
 
-    Sidecars and obvious non-image documents are left out; everything else is a
-    candidate (a file that turns out not to be an image is reported as failed).
+    Sidecars and obvious non-image documents are left out; everything else that is a
+    regular file (or a link to one) is a candidate (a file that turns out not to be an
+    image is reported as failed). What cannot be taken is appended to `problems` as
+    `{file, error}`: an unreadable or too deep folder, a FIFO or device, a name that is
+    not UTF-8. Nothing here reads a file's content.
     """
     out: list[Path] = []
-    for dirpath, dirs, files in os.walk(folder):
-        dirs[:] = sorted(d for d in dirs if not is_ignored(d))
-        for name in files:
-            if is_ignored(name):
+    sink: list[dict[str, str]] = problems if problems is not None else []
+    stack: list[tuple[Path, int]] = [(Path(folder), 0)]
+    while stack:
+        here, depth = stack.pop()
+        try:
+            with os.scandir(here) as it:
+                entries = sorted(it, key=lambda e: e.name)
+        except OSError as e:
+            sink.append(_problem(folder, here, _folder_error(here, e)))
+            continue
+        for entry in entries:
+            if is_ignored(entry.name):
                 continue
-            low = name.lower()
+            path = Path(entry.path)
+            if not _is_utf8(entry.name):
+                sink.append(_problem(folder, path, _name_error(path)))
+                continue
+            try:
+                is_dir = entry.is_dir(follow_symlinks=False)
+            except OSError:
+                is_dir = False
+            if is_dir:
+                if depth + 1 >= MAX_DEPTH:
+                    sink.append(_problem(folder, path, f"{fsutil.display(path)}: folders nested deeper than "
+                                         f"{MAX_DEPTH} levels were not ingested; move the scans up into "
+                                         "a shallower folder and ingest again."))
+                else:
+                    stack.append((path, depth + 1))
+                continue
+            low = entry.name.lower()
             if low == SIDECAR_NAME or low.endswith(NON_SCAN_SUFFIXES):
                 continue
-            out.append(Path(dirpath) / name)
+            kind = _not_regular(entry)
+            if kind:
+                sink.append(_problem(folder, path, f"{fsutil.display(path)} is {kind}, not a scan file; "
+                                     "filmflow skipped it (move it out of the scan folder)."))
+                continue
+            out.append(path)
     return sorted(out, key=lambda p: _natural_key(p.relative_to(folder).as_posix()))
+
+
+def _is_utf8(name: str) -> bool:
+    try:
+        name.encode("utf-8")
+    except UnicodeEncodeError:
+        return False
+    return True
+
+
+def _not_regular(entry: os.DirEntry) -> str | None:
+    """What a non-regular entry is ('a FIFO (named pipe)'), None for a regular file or a
+    link to one; a link to a folder is left out silently, as before."""
+    try:
+        st = entry.stat(follow_symlinks=True)
+    except OSError:
+        return None  # a dangling link: the copy reports it
+    if stat.S_ISREG(st.st_mode) or (stat.S_ISDIR(st.st_mode) and entry.is_symlink()):
+        return None
+    return fsutil.kind_of(st.st_mode)
+
+
+def _problem(root: Path, path: Path, error: str) -> dict[str, str]:
+    try:
+        rel = path.relative_to(root).as_posix()
+    except ValueError:
+        rel = path.name
+    return {"file": fsutil.display(rel or path.name), "error": error}
+
+
+def _folder_error(path: Path, e: OSError) -> str:
+    where = fsutil.display(path)
+    if isinstance(e, PermissionError):
+        return (f"{where}: folder cannot be read (permission denied), so its scans were not ingested; "
+                "fix its permissions (chmod -R u+rX) and ingest again.")
+    return f"{where}: folder cannot be read ({e.strerror or e}), so its scans were not ingested."
+
+
+def suggest_name(name: str) -> str:
+    """A UTF-8 name for one that is not: invalid bytes become '_'."""
+    return os.fsencode(name).decode("utf-8", "replace").replace("\ufffd", "_")
+
+
+def _name_error(path: Path) -> str:
+    return (f"{fsutil.display(path)}: the name is not valid UTF-8 text, so it cannot be catalogued; "
+            f"rename it (e.g. to {suggest_name(path.name)!r}) and ingest again.")
 
 
 def _natural_key(text: str) -> list:

@@ -16,8 +16,9 @@ from filmflow import fsutil
 from filmflow.catalog.frames import frames_in_roll, lookup_frames
 from filmflow.catalog.models import IngestMode, Origin, Roll
 from filmflow.catalog.rolls import find_roll, find_roll_by_source, next_code
-from filmflow.errors import ConfigError, FilmflowError, InputError
-from filmflow.ingest.delivery import RollSource, source_key  # noqa: F401 - source_key re-exported
+from filmflow.errors import ConfigError, InputError
+from filmflow.ingest.delivery import (  # noqa: F401 - source_key and the source checks re-exported
+    OWN_FOLDERS, RollSource, check_source_allowed, check_source_name, legacy_source_key, source_key)
 from filmflow.ingest.discover import SIDECAR_NAME
 from filmflow.ingest.foldername import parse_folder_name
 from filmflow.ingest.resolve import Resolved, resolve
@@ -80,6 +81,8 @@ class IngestPlan:
     extracted: Path | None = None   # our own unzip folder, removed after the ingest
     tree: Any = None                # where the files are read from (delivery.FolderTree / ZipTree)
     in_zip: bool = False
+    problems: list[dict[str, str]] = field(default_factory=list)  # {file, error}: left behind, named
+    source_ident: tuple[int, int, int, int] | None = None  # a zip's identity when it was extracted
 
     def to_json(self, lib: Library) -> dict[str, Any]:
         """What --dry-run --json prints."""
@@ -114,14 +117,16 @@ def archive_dir_for(lib: Library, fields: dict[str, Any], code: str) -> Path:
 
 def build_plan(lib: Library, db, unit: RollSource, *, mode: IngestMode, options: dict[str, Any],
                reserved: frozenset[str] = frozenset()) -> IngestPlan:
-    """Plan the ingest of one roll of a source (see delivery.open_source) without writing anything."""
+    """Plan the ingest of one roll of a source (see delivery.open_source, which refuses the
+    library's own folders and names that are not UTF-8) without writing anything."""
     source, name, folder = unit.source, unit.display, unit.folder
     if unit.in_zip and mode is IngestMode.IN_PLACE:
         log.warning("%s: a zip cannot be catalogued in place; copying it instead", source.name)
         mode = IngestMode.COPY
     extracted = unit.extracted
     sidecar = unit.tree.sidecar()
-    listed = unit.tree.files()
+    problems: list[dict[str, str]] = []
+    listed = unit.tree.files(problems)
     files = [f for _rel, f in listed]
     folder_info = parse_folder_name(fsutil.nfc(unit.name), lib.stocks, lib.formats)
     exif = unit.tree.scanner_info(files[0]) if files else None
@@ -147,6 +152,8 @@ def build_plan(lib: Library, db, unit: RollSource, *, mode: IngestMode, options:
                 f"{roll.source!r}; change the code there, or pass --roll {roll.code} to add these scans to it.")
     if roll is None and not options.get("code"):
         by_source = find_roll_by_source(db, key, lib.root)
+        if by_source is None and unit.legacy_key not in (None, key):  # stored by an older version
+            by_source = find_roll_by_source(db, unit.legacy_key, lib.root)
         if by_source is not None and (not code or resolved.sources.get("code") == Origin.FOLDER.value):
             roll = by_source
     if roll is not None:
@@ -173,7 +180,7 @@ def build_plan(lib: Library, db, unit: RollSource, *, mode: IngestMode, options:
     plans += _edit_plans(unit, edits, plans, seen_before, dest_dir)
     return IngestPlan(source=source, source_name=name, source_key=key, folder=folder, mode=mode, code=code,
                       roll=roll, resolved=resolved, dest_dir=dest_dir, files=plans, extracted=extracted,
-                      tree=unit.tree, in_zip=unit.in_zip)
+                      tree=unit.tree, in_zip=unit.in_zip, problems=problems, source_ident=unit.ident)
 
 
 def _file_plans(unit: RollSource, listed: list[tuple[str, Path]], seen_before: dict[str, dict[str, Any]],
@@ -271,7 +278,8 @@ def claimed_code(lib: Library, unit: RollSource) -> str | None:
         if code:
             return str(code)
         return parse_folder_name(fsutil.nfc(unit.name), lib.stocks, lib.formats).code
-    except (FilmflowError, OSError):
+    except Exception:  # noqa: BLE001 - a bad roll fails when it is planned, with its reason
+        log.debug("cannot read the code %s names for itself", fsutil.display(unit.display), exc_info=True)
         return None
 
 
@@ -285,5 +293,6 @@ def claimed_name_code(lib: Library, source: Path) -> str | None:
                 return str(code)
         return parse_folder_name(fsutil.nfc(Path(source).stem if Path(source).is_file() else Path(source).name),
                                  lib.stocks, lib.formats).code
-    except (FilmflowError, OSError):
+    except Exception:  # noqa: BLE001 - a bad source fails when it is planned, with its reason
+        log.debug("cannot read the code %s names for itself", fsutil.display(source), exc_info=True)
         return None

@@ -17,8 +17,9 @@ from filmflow.library import Library
 
 
 def preview_plan(lib: Library, db, plan: IngestPlan) -> IngestReport:
-    """The report `Ingester.apply(plan)` would give (added, duplicates, empty or unreadable files)."""
-    report = IngestReport(source=plan.source_name, roll=plan.code, dry_run=True,
+    """The report `Ingester.apply(plan)` would give (added, duplicates, empty or unreadable files,
+    and what the listing could not take: FIFOs, unreadable folders, names that are not UTF-8)."""
+    report = IngestReport(source=plan.source_name, roll=plan.code, dry_run=True, failed=list(plan.problems),
                           path=str(plan.dest_dir or plan.folder), plan=plan.to_json(lib))
     hashed: list[tuple] = []
     for f in plan.files:

@@ -2,24 +2,35 @@
 apply it (or preview it, for --dry-run), collect reports.
 
 The terminal layer passes a progress callback and gets reports back; this module never
-prints. One bad source, or one bad roll of a delivery, is reported and the rest go on.
+prints. One bad source, or one bad roll of a delivery, is reported and the rest go on:
+whatever goes wrong while a source is opened or one of its rolls is planned or applied (a
+FilmflowError or any other exception) becomes that source's (or roll's) failure, recorded
+in the catalog for `status`, with its traceback logged at debug level. One source is
+ingested by one process at a time (a lock per source), so two runs over one folder end
+with every frame once.
 """
 
 from __future__ import annotations
 
+import contextlib
+import fcntl
+import hashlib
 import logging
-from collections.abc import Callable, Sequence
+import os
+import time
+from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
 from typing import Any
 
+from filmflow import fsutil
 from filmflow.catalog.db import transaction
 from filmflow.catalog.failures import failure_key, record_failures
 from filmflow.catalog.models import IngestMode
 from filmflow.catalog.rolls import now
-from filmflow.errors import FilmflowError, InputError
+from filmflow.errors import ArchiveError, FilmflowError, InputError
 from filmflow.ingest import unzip
-from filmflow.ingest.apply import IngestReport, Ingester, remove_delivered_zip, remove_empty_dirs
-from filmflow.ingest.delivery import RollSource, open_source
+from filmflow.ingest.apply import IngestInterrupted, IngestReport, Ingester, remove_delivered_zip, remove_empty_dirs
+from filmflow.ingest.delivery import RollSource, check_source_allowed, open_source, source_key
 from filmflow.ingest.plan import IngestPlan, build_plan, claimed_code, claimed_name_code
 from filmflow.ingest.preview import preview_plan
 from filmflow.library import Library
@@ -27,10 +38,6 @@ from filmflow.library import Library
 log = logging.getLogger(__name__)
 
 ProgressFactory = Callable[[IngestPlan], Callable[[int], None] | None]
-
-
-def _failed(name: str, e: FilmflowError) -> IngestReport:
-    return IngestReport(source=name, roll=None, failed=[{"file": name, "error": e.message}])
 
 
 def ingest_sources(lib: Library, sources: Sequence[Path], *, mode: IngestMode, options: dict[str, Any],
@@ -45,6 +52,9 @@ def ingest_sources(lib: Library, sources: Sequence[Path], *, mode: IngestMode, o
     """
     if options.get("stock"):
         lib.stocks.get(options["stock"])  # an unknown --stock is bad input for every source: fail early
+    for src in sources:  # a library's own folder is bad usage: refuse before touching anything
+        if Path(src).exists():
+            check_source_allowed(lib, Path(src))
     if not dry_run:
         unzip.clean_stale(lib.cache)  # extraction folders left by a killed run (never a running one's)
     reports: list[IngestReport] = []
@@ -54,56 +64,139 @@ def ingest_sources(lib: Library, sources: Sequence[Path], *, mode: IngestMode, o
     reserved = {c for c in (claimed_name_code(lib, Path(s)) for s in [*sources, *neighbours]) if c}
     try:
         for src in sources:
-            src = Path(src)
-            try:
-                with open_source(lib, src, dry_run=dry_run) as units:
-                    if len(units) > 1:  # the rolls of a delivery reserve each other's codes
-                        reserved |= {c for c in (claimed_code(lib, u) for u in units) if c}
-                    done = [_one_roll(lib, ing, u, mode, options, reserved, dry_run, progress, plans)
-                            for u in units]
-                    if mode is IngestMode.MOVE and not dry_run and src.is_file():
-                        remove_delivered_zip(src, done)
-                    elif mode is IngestMode.MOVE and not dry_run and len(units) > 1 and not any(r.failed for r in done):
-                        remove_empty_dirs(src)  # the delivery's folder, once its rolls have moved out
-                    reports += done
-            except FilmflowError as e:
-                if isinstance(e, InputError) and not src.exists():
-                    raise
-                failed = _failed(src.name, e)
-                failed.source = src.stem if src.suffix.lower() == ".zip" else src.name  # as its rolls say
-                reports.append(failed)
-                if not dry_run:  # a source refused whole shows in `status` until it is fixed
-                    _record_refused(lib, failure_key(src), e)
+            reports += _one_source(lib, ing, Path(src), mode=mode, options=options, reserved=reserved,
+                                   dry_run=dry_run, progress=progress, plans=plans)
     finally:
         if own:
             ing.close()
     return reports, plans
 
 
+def _one_source(lib: Library, ing: Ingester, src: Path, *, mode: IngestMode, options: dict[str, Any],
+                reserved: set[str], dry_run: bool, progress: ProgressFactory | None,
+                plans: list[IngestPlan]) -> list[IngestReport]:
+    """Open one source and ingest each of its rolls; any error is this source's failure, never the run's."""
+    try:
+        lock = contextlib.nullcontext() if dry_run else _source_lock(lib, src, ing.should_stop)  # dry: writes nothing
+        with lock, open_source(lib, src, dry_run=dry_run) as units:
+            if len(units) > 1:  # the rolls of a delivery reserve each other's codes
+                reserved |= {c for c in (claimed_code(lib, u) for u in units) if c}
+            done = [_one_roll(lib, ing, u, mode, options, reserved, dry_run, progress, plans) for u in units]
+            if mode is IngestMode.MOVE and not dry_run and units and units[0].in_zip:
+                before = len(done[-1].failed) if done else 0
+                remove_delivered_zip(units[0].source, done, units[0].ident)
+                if done and len(done[-1].failed) > before:  # the zip changed since it was extracted: noted
+                    changed = [(failure_key(units[0].source), f["error"]) for f in done[-1].failed[before:]]
+                    _record_refused(lib, changed, done[-1].roll)
+            elif mode is IngestMode.MOVE and not dry_run and len(units) > 1 and not any(r.failed for r in done):
+                remove_empty_dirs(units[0].source)  # the delivery's folder, once its rolls have moved out
+            return done
+    except (IngestInterrupted, KeyboardInterrupt):
+        raise
+    except Exception as e:  # noqa: BLE001 - one source's failure, whatever it is
+        if isinstance(e, InputError) and not src.exists():
+            raise
+        log.debug("ingest of %s failed", fsutil.display(src), exc_info=True)
+        text = source_error_text(lib, src, e)
+        if not dry_run:  # a source refused whole shows in `status` until it is fixed
+            _record_refused(lib, [(_failure_key(src), text)], None)
+        name = fsutil.display(src.stem if src.suffix.lower() == ".zip" else (src.name or src))  # as its rolls say
+        return [IngestReport(source=name, roll=None, failed=[{"file": fsutil.display(src.name or src),
+                                                                "error": text}])]
+
+
 def _one_roll(lib: Library, ing: Ingester, unit: RollSource, mode: IngestMode, options: dict[str, Any],
               reserved: set[str], dry_run: bool, progress: ProgressFactory | None,
               plans: list[IngestPlan]) -> IngestReport:
-    db = lib.db()
+    """Plan and apply (or preview) one roll; any error is this roll's failure, the delivery's other rolls go on."""
     try:
-        plan = build_plan(lib, db, unit, mode=mode, options=options, reserved=frozenset(reserved))
-        reserved.add(plan.code)  # the next roll of this run (a dry run's too) takes another code
-        plans.append(plan)
-        if dry_run:
-            return preview_plan(lib, db, plan)
-    except FilmflowError as e:
+        db = lib.db()
+        try:
+            plan = build_plan(lib, db, unit, mode=mode, options=options, reserved=frozenset(reserved))
+            reserved.add(plan.code)  # the next roll of this run (a dry run's too) takes another code
+            plans.append(plan)
+            if dry_run:
+                return preview_plan(lib, db, plan)
+        finally:
+            db.conn.close()
+        return ing.apply(plan, progress(plan) if progress else None)
+    except (IngestInterrupted, KeyboardInterrupt):
+        raise
+    except Exception as e:  # noqa: BLE001 - one roll's failure, whatever it is
+        log.debug("ingest of %s failed", unit.display, exc_info=True)
+        text = source_error_text(lib, unit.source if unit.in_zip else unit.folder, e)
         if not dry_run:
-            _record_refused(lib, failure_key(unit.key), e)
-        return _failed(unit.display, e)
-    finally:
-        db.conn.close()
-    return ing.apply(plan, progress(plan) if progress else None)
+            _record_refused(lib, [(fsutil.display(failure_key(unit.key)), text)], None)
+        return IngestReport(source=unit.display, roll=None, failed=[{"file": unit.display, "error": text}])
 
 
-def _record_refused(lib: Library, key: str, e: FilmflowError) -> None:
-    """Keep a source refused whole (a code another roll uses, a broken roll.toml) in `failures`."""
-    db = lib.db()
+def _record_refused(lib: Library, failures: list[tuple[str, str]], roll: str | None) -> None:
+    """Keep a source refused whole (a code another roll uses, a broken roll.toml, any error while
+    opening or planning it), or a zip changed since its extraction, in `failures`."""
     try:
-        with transaction(db) as conn:
-            record_failures(conn, [(key, e.message)], None, now())
+        db = lib.db()
+        try:
+            with transaction(db) as conn:
+                record_failures(conn, failures, roll, now())
+        finally:
+            db.conn.close()
+    except Exception:  # noqa: BLE001 - a catalog that cannot take the note must not hide the failure
+        log.debug("could not record %d failures", len(failures), exc_info=True)
+
+
+def source_error_text(lib: Library, src: Path, e: BaseException) -> str:
+    """One sentence for an error that stopped the ingest of a whole source (or roll)."""
+    where = fsutil.display(src)
+    if fsutil.is_disk_full(e) and not isinstance(e, ArchiveError):  # (an ArchiveError already says so)
+        return (f"{where}: the disk holding the library {fsutil.display(lib.root)} (mounted at "
+                f"{fsutil.display(fsutil.mount_point(lib.root))}) is full; nothing of it was kept, "
+                "free some space and ingest again.")
+    if isinstance(e, FilmflowError):
+        return e.message
+    if isinstance(e, PermissionError):
+        return (f"{where}: {fsutil.display(e.filename or src)} cannot be read (permission denied); "
+                "fix its permissions and ingest again.")
+    if isinstance(e, OSError):
+        return f"{where}: {e.strerror or e} ({fsutil.display(e.filename or '')}); the source was left untouched."
+    if isinstance(e, RecursionError):
+        return f"{where}: its folders are nested too deeply; move the scans into a shallower folder."
+    return (f"{where}: cannot be ingested ({type(e).__name__}: {fsutil.display(str(e))}); the source was left "
+            "untouched (rerun with --debug for details).")
+
+
+@contextlib.contextmanager
+def _source_lock(lib: Library, src: Path, should_stop: Callable[[], bool]) -> Iterator[None]:
+    """Hold the per-source ingest lock (cache/locks/); wait for another process that holds it."""
+    try:
+        key = source_key(src)
+    except (OSError, RuntimeError, ValueError):
+        key = str(src)
+    digest = hashlib.sha1(key.encode("utf-8", "surrogateescape")).hexdigest()[:20]
+    path = lib.cache / "locks" / f"ingest-{digest}.lock"
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o644)
+    try:
+        waited = False
+        while True:
+            try:
+                fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+                break
+            except BlockingIOError:
+                if not waited:
+                    log.warning("%s is being ingested by another filmflow process; waiting for it to finish",
+                                fsutil.display(src))
+                    waited = True
+                if should_stop():
+                    raise IngestInterrupted() from None
+                time.sleep(0.1)
+        yield
     finally:
-        db.conn.close()
+        os.close(fd)  # closing drops the lock
+
+
+def _failure_key(src: Path) -> str:
+    """The failures-table key of a whole source: its resolved path (what its rolls' commits clear)."""
+    try:
+        return fsutil.display(failure_key(Path(src).resolve()))
+    except (OSError, RuntimeError):
+        return fsutil.display(failure_key(src))

@@ -14,6 +14,7 @@ import tomllib
 from pathlib import Path
 from typing import Any
 
+from filmflow import fsutil
 from filmflow.errors import ConfigError, InputError
 from filmflow.query.refs import parse_roll_code
 
@@ -60,9 +61,15 @@ def load_sidecar(path: Path, text: str | None = None, *, warn: bool = True) -> d
     reported once, when its own folder is ingested, not at every other folder's.
     """
     try:
-        data = tomllib.loads(path.read_text(encoding="utf-8") if text is None else text)
+        if text is None:
+            with fsutil.open_regular(path) as f:  # never blocks on a FIFO nor reads a device
+                text = f.read().decode("utf-8")
+        data = tomllib.loads(text)
     except (tomllib.TOMLDecodeError, UnicodeDecodeError) as e:
         raise ConfigError(f"{path} is not valid TOML ({e}); fix the sidecar and ingest the folder again.") from None
+    except OSError as e:
+        raise ConfigError(f"{path} cannot be read ({e.strerror or e}); fix its permissions (chmod +r) "
+                          "and ingest the folder again.") from None
     out: dict[str, Any] = {}
     for key, value in data.items():
         if key not in KEYS:

@@ -167,6 +167,7 @@ def take_xmp(lib: Library, plan, rows: list, db) -> None:  # noqa: ANN001 - Inge
     ids = xmpstate.frame_ids_with_sha(db.conn, [sha for _, _, sha in todo])
     states = xmpstate.sidecar_states(db.conn, list(ids.values()))
     folders: dict[Path, dict[str, list[str]]] = {}
+    shown_as = {f.src: f.shown for f in plan.files if f.shown}
     found = []
     for src, dest, sha in todo:
         fid = ids.get(sha)
@@ -174,8 +175,9 @@ def take_xmp(lib: Library, plan, rows: list, db) -> None:  # noqa: ANN001 - Inge
             continue
         sidecar = find_sidecar(src, folders.setdefault(src.parent, _folder_names(src.parent)))
         cur, warnings, raw = _read(sidecar, dest)
-        for w in warnings:
-            log.warning("%s", w)
+        shown = shown_as.get(src) or str(src)
+        for w in warnings:  # read from the archive copy: name the user's scan (or its zip entry)
+            log.warning("%s", w.replace(str(dest), shown))
         found.append((fid, sidecar, dest, cur, raw))
     in_place = plan.mode is IngestMode.IN_PLACE
     copies = [(sc, sidecar_path(dest, lib.settings.xmp_sidecar_name), raw) for _f, sc, dest, _c, raw in found if sc]
