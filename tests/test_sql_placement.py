@@ -23,11 +23,6 @@ SQL_SHAPE = re.compile(
 # Files that still hold SQL, and why. Each entry is a debt: move the statements behind
 # catalog/ functions and delete the line.
 ALLOWED = {
-    # ingest/ was being merged by another branch ("ingestsafe") while the SQL moved:
-    # apply.py keeps its own add-to-project (projects, project_frames) and the last_roll
-    # meta write; versionsin.py reads a roll's frames and code.
-    "ingest/apply.py": "add-to-project copy and meta last_roll write (left while ingest merged)",
-    "ingest/versionsin.py": "frames/code of a roll (left while ingest merged)",
     # The query compiler builds WHERE fragments (subqueries such as `f.id IN (SELECT ...)`)
     # by design: one compiler per key, its SQL and its sentence. keys.py was being edited by
     # the film-logs branch while the SQL moved; sql.py keeps `_frame_exists` (a roll

@@ -28,3 +28,8 @@ def last_roll_note(conn: sqlite3.Connection) -> str | None:
     """The stored "CODE<TAB>time" of the last roll ingested, or None."""
     row = conn.execute("SELECT value FROM meta WHERE key = 'last_roll'").fetchone()
     return row[0] if row else None
+
+
+def record_last_roll(conn: sqlite3.Connection, code: str, at: str) -> None:
+    """Remember the roll just ingested (read back by `last_roll_note`)."""
+    conn.execute("INSERT OR REPLACE INTO meta (key, value) VALUES ('last_roll', ?)", (f"{code}\t{at}",))
