@@ -21,7 +21,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from filmflow import fsutil
-from filmflow.catalog.models import IngestMode
+from filmflow.ingest.mode import IngestMode
 from filmflow.errors import InputError
 from filmflow.ingest.apply import IngestInterrupted, IngestReport, Ingester
 from filmflow.ingest.discover import IMAGE_SUFFIXES, is_ignored, is_partial, scan_inbox

@@ -26,7 +26,7 @@ from filmflow import fsutil
 from filmflow.catalog.db import refresh_statistics, transaction
 from filmflow.catalog.failures import clear_failures, failure_key, record_failures, replace_source_failures
 from filmflow.catalog.frames import insert_frames, known_hashes
-from filmflow.catalog.models import IngestMode
+from filmflow.ingest.mode import IngestMode
 from filmflow.catalog.logs import pair_roll
 from filmflow.catalog.projects import append_to_project
 from filmflow.catalog.rolls import insert_roll, now, record_auto_code, set_roll_tags, update_roll

@@ -24,7 +24,7 @@ from typing import Any
 from filmflow import fsutil
 from filmflow.catalog.db import transaction
 from filmflow.catalog.failures import failure_key, record_failures
-from filmflow.catalog.models import IngestMode
+from filmflow.ingest.mode import IngestMode
 from filmflow.catalog.rolls import now
 from filmflow.errors import ArchiveError, FilmflowError, InputError
 from filmflow.ingest import unzip
