@@ -86,6 +86,11 @@ class ExportItem:
     scanned: str | None = None
     shot_at: str | None = None  # the frame's own shot time (film logs); wins over the roll's `shot`
     version: int = 1  # which version of the frame `source` is (1: the original scan)
+    aperture: float | None = None  # film-log capture data (catalog/logs.py); `lens` is already the frame's
+    shutter: str | None = None
+    focal_length: float | None = None
+    gps: tuple[float, float] | None = None  # (lat, lon) as logged: written only with keep_gps
+    place: str | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -133,7 +138,8 @@ def _meta(item: ExportItem, settings: ExportSettings | None = None) -> metadata.
         film_maker=item.film_maker, format=item.format, process=item.process, developer=item.developer,
         lab=item.lab, scanner=item.scanner, ei=item.ei, push=item.push, camera=item.camera, lens=item.lens,
         shot=item.shot_at or item.shot, scanned=item.scanned,
-        artist=settings.artist if settings else None, copyright=settings.copyright if settings else None)
+        artist=settings.artist if settings else None, copyright=settings.copyright if settings else None,
+        aperture=item.aperture, shutter=item.shutter, focal_length=item.focal_length, gps=item.gps, place=item.place)
 
 
 def film_line(item: ExportItem) -> str:
@@ -177,7 +183,9 @@ class _Job:
 def _finish(job: _Job, jpeg: bytes, size: tuple[int, int]) -> bytes:
     exif = dict(job.exif)
     exif["Exif.Photo.PixelXDimension"], exif["Exif.Photo.PixelYDimension"] = str(size[0]), str(size[1])
-    return xmpio.embed_jpeg(jpeg, exif, job.xmp, gps_from=job.source if job.keep_gps else None)
+    # a logged position (already in exif) wins over a GPS block the scan may carry
+    copy_gps = job.keep_gps and "Exif.GPSInfo.GPSLatitude" not in exif
+    return xmpio.embed_jpeg(jpeg, exif, job.xmp, gps_from=job.source if copy_gps else None)
 
 
 def small_name(name: str) -> str:
@@ -392,7 +400,7 @@ def _export(name: str, title: str | None, description: str | None, items: Sequen
         job = _Job(
             name=fname, source=Path(item.source), dst=out / fname, long_edge=settings.long_edge,
             quality=settings.quality, grey_as_rgb=settings.grey_as_rgb, keep_gps=settings.keep_gps,
-            exif=tuple(metadata.exif_values(_meta(item, settings)).items()),
+            exif=tuple(metadata.exif_values(_meta(item, settings), gps=settings.keep_gps).items()),
             xmp=_xmp_packet(item, desc, settings),
         )
         plans.append((item, job, _frame_key(item, job), desc))
@@ -622,6 +630,8 @@ def _frame_entry(item: ExportItem, job: _Job, key: str, desc: str, size: tuple) 
         "stock": item.stock, "ei": item.ei, "push": item.push, "format": item.format,
         "camera": item.camera, "lens": item.lens, "roll_title": item.roll_title,
         "developed": item.developed, "shot": item.shot, "scanner": item.scanner,
+        "shot_at": item.shot_at, "place": item.place,
+        "exposure": metadata.exposure_line(item.aperture, item.shutter, item.focal_length) or None,
         "caption": item.caption, "rating": item.rating, "pick": item.pick, "tags": list(item.tags),
         "description": desc, "width": size[0], "height": size[1], "key": key,
         "bytes": _size_of(job.dst), **_small_entry(job, size),

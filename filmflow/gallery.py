@@ -16,7 +16,8 @@ folder is copied into the site under its own name. The post is dated from the fr
 latest shot date (else developed date), not the export day.
 
 Both take the frame entries of the export manifest (dicts with `file`, `ref`, `caption`,
-`description` (the film line), `width`, `height`, `lens`, `developed`, `shot`, ...).
+`description` (the film line), `width`, `height`, `lens`, `developed`, `shot`, and from a
+film log `place` and `exposure`, the line `f/8 · 1/250 · 50mm`, ...).
 """
 
 from __future__ import annotations
@@ -122,12 +123,27 @@ _CSP = (
 )
 
 
+def capture_line(f: dict) -> str:
+    """What the film log says of the frame: '서울 종로구 · f/8 · 1/250 · 50mm' ('' without a log)."""
+    return " · ".join(str(x) for x in (f.get("place"), f.get("exposure")) if x)
+
+
+def shot_text(when: object) -> str:
+    """'2024-10-03T10:02' -> '2024-10-03 10:02'; a UTC instant says so ('2024-10-03 01:02 UTC')."""
+    text = str(when)
+    utc = text.upper().endswith("Z") and "T" in text
+    text = text.rstrip("Zz").replace("T", " ")
+    if len(text) == 19 and text.endswith(":00"):
+        text = text[:16]
+    return text + (" UTC" if utc else "")
+
+
 def _details(f: dict) -> list[str]:
-    out = []
+    out = [str(x) for x in (f.get("place"), f.get("exposure")) if x]
     if f.get("lens"):
         out.append(f"lens {f['lens']}")
-    if f.get("shot"):
-        out.append(f"shot {f['shot']}")
+    if f.get("shot_at") or f.get("shot"):
+        out.append(f"shot {shot_text(f.get('shot_at') or f.get('shot'))}")
     if f.get("developed"):
         out.append(f"developed {f['developed']}")
     if f.get("roll_title"):
@@ -301,6 +317,8 @@ def render_post(title: str, description: str | None, date: str, frames: Sequence
         lines.append(f"![{md(alt)}]({_post_url(f['file'], layout, folder)})")
         if caption:
             lines.append(f"*{md(caption)}*  ")
-        lines.append(md(f.get("description") or f.get("ref")))
+        lines.append(md(f.get("description") or f.get("ref")) + ("  " if capture_line(f) else ""))
+        if capture_line(f):
+            lines.append(md(capture_line(f)))
         lines.append("")
     return "\n".join(lines)

@@ -17,6 +17,7 @@ from __future__ import annotations
 import functools
 import re
 from dataclasses import dataclass
+from fractions import Fraction
 from typing import Any
 
 from filmflow import __version__
@@ -66,10 +67,16 @@ class FrameMeta:
     push: float | None = None
     camera: str | None = None
     lens: str | None = None
-    shot: str | None = None       # "2024-10-03" or "2024-10-03T10:02:00"
+    shot: str | None = None       # "2024-10-03", "2024-10-03T10:02:00" or a UTC instant "...T01:02:00Z"
     scanned: str | None = None    # scan date(-time)
     artist: str | None = None
     copyright: str | None = None
+    # capture data from a film log (catalog/logs.py); gps is (lat, lon), written only on request
+    aperture: float | None = None
+    shutter: str | None = None    # as logged: "1/250", '2"', "B"
+    focal_length: float | None = None
+    gps: tuple[float, float] | None = None
+    place: str | None = None
 
 
 def clean_text(text: str | None) -> str:
@@ -131,11 +138,58 @@ def parse_when(text: str | None) -> tuple[str, str | None] | None:
     return f"{y}-{mo}-{d}", (f"{hh}:{mm}:{ss or '00'}" if hh else None)
 
 
+def is_utc(text: str | None) -> bool:
+    """A date-time that is a UTC instant (Film Rolls logs them so): '2024-10-03T01:02:00Z'."""
+    when = parse_when(text)
+    return bool(when and when[1] and str(text).strip().upper().endswith("Z"))
+
+
 def _xmp_date(text: str | None) -> str | None:
     when = parse_when(text)
     if when is None:
         return None
-    return when[0] if when[1] is None else f"{when[0]}T{when[1]}"
+    return when[0] if when[1] is None else f"{when[0]}T{when[1]}" + ("Z" if is_utc(text) else "")
+
+
+def rational(value: float, max_den: int = 1000) -> str:
+    """8 -> '8/1', 5.6 -> '28/5' (EXIF RATIONAL text for exiv2)."""
+    f = Fraction(value).limit_denominator(max_den)
+    return f"{f.numerator}/{f.denominator}"
+
+
+def exposure_time(shutter: str | None) -> str | None:
+    """The logged shutter text as an EXIF ExposureTime rational: '1/250' -> '1/250', '2"' -> '2/1'; 'B' -> None."""
+    text = clean_text(shutter).rstrip('"').rstrip("s").strip()
+    try:
+        secs = Fraction(text)
+    except (ValueError, ZeroDivisionError):
+        return None
+    if secs <= 0:
+        return None
+    f = secs.limit_denominator(100000) if secs.denominator > 100000 else secs
+    return f"{f.numerator}/{f.denominator}"
+
+
+def exposure_line(aperture: float | None, shutter: str | None, focal: float | None) -> str:
+    """'f/8 · 1/250 · 50mm' from what the log has ('' when it has none of them)."""
+    parts = [f"f/{aperture:g}" if aperture else "", clean_text(shutter), f"{focal:g}mm" if focal else ""]
+    return " · ".join(p for p in parts if p)
+
+
+def _dms(value: float) -> str:
+    """37.5759 -> '37/1 34/1 3324/100' (degrees, minutes, hundredths of seconds)."""
+    total = round(abs(value) * 360000)
+    d, rest = divmod(total, 360000)
+    m, cs = divmod(rest, 6000)
+    return f"{d}/1 {m}/1 {cs}/100"
+
+
+def gps_exif(lat: float, lon: float) -> dict[str, str]:
+    """The EXIF GPS block for a logged position (export --keep-gps)."""
+    return {"Exif.GPSInfo.GPSVersionID": "2 3 0 0",
+            "Exif.GPSInfo.GPSLatitudeRef": "N" if lat >= 0 else "S", "Exif.GPSInfo.GPSLatitude": _dms(lat),
+            "Exif.GPSInfo.GPSLongitudeRef": "E" if lon >= 0 else "W", "Exif.GPSInfo.GPSLongitude": _dms(lon),
+            "Exif.GPSInfo.GPSMapDatum": "WGS-84"}
 
 
 def xmp_values(m: FrameMeta, *, export: bool = False) -> dict[str, Any]:
@@ -200,11 +254,13 @@ def film_line(m: FrameMeta) -> str:
     return " · ".join(p.strip() for p in parts if p and p.strip())
 
 
-def exif_values(m: FrameMeta, size: tuple[int, int] | None = None) -> dict[str, str]:
+def exif_values(m: FrameMeta, size: tuple[int, int] | None = None, *, gps: bool = False) -> dict[str, str]:
     """EXIF for an export (exiv2 key -> value text); validates clean with `exiftool -validate`.
 
     ImageDescription names the film; the caption is UserComment (`charset=Unicode`, the
-    EXIF `undefined` type with its charset header) and XMP dc:description.
+    EXIF `undefined` type with its charset header) and XMP dc:description. A film log adds
+    FNumber, ExposureTime, FocalLength and (with `gps`, export --keep-gps) the position; a
+    logged UTC instant gets OffsetTimeOriginal +00:00, a local time none (no zone invented).
     """
     caption = clean_text(m.caption)
     desc = film_line(m)
@@ -226,10 +282,17 @@ def exif_values(m: FrameMeta, size: tuple[int, int] | None = None) -> dict[str, 
         "Exif.Photo.ISOSpeedRatings": str(int(m.ei)) if m.ei else None,
         "Exif.Photo.SensitivityType": "2" if m.ei else None,  # recommended exposure index
         "Exif.Photo.LensModel": clean_text(m.lens) or None,
+        "Exif.Photo.FNumber": rational(m.aperture) if m.aperture else None,
+        "Exif.Photo.ExposureTime": exposure_time(m.shutter),
+        "Exif.Photo.FocalLength": rational(m.focal_length) if m.focal_length else None,
     }
     when = parse_when(m.shot)
     if when:
         v["Exif.Photo.DateTimeOriginal"] = f"{when[0].replace('-', ':')} {when[1] or '00:00:00'}"
+        if is_utc(m.shot):
+            v["Exif.Photo.OffsetTimeOriginal"] = "+00:00"
+    if gps and m.gps is not None:
+        v.update(gps_exif(*m.gps))
     scanned = parse_when(m.scanned)
     if scanned and scanned[1]:
         v["Exif.Photo.DateTimeDigitized"] = f"{scanned[0].replace('-', ':')} {scanned[1]}"

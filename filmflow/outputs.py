@@ -94,7 +94,8 @@ def render_frames(lib: Library, rows: list[dict[str, Any]], title: str, lines: S
     def thumbnailer(source: Path, thumb: Path) -> object:
         return imaging.make_thumbnail(source, thumb, s.thumbnail_size)
 
-    header = sheet.SheetHeader(title=title, lines=tuple(x for x in lines if x), strip_labels=strip_labels)
+    log = sheet.log_line([r.get("log_format") for r in rows if not r.get("gap")])
+    header = sheet.SheetHeader(title=title, lines=tuple(x for x in (*lines, log) if x), strip_labels=strip_labels)
     font = Path(s.font).expanduser() if s.font else None
     return sheet.render_sheet(frames, header, Path(out), paper=paper or s.paper, dpi=dpi or s.dpi,
                               style=style or s.style, font=font, formats=lib.formats, thumbnailer=thumbnailer,
@@ -200,11 +201,14 @@ def export(lib: Library, name: str, to: Path | None, settings: Any):
     items = [exp.ExportItem(
         position=r["position"], ref=f"{r['roll']}/{r['frame']}", roll=r["roll"], frame=r["frame"],
         source=lib.resolve(r["path"]), sha256=r["sha256"], caption=r["project_caption"] or r["caption"],
-        stock=r["stock"], ei=r["ei"], push=r["push"], format=r["format"], camera=r["camera"], lens=r["lens"],
+        stock=r["stock"], ei=r["ei"], push=r["push"], format=r["format"], camera=r["camera"],
+        lens=r["log_lens"] or r["lens"],
         roll_title=r["roll_title"], developed=r["developed"], shot=r["shot_from"], scanner=r["scanner"],
         rating=r["rating"], pick=r["pick"], tags=tuple(sorted(tags.get(r["id"], ()))),
         stock_key=r["stock_key"], film_maker=_maker(lib, r["stock_key"]), process=r["process"], lab=r["lab"],
-        developer=r["developer"], version=r["version"],
+        developer=r["developer"], version=r["version"], shot_at=r["shot_at"], aperture=r["aperture"], shutter=r["shutter"],
+        focal_length=r["focal_length"], place=r["place"],
+        gps=(r["lat"], r["lon"]) if r["lat"] is not None and r["lon"] is not None else None,
     ) for r in rows]
     out_dir = Path(to) if to else exp.export_dir_for(lib.exports, info.name)
 

@@ -84,6 +84,23 @@ class SheetHeader:
     strip_labels: bool = False
 
 
+# film-log formats (filmflow/logs readers' names) as a sheet header names them
+LOG_FORMAT_NAMES = {"exif-notes-csv": "Exif Notes CSV", "exif-notes-json": "Exif Notes JSON",
+                    "lightme-json": "Lightme Logbook JSON", "film-rolls-xml": "Film Rolls XML",
+                    "plain-csv": "plain CSV"}
+
+
+def log_line(formats: Sequence[str | None]) -> str | None:
+    """The header line naming the film log(s) the frames' capture data came from (one entry per
+    frame, None for a frame without one): 'log: Exif Notes CSV (3 of 5 frames)'; None without a log."""
+    logged = [f for f in formats if f]
+    if not logged:
+        return None
+    names = sorted({LOG_FORMAT_NAMES.get(f, f) for f in logged})
+    count = "" if len(logged) == len(formats) else f" ({len(logged)} of {len(formats)} frames)"
+    return ("log: " if len(names) == 1 else "logs: ") + ", ".join(names) + count
+
+
 @dataclass(frozen=True, slots=True)
 class SheetResult:
     """What was written: the first file, how many pages, how many frames."""

@@ -179,7 +179,8 @@ SETTLED_SECONDS = 60  # a file saved into the archive less than this long ago ma
 
 
 def adopt_archive_edits(lib: Library, unknown: list[Path], marks: EditMarks | None = None,
-                        now_ts: float | None = None) -> tuple[list[tuple[str, Path]], list[Path]]:
+                        now_ts: float | None = None, settled: float = SETTLED_SECONDS
+                        ) -> tuple[list[tuple[str, Path]], list[Path]]:
     """Edits a user saved straight into a roll's archive folder become versions of their frames,
     where they lie (nothing is moved or rewritten). Returns ([(ref version n, path)], still unknown)."""
     import time
@@ -201,10 +202,10 @@ def adopt_archive_edits(lib: Library, unknown: list[Path], marks: EditMarks | No
                                      for fid, f in frames_in_folder(db.conn, lib.rel(folder))}
             fid = marks.edit_of(p.name, by_folder[folder]) if p.suffix.lower() not in REFUSED_FORMATS else None
             try:
-                settled = now_ts - p.stat().st_mtime >= SETTLED_SECONDS
+                quiet = now_ts - p.stat().st_mtime >= settled
             except OSError:
-                settled = False
-            if fid is None or not settled:
+                quiet = False
+            if fid is None or not quiet:
                 rest.append(p)
                 continue
             r = _read_in_place(lib, p)

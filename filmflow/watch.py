@@ -148,6 +148,7 @@ class Watcher:
     _warned_loose: set[Path] = field(default_factory=set)
     _held: dict[Path, str] = field(default_factory=dict)       # source -> the partial file it waits for
     _warned_partial: set[tuple[Path, str]] = field(default_factory=set)
+    _archive_new: dict[str, float] = field(default_factory=dict)  # archive files written by others: last event
 
     def __post_init__(self) -> None:
         if not self.inbox.is_dir():
@@ -281,6 +282,33 @@ class Watcher:
         with self._lock:
             return {fsutil.display(src.name): fsutil.display(name) for src, name in sorted(self._held.items())}
 
+    def archive_touch(self, path: str) -> None:
+        """A file appeared or changed in the archive (an edit saved next to its scan, perhaps)."""
+        name = os.path.basename(path)
+        if fsutil.is_temp_name(name) or is_ignored(name) or name.lower().endswith(".xmp"):
+            return
+        with self._lock:
+            self._archive_new[path] = time.monotonic()
+
+    def _adopt_ready(self, now_mono: float) -> None:
+        """Edits saved into a roll's archive folder, quiet for `settle`, become versions where they lie."""
+        with self._lock:
+            ready = [p for p, t in self._archive_new.items() if now_mono - t >= self.settle]
+            for p in ready:
+                del self._archive_new[p]
+        files = [Path(p) for p in ready if os.path.isfile(p)]
+        if not files:
+            return
+        from filmflow.versions import adopt_archive_edits
+
+        try:
+            adopted, _rest = adopt_archive_edits(self.lib, files, settled=self.settle)
+        except Exception as e:  # noqa: BLE001 - never stops the watcher; verify looks again
+            log.warning("could not look at new files in the archive (%s); `filmflow verify` will", e)
+            return
+        for ref, path in adopted:
+            log.info("%s: an edit saved into the archive, now %s", fsutil.display(path), ref)
+
     # -- work ----------------------------------------------------------------------------
     def _ingest(self, ingester: Ingester, src: Path) -> list[IngestReport]:
         """Ingest one inbox source: one report per roll (a delivery of several rolls gives several)."""
@@ -362,8 +390,16 @@ class Watcher:
         # IN_CREATE) and warns ~3 KB each time; the second registration is harmless
         warnings.filterwarnings("ignore", message=r"Callback with id .* already exists for watch",
                                 category=RuntimeWarning, module=r"watchdog\.")
+        class ArchiveHandler(FileSystemEventHandler):
+            def on_any_event(self, event):  # noqa: D102 - watchdog API
+                if event.is_directory or event.event_type in ("opened", "closed_no_write", "deleted"):
+                    return
+                watcher.archive_touch(getattr(event, "dest_path", "") or event.src_path)
+
         observer = PollingObserver(timeout=max(0.5, min(self.settle / 2, 5.0))) if self.polling else Observer()
         observer.schedule(Handler(), str(self.inbox), recursive=True)
+        if not self.polling and self.lib.archive.is_dir():  # polling a large archive would read it all
+            observer.schedule(ArchiveHandler(), str(self.lib.archive), recursive=True)
         observer.start()
         state: dict = {}
         try:
@@ -374,6 +410,7 @@ class Watcher:
                         if self._stop.is_set():
                             break
                         self._ingest(ing, src)
+                    self._adopt_ready(time.monotonic())
                     state = self._write_state(state)
                     self._stop.wait(self.tick)
         finally:

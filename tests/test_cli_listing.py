@@ -267,3 +267,22 @@ def test_readme_path_examples_match_the_default_archive_layout(cli: Cli, library
     for value in examples:
         assert cli.json("frames", f"path:{value}"), f"README example path:{value} matches no frame"
     assert not cli.json("frames", "path:R042/")  # the old example: the folder is 'R042 Kodak Portra 400/'
+
+
+def test_frames_size_column_is_the_size_as_shown(cli, tmp_path):
+    """A portrait frame stored on its side (EXIF orientation 6) lists as 400x600, not 600x400."""
+    from PIL import Image
+
+    import imagegen
+
+    exif = Image.Exif()
+    exif[0x0112] = 6
+    folder = tmp_path / "2024-01-02 HP5 R077"
+    imagegen.make_scan(folder / "R077_0001.jpg", size=(600, 400), seed=1, exif=exif)
+    imagegen.make_scan(folder / "R077_0002.jpg", size=(600, 400), seed=2)
+    cli("ingest", folder)
+    out = cli("frames", "roll:R077").stdout
+    lines = {ln.split()[0]: ln for ln in out.splitlines()[1:]}
+    assert "400x600" in lines["R077/1"] and "600x400" in lines["R077/2"]
+    frames = {f["frame"]: f for f in cli.json("frames", "roll:R077")}
+    assert frames["1"]["orientation"] == 6 and (frames["1"]["width"], frames["1"]["height"]) == (600, 400)

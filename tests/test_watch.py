@@ -333,3 +333,22 @@ def test_kill_9_at_random_instants_then_restart(tmp_path, mode):
     else:
         assert {p: p.read_bytes() for p in folders} == sources          # sources untouched
     assert db.conn.execute("SELECT count(*) FROM rolls").fetchone()[0] == 6
+
+
+def test_an_edit_saved_into_the_archive_becomes_a_version_while_the_watcher_runs(library):
+    from filmflow.catalog.frames import get_frame
+
+    with Running(library, settle=0.3):
+        imagegen.make_roll(library.inbox / "2023-05-01 Portra400", 3, seed=5)
+        wait_until(lambda: count(library) == 3, timeout=15)
+        db = library.db()
+        try:
+            folder = Path(get_frame(db, "R001/2", library.root).path)
+        finally:
+            db.conn.close()
+        tmp = folder.parent / ".saving.tmp"          # darktable/Lightroom write, then rename
+        imagegen.make_scan(tmp, seed=77, fmt="JPEG")
+        os.replace(tmp, folder.parent / (folder.stem + "_01.jpg"))
+        wait_until(lambda: count(library, "SELECT count(*) FROM frame_versions") == 1, timeout=20)
+    assert count(library, "SELECT kind FROM frame_versions") == "edit"
+    assert count(library) == 3

@@ -55,7 +55,7 @@ def count_frames(db: Catalog, compiled: Compiled) -> int:
 
 
 _COLUMNS = """f.id, r.code, f.frame, f.path, f.file, f.sha256, f.bytes, f.width, f.height, f.bits,
-  f.format, f.rating, f.pick, f.caption, f.scanner, f.scanned, f.thumbnail"""
+  f.format, f.rating, f.pick, f.caption, f.scanner, f.scanned, f.thumbnail, f.orientation"""
 _ROW_SQL = f"SELECT {_COLUMNS} {FRAMES_FROM} WHERE f.id IN (SELECT value FROM json_each(?))"
 _TAGS_SQL = """SELECT ft.frame_id, t.name FROM frame_tags ft JOIN tags t ON t.id = ft.tag_id
 WHERE ft.frame_id IN (SELECT value FROM json_each(?))"""
@@ -90,13 +90,14 @@ def _build_frames(db: Catalog, rows: list[tuple], root: Path | None) -> list[Fra
     empty: tuple[str, ...] = ()
     out = []
     for (fid, code, frame, path, file, sha, size, w, h, bits, fmt, rating, pick, caption, scanner,
-         scanned, thumb) in rows:
+         scanned, thumb, orientation) in rows:
         t, p = tags.get(fid), projects.get(fid)
         out.append(Frame(  # positional, in Frame's field order
             fid, f"{code}/{frame}", code, frame, path if not prefix or path[:1] == "/" else prefix + path, file,
             sha, size, w, h, bits, fmt, rating, pick, caption, tuple(sorted(t)) if t else empty,
             tuple(sorted(p)) if p else empty, scanner, scanned,
             thumb if thumb is None or not prefix or thumb[:1] == "/" else prefix + thumb))
+        out[-1].orientation = orientation
     fill_capture(conn, out)
     fill_versions(conn, out, prefix)
     return out

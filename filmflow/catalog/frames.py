@@ -28,7 +28,7 @@ FROM frames f JOIN rolls r ON r.id = f.roll_id
 
 FRAME_COLUMNS = (
     "roll_id", "frame", "frame_num", "path", "file", "source_path", "sha256", "bytes", "width",
-    "height", "bits", "format", "mode", "scanner", "scanned", "thumbnail", "added_at",
+    "height", "bits", "format", "mode", "scanner", "scanned", "thumbnail", "added_at", "orientation",
 )
 
 
@@ -47,6 +47,7 @@ def frame_from_row(row: dict[str, Any], root: Path | None = None) -> Frame:
         tags=tuple(sorted(json.loads(row.get("tag_list") or "[]"))),
         projects=tuple(sorted(json.loads(row.get("project_list") or "[]"))),
         scanner=row["scanner"], scanned=row["scanned"], thumbnail=absolute(row["thumbnail"]),
+        orientation=row.get("orientation"),
     )
 
 

@@ -126,6 +126,35 @@ def roll_log_summary(conn: sqlite3.Connection, roll_id: int) -> dict[str, Any] |
     return {"file": row[0], "format": row[1], "frames": row[2], "paired": paired, "imported": row[3]}
 
 
+def frames_logged_where(conn: sqlite3.Connection, cond: str, params: Sequence[Any],
+                        at_most: int) -> list[int] | None:
+    """Ids of the scanned frames whose log entry (`lf`) meets `cond`; None when more than `at_most`.
+
+    `cond` is a fixed SQL fragment of the query compiler (query/keys.py) over `lf.` columns;
+    user values only ever come as `params`.
+    """
+    ids = [fid for (fid,) in conn.execute(
+        f"SELECT f.id FROM log_frames lf JOIN frames f ON f.log_id = lf.id WHERE {cond} LIMIT ?",
+        (*params, at_most + 1))]
+    return None if len(ids) > at_most else ids
+
+
+# one spelling per text (lens: per ASCII case, as its NOCASE index and the query's IN compare);
+# both read only their index, skipping from one distinct value to the next
+_DISTINCT_SQL = {
+    "place": "SELECT DISTINCT place FROM log_frames WHERE place > ''",
+    "lens": "SELECT DISTINCT lens COLLATE NOCASE FROM log_frames WHERE lens COLLATE NOCASE > ''",
+}
+
+
+def logged_texts(conn: sqlite3.Connection, column: str) -> list[str]:
+    """Every distinct place (or lens) text the logs hold (a query folds and matches them)."""
+    sql = _DISTINCT_SQL.get(column)
+    if sql is None:
+        raise ValueError(f"log_frames.{column} is not a text a query matches")
+    return [t for (t,) in conn.execute(sql)]
+
+
 def find_roll_id_by_name(conn: sqlite3.Connection, name: str) -> int | None:
     """A roll whose title or source folder name is this name (case-insensitive), if exactly one."""
     rows = conn.execute("SELECT id FROM rolls WHERE title = ? COLLATE NOCASE OR source = ? COLLATE NOCASE LIMIT 2",

@@ -114,6 +114,14 @@ class Frame:
     # what to show instead: {path, thumbnail, sha256, width, height, n} (catalog.versions fills them)
     versions: tuple[dict[str, Any], ...] = ()
     shown: dict[str, Any] | None = None
+    orientation: int | None = None   # EXIF orientation of the scan (5-8: shown turned a quarter)
+
+    @property
+    def display_size(self) -> tuple[int | None, int | None]:
+        """(width, height) as the scan is shown, its EXIF orientation applied."""
+        if self.orientation in (5, 6, 7, 8):
+            return self.height, self.width
+        return self.width, self.height
 
     @property
     def display_path(self) -> str:

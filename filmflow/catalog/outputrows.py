@@ -15,8 +15,10 @@ from filmflow.catalog.versions import shown_versions
 FRAME_SQL = """
 SELECT f.id, r.code AS roll, f.frame, f.path, f.thumbnail, f.sha256, f.rating, f.pick, f.caption, f.scanner,
        r.format, r.stock, r.stock_key, r.ei, r.push, r.camera, r.lens, r.title AS roll_title,
-       r.developed, r.shot_from, r.scanned, r.process, r.lab, r.developer {extra}
-FROM frames f JOIN rolls r ON r.id = f.roll_id {join}
+       r.developed, r.shot_from, r.scanned, r.process, r.lab, r.developer,
+       lf.shot_at, lf.aperture, lf.shutter, lf.focal_length, lf.lens AS log_lens, lf.lat, lf.lon, lf.place,
+       lf.log_format {extra}
+FROM frames f JOIN rolls r ON r.id = f.roll_id LEFT JOIN log_frames lf ON lf.id = f.log_id {join}
 WHERE {where}
 ORDER BY {order}
 """

@@ -14,10 +14,11 @@ import unicodedata
 from collections.abc import Mapping
 from typing import Any, NoReturn
 
+from filmflow.catalog.logs import frames_logged_where, logged_texts
 from filmflow.errors import NotFoundError, QueryError
 from filmflow.query.keys import TextHits, text_rowids
 from filmflow.query.refs import DEFAULT_CODE_TEMPLATE, code_candidates
-from filmflow.query.sql import FRAME_TEXT_COLUMNS, ROLL_TEXT_COLUMNS
+from filmflow.query.sql import FRAME_TEXT_COLUMNS, ROLL_TEXT_COLUMNS, texts_matching
 from filmflow.stockfamilies import StockChoice, choose_stocks
 
 
@@ -101,6 +102,13 @@ class CatalogResolver:
             raise NotFoundError(f"no frame {code}/{frame}; `filmflow frames roll:{code}` lists that roll's frames.")
         return int(row[0])
 
+    def logged_texts(self, column: str, word: str) -> list[str]:
+        """The distinct logged texts (`place`, `lens`) that contain `word` (case-folded, NFC; * ? globs)."""
+        return texts_matching(logged_texts(self.conn, column), word)
+
+    def logged_frames(self, cond: str, params: tuple[Any, ...], at_most: int) -> list[int] | None:
+        """Frame ids whose log entry meets the compiler's `cond`; None when more than `at_most`."""
+        return frames_logged_where(self.conn, cond, params, at_most)
 
     def text(self, word: str) -> TextHits:
         rsql, rp = text_rowids("roll_text", len(ROLL_TEXT_COLUMNS), word)

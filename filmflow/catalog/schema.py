@@ -366,12 +366,6 @@ def m009_ingest_safety(db: sqlite_utils.Database) -> None:
         db.execute("UPDATE frames SET source_path = ? WHERE id = ?", (absolute_source_path(key, stored), fid))
 
 
-def migrate(db: sqlite_utils.Database) -> None:
-    """Apply any pending migration, then record the schema version in PRAGMA user_version."""
-    if migrations.pending(db):
-        migrations.apply(db)
-    db.conn.execute(f"PRAGMA user_version = {int(SCHEMA_VERSION)}")
-
 
 @migrations()
 def m014_film_logs(db: sqlite_utils.Database) -> None:
@@ -446,3 +440,30 @@ def m015_versions(db: sqlite_utils.Database) -> None:
         "ALTER TABLE frames ADD COLUMN preferred INTEGER",
     ):
         db.execute(sql)
+
+
+@migrations()
+def m016_logs_out(db: sqlite_utils.Database) -> None:
+    """Film-log query keys walk frames in listing order and test frames.log_id: with it in
+    frames_walk, that walk never reads the frames table (about half the time at 200k frames).
+    place: reads the distinct logged places, which log_frames_place answers without the table."""
+    for sql in (
+        "DROP INDEX IF EXISTS frames_walk",
+        "CREATE INDEX frames_walk ON frames(roll_id, frame_num, frame, rating, pick, scanned, log_id)",
+        "CREATE INDEX log_frames_place ON log_frames(place)",
+    ):
+        db.execute(sql)
+
+
+@migrations()
+def m017_frame_orientation(db: sqlite_utils.Database) -> None:
+    """A frame's EXIF orientation (1-8; null: ingested before it was kept), so listings give the
+    size as the scan is shown (a portrait shot on its side is 4000x6000, not 6000x4000)."""
+    db.execute("ALTER TABLE frames ADD COLUMN orientation INTEGER")
+
+
+def migrate(db: sqlite_utils.Database) -> None:
+    """Apply any pending migration, then record the schema version in PRAGMA user_version."""
+    if migrations.pending(db):
+        migrations.apply(db)
+    db.conn.execute(f"PRAGMA user_version = {int(SCHEMA_VERSION)}")

@@ -4,4 +4,4 @@ Kept apart from schema.py so opening an up-to-date catalog (PRAGMA user_version)
 not import sqlite-utils at all; tests check it equals the number of migrations.
 """
 
-SCHEMA_VERSION = 10
+SCHEMA_VERSION = 12

@@ -62,7 +62,8 @@ def _stars(n: int) -> str:
 
 
 def _frame_row(f: Frame, sort: str | None = None) -> list[Any]:
-    size = f"{f.width}x{f.height}" if f.width and f.height else None
+    w, h = f.display_size  # as the scan is shown (EXIF orientation applied)
+    size = f"{w}x{h}" if w and h else None
     pick = {"yes": "pick", "reject": "reject"}.get(f.pick)
     return [f.ref, _stars(f.rating), pick, size, f.tags, f.projects, f.caption or f.file]
 

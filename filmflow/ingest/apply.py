@@ -359,6 +359,7 @@ class Ingester:
                     "source_path": None if plan.extracted else str(f.src),
                     "sha256": r["sha"], "bytes": r["bytes"], "width": r["width"], "height": r["height"],
                     "bits": r["bits"], "format": r["format"], "mode": r["mode"], "scanner": r["scanner"],
+                    "orientation": r.get("orientation"),
                     "scanned": r["scanned"] or roll_scanned, "thumbnail": lib.rel(Path(r["thumbnail"])),
                     "added_at": ts,
                 } for f, r in frame_rows])

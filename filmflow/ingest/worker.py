@@ -79,7 +79,7 @@ def process_file(src: str, dest: str | None, thumb: str, thumb_size: int, owner:
         ex = read_scanner_info(readable)
         return {"ok": True, "sha": sha, "bytes": size, "tmp": str(tmp) if tmp else None, "ident": ident,
                 "width": info.width, "height": info.height, "bits": info.bits, "format": info.format,
-                "mode": info.mode, "scanner": ex.scanner, "scanned": ex.scanned,
+                "mode": info.mode, "orientation": info.orientation, "scanner": ex.scanner, "scanned": ex.scanned,
                 "thumbnail": str(thumb_path)}
     except BaseException as e:  # noqa: BLE001 - reported per file
         if tmp is not None:

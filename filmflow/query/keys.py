@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import itertools
 import json
+from fractions import Fraction
 import unicodedata
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
@@ -234,14 +235,20 @@ def _roll_dates(col: str, label: str, end_col: str | None = None) -> Compiler:
 def _scanned(v: DateSpan, res: Resolver) -> Pred:
     # a plain range on f.scanned (full EXIF date-times; ingest gives a frame without one its
     # roll's scan date) so SQLite can use frames_scanned instead of walking every frame
-    parts, p = ["f.scanned IS NOT NULL"], []
+    sql, p = _span_sql("f.scanned", v)
+    return Pred(sql, None, p, None, f"scanned {v.describe()}")
+
+
+def _span_sql(col: str, v: DateSpan) -> tuple[str, tuple[Any, ...]]:
+    """A plain [lo, hi) range on a full date-time column (an index answers it)."""
+    parts, p = [f"{col} IS NOT NULL"], []
     if v.hi is not None:
-        parts.append("f.scanned < ?")
+        parts.append(f"{col} < ?")
         p.append(v.hi)
     if v.lo is not None:
-        parts.append("f.scanned >= ?")
+        parts.append(f"{col} >= ?")
         p.append(v.lo)
-    return Pred(" AND ".join(parts), None, tuple(p), None, f"scanned {v.describe()}")
+    return " AND ".join(parts), tuple(p)
 
 
 def _rating(v: Interval, res: Resolver) -> Pred:
@@ -295,6 +302,130 @@ def _version(v: str, res: Resolver) -> Pred:
                 "WHERE v.kind = ?)", (v,), None, "having an edit" if v == "edit" else "having another scan", 1)
 
 
+# --- film-log keys (catalog/logs.py): a frame's logged capture data, via frames.log_id -------
+
+def _logged(cond: str, params: tuple[Any, ...], words: str, res: Resolver) -> Pred:
+    """Frames whose log entry (`lf`) meets `cond`, and rolls having such a frame.
+
+    Few frames (at most WALK_ABOVE): their ids, looked up through log_frames' own index and
+    frames_log, then sorted. Many: tested while walking frames in listing order (the walk
+    stops after LIMIT rows; frames_walk carries log_id, schema m016), by primary key.
+    """
+    ids = res.logged_frames(cond, params, WALK_ABOVE)
+    if ids is not None:
+        if not ids:
+            return Pred("0", "0", (), None, words)
+        in_ids = "IN (SELECT value FROM json_each(?))"
+        return Pred(f"f.id {in_ids}", f"r.id IN (SELECT roll_id FROM frames WHERE id {in_ids})",
+                    (json.dumps(ids),), None, words, 1)
+    test = f"EXISTS (SELECT 1 FROM log_frames lf WHERE lf.id = f.log_id AND {cond})"
+    # a roll: its own log entries (by roll_id), one that meets cond and has a scan
+    rolls = f"EXISTS (SELECT 1 FROM log_frames lf JOIN frames f ON f.log_id = lf.id WHERE lf.roll_id = r.id AND {cond})"
+    return Pred(test, rolls, params, None, words, 1)
+
+
+def _describe(iv: Interval, show: Callable[[float], str], longer: str = "or more", shorter: str = "or less") -> str:
+    """'f/8', 'f/2 to f/4', '1/60 s or longer', '1/500 s or faster'."""
+    if iv.lo is not None and iv.hi is not None:
+        return show(iv.lo) if iv.lo == iv.hi else f"{show(iv.lo)} to {show(iv.hi)}"
+    if iv.lo is not None:
+        return f"{show(iv.lo)} {longer}" + (" (not equal)" if iv.lo_open else "")
+    return f"{show(iv.hi)} {shorter}" + (" (not equal)" if iv.hi_open else "") if iv.hi is not None else "any"
+
+
+def _logged_range(col: str, label: str, show: Callable[[float], str], tol: float) -> Compiler:
+    """aperture, focal: a log_frames number column against an Interval (± tol for stored decimals)."""
+    def compile_logged(v: Interval, res: Resolver) -> Pred:
+        cond, p = _interval_sql(f"lf.{col}", v, tol)
+        return _logged(cond, tuple(p), f"{label} {_describe(v, show)}", res)
+    return compile_logged
+
+
+SHUTTER_REL = 0.01  # stored seconds may be a rounded decimal (0.0167 for 1/60): 1% either side
+
+
+def _seconds(v: float) -> str:
+    """0.004 -> '1/250 s', 2.0 -> '2 s'."""
+    if v >= 1 or v <= 0:
+        return f"{_num(v)} s"
+    frac = Fraction(v).limit_denominator(100000)
+    return f"1/{_num(round(1 / v, 1))} s" if frac.numerator != 1 else f"1/{frac.denominator} s"
+
+
+def _shutter(v: Interval, res: Resolver) -> Pred:
+    """The exposure time in seconds (log_frames.shutter_s): `>=1/60` is 1/60 s or longer."""
+    parts, p = [], []
+    if v.lo is not None:
+        parts.append("lf.shutter_s > ?" if v.lo_open else "lf.shutter_s >= ?")
+        p.append(v.lo * (1 + SHUTTER_REL) if v.lo_open else v.lo * (1 - SHUTTER_REL))
+    if v.hi is not None:
+        parts.append("lf.shutter_s < ?" if v.hi_open else "lf.shutter_s <= ?")
+        p.append(v.hi * (1 - SHUTTER_REL) if v.hi_open else v.hi * (1 + SHUTTER_REL))
+    cond = " AND ".join(parts) or "lf.shutter_s IS NOT NULL"
+    return _logged(cond, tuple(p), f"shutter {_describe(v, _seconds, 'or longer', 'or faster')}", res)
+
+
+INLINE_TEXTS = 64  # up to this many matching texts travel as parameters (`IN (?, ?)`), more as JSON
+
+
+def _among(col: str, texts: list[str]) -> tuple[str, tuple[Any, ...]]:
+    """`col` is one of these texts (NOCASE: the lens index is)."""
+    if len(texts) <= INLINE_TEXTS:
+        return f"{col} COLLATE NOCASE IN ({', '.join('?' * len(texts))})", tuple(texts)
+    return f"{col} COLLATE NOCASE IN (SELECT value FROM json_each(?))", (json.dumps(texts, ensure_ascii=False),)
+
+
+def _place(v: str, res: Resolver) -> Pred:
+    """The logged place text contains the word (Unicode case-folded, NFC or NFD; * ? globs)."""
+    places = res.logged_texts("place", v)
+    words = f"place {_pattern(v)[1]}"
+    if not places:
+        return Pred("0", "0", (), None, words)
+    return _logged(*_among("lf.place", places), words, res)
+
+
+def _gps(v: str, res: Resolver) -> Pred:
+    """A logged position (lat and lon come together: log readers set both or neither)."""
+    if v == "yes":
+        return _logged("lf.lat IS NOT NULL", (), "GPS position logged", res)
+    no = "NOT EXISTS (SELECT 1 FROM log_frames lf WHERE lf.id = f.log_id AND lf.lat IS NOT NULL)"
+    return Pred(no, f"EXISTS (SELECT 1 FROM frames f WHERE f.roll_id = r.id AND {no})", (), None,
+                "no GPS position logged", 1)
+
+
+_OWN = "(SELECT lf.{col} FROM log_frames lf WHERE lf.id = f.log_id)"
+
+
+def _own_or_roll(col: str, roll_cond: str, roll_params: tuple[Any, ...], own: Pred | None,
+                 log_cond: str | None, log_params: tuple[Any, ...], words: str) -> Pred:
+    """lens, shot: the frame's logged value meets the term (`own`), or it has none and its roll's
+    does. A roll: its own value, or a logged frame's (`log_cond` over log_frames `lf`)."""
+    unlogged = f"(({roll_cond}) AND (f.log_id IS NULL OR {_OWN.format(col=col)} IS NULL))"
+    frame_sql, params = (f"({unlogged} OR {own.frame_sql})", (*roll_params, *own.params)) if own else \
+        (unlogged, roll_params)
+    logged = f"EXISTS (SELECT 1 FROM log_frames lf WHERE lf.roll_id = r.id AND {log_cond})"
+    roll_sql, rparams = (f"(({roll_cond}) OR {logged})", (*roll_params, *log_params)) if log_cond else \
+        (f"({roll_cond})", roll_params)
+    return Pred(frame_sql, roll_sql, params, rparams, words, 1)
+
+
+def _lens(v: str, res: Resolver) -> Pred:
+    """The frame's logged lens, else its roll's; a roll: its own lens or a logged frame's."""
+    pat, words, _ = _pattern(v)
+    lenses = res.logged_texts("lens", v)
+    log_cond, log_params = _among("lf.lens", lenses) if lenses else (None, ())
+    own = _logged(log_cond, log_params, "", res) if log_cond else None
+    return _own_or_roll("lens", "r.lens LIKE ? ESCAPE '\\'", (pat,), own, log_cond, log_params, f"lens {words}")
+
+
+def _shot(v: DateSpan, res: Resolver) -> Pred:
+    """The frame's logged shot time, else its roll's shot dates; a roll: either overlaps the span."""
+    roll_cond, rp = _date_sql("r.shot_from", v, end_col="r.shot_to")
+    log_cond, lp = _span_sql("lf.shot_at", v)
+    own = _logged(log_cond, lp, "", res)
+    return _own_or_roll("shot_at", roll_cond, tuple(rp), own, log_cond, lp, f"shot {v.describe()}")
+
+
 # key -> compiler; "text" (bare words) and "ref" (ROLL/FRAME) are the parser's keyless terms
 COMPILERS: dict[str, Compiler] = {
     "text": _text,
@@ -311,10 +442,10 @@ COMPILERS: dict[str, Compiler] = {
     "format": _format,
     "process": _process,
     "camera": _roll_text("camera"),
-    "lens": _roll_text("lens"),
+    "lens": _lens,
     "lab": _roll_text("lab"),
     "developed": _roll_dates("r.developed", "developed"),
-    "shot": _roll_dates("r.shot_from", "shot", end_col="r.shot_to"),
+    "shot": _shot,
     "scanned": _scanned,
     "rating": _rating,
     "pick": _pick,
@@ -322,4 +453,9 @@ COMPILERS: dict[str, Compiler] = {
     "tag": _tag,
     "path": _path,
     "version": _version,
+    "aperture": _logged_range("aperture", "aperture", lambda x: f"f/{_num(x)}", 0.01),
+    "shutter": _shutter,
+    "focal": _logged_range("focal_length", "focal length", lambda x: f"{_num(x)}mm", 0.01),
+    "place": _place,
+    "gps": _gps,
 }

@@ -17,6 +17,9 @@ Worked examples (tests/test_query_parse.py uses the same table):
     process:c41              Term('process', 'C-41')
     pick:yes                 Term('pick', 'yes')
     camera:"Nikon FM2"       Term('camera', 'Nikon FM2')
+    aperture:<=2.8           Term('aperture', Interval(None, 2.8))
+    shutter:>=1/60           Term('shutter', Interval(1/60, None))   seconds: 1/60 s or longer
+    gps:yes                  Term('gps', 'yes')
     ^tag:print               Term('tag', 'print', negate=True)
     R042/12                  Term('ref', FrameRef('R042', '12'))
     R001/6-2                 Term('ref', FrameRef('R001', '6-2'))
@@ -85,7 +88,8 @@ class Query:
 
 ROLL_KEYS = frozenset({"roll", "stock", "iso", "ei", "push", "format", "process", "camera", "lens", "lab",
                        "developed", "shot", "year"})
-FRAME_KEYS = frozenset({"frame", "rating", "pick", "project", "path", "scanned", "tag", "ref", "version"})
+FRAME_KEYS = frozenset({"frame", "rating", "pick", "project", "path", "scanned", "tag", "ref", "version",
+                        "aperture", "shutter", "focal", "place", "gps", "lens", "shot"})  # lens, shot: both
 
 PROCESSES = {"c41": "C-41", "e6": "E-6", "bw": "B&W", "ecn2": "ECN-2",
              "blackandwhite": "B&W", "blackwhite": "B&W", "bnw": "B&W", "sw": "B&W"}
@@ -94,6 +98,7 @@ VERSION_KINDS = {"edit": "edit", "edits": "edit", "edited": "edit", "scan": "sca
 PICKS = {"yes": "yes", "y": "yes", "picked": "yes", "pick": "yes", "true": "yes",
          "no": "no", "n": "no", "none": "no", "unflagged": "no", "false": "no",
          "reject": "reject", "rejected": "reject", "x": "reject"}
+YES_NO = {"yes": "yes", "y": "yes", "true": "yes", "no": "no", "n": "no", "none": "no", "false": "no"}
 
 _KEY_RE = re.compile(r"^(?P<key>[A-Za-z_][A-Za-z0-9_-]*):(?P<value>.*)$", re.S)
 _FRAME_NAME_RE = re.compile(r"^\d+[A-Za-z]?(-\d+)?$")
@@ -261,6 +266,25 @@ def _text(value: str, raw: str, key: str) -> str:
     return unicodedata.normalize("NFC", value.strip())
 
 
+_SECONDS_RE = re.compile(r"(?<=\d)\s*(s|sec)$", re.I)
+MAX_SHUTTER_S = 86400  # a day: above any logged exposure (logs/values.py refuses longer)
+
+
+def _stripped(pattern: str, lo: float, hi: float) -> ValueParser:
+    """Numbers that may carry their unit as photographers write it: 'f/2.8', 'f8', '50mm'."""
+    unit = re.compile(pattern, re.I)
+
+    def parse_stripped(value: str, raw: str, key: str) -> Interval:
+        return parse_interval(unit.sub("", value), raw, key, integer=False, bounds=(lo, hi))
+    return parse_stripped
+
+
+def _shutter(value: str, raw: str, key: str) -> Interval:
+    """An exposure time in seconds: '1/250', '2', '2s', '>=1/60' (that long or longer), '1/500..1/125'."""
+    text = "..".join(_SECONDS_RE.sub("", part.strip()) for part in value.split(".."))
+    return parse_interval(text, raw, key, integer=False, bounds=(0, MAX_SHUTTER_S))
+
+
 @dataclass(frozen=True, slots=True)
 class KeyValue:
     """How one key's value text becomes its typed value, and the example error messages show."""
@@ -281,10 +305,10 @@ VALUES: dict[str, KeyValue] = {
     "process": KeyValue("process:c41, process:e6, process:bw, process:ecn2",
                         _choice(PROCESSES, _squash, "a process (C-41, E-6, B&W, ECN-2)")),
     "camera": KeyValue('camera:"Nikon FM2"', _text),
-    "lens": KeyValue("lens:50mm", _text),
+    "lens": KeyValue("lens:50mm, lens:Nikkor", _text),
     "lab": KeyValue("lab:mono", _text),
     "developed": KeyValue("developed:2023, developed:2023-05, developed:2023-05-01..2023-07-31", _dates),
-    "shot": KeyValue("shot:2023-05", _dates),
+    "shot": KeyValue("shot:2023-05, shot:2024-10-03", _dates),
     "scanned": KeyValue("scanned:2024", _dates),
     "year": KeyValue("year:2023, year:2021..2023", _numbers(1000, 9999)),
     "rating": KeyValue("rating:4, rating:>=4, rating:3..5", _numbers(0, 5)),
@@ -295,6 +319,12 @@ VALUES: dict[str, KeyValue] = {
     "path": KeyValue("path:2023/R042, path:*.tif", _text),
     "version": KeyValue("version:edit, version:scan",
                         _choice(VERSION_KINDS, lambda v: v.strip().casefold(), "a version kind (edit, scan)")),
+    # film-log capture data (catalog/logs.py): a frame's own logged values
+    "aperture": KeyValue("aperture:8, aperture:<=2.8, aperture:2..4", _stripped(r"\bf/?(?=[\d.])", 0.5, 256)),
+    "shutter": KeyValue("shutter:1/250, shutter:>=1/60, shutter:1/500..1/125, shutter:2s", _shutter),
+    "focal": KeyValue("focal:50, focal:28..35", _stripped(r"(?<=[\d.])\s*mm\b", 1, 5000)),
+    "place": KeyValue("place:종로, place:Lisboa", _text),
+    "gps": KeyValue("gps:yes, gps:no", _choice(YES_NO, lambda v: v.strip().casefold(), "yes or no")),
 }
 
 # key -> example shown in error messages

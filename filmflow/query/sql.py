@@ -16,7 +16,9 @@ tables' text in SQLite, never per-frame Python.
 
 from __future__ import annotations
 
+import fnmatch
 import logging
+import unicodedata
 from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any, Literal, Protocol
@@ -62,6 +64,24 @@ class Resolver(Protocol):
     def roll(self, code: str) -> tuple[int, str]: ...             # -> (id, code)
     def frame(self, roll_id: int, frame: str) -> int: ...         # -> frame id
     def text(self, word: str) -> "TextHits": ...                  # bare-word search
+    def logged_texts(self, column: str, word: str) -> list[str]: ...  # logged places/lenses containing it
+    def logged_frames(self, cond: str, params: tuple[Any, ...], at_most: int) -> list[int] | None: ...
+
+
+def _fold(text: str) -> str:
+    return unicodedata.normalize("NFC", text).casefold()
+
+
+def texts_matching(texts: Iterable[str], word: str) -> list[str]:
+    """The texts that contain `word`, or match it as a * ? glob, Unicode case-folded.
+
+    >>> texts_matching(["서울 종로구", "Lisboa, Alfama", "Évora"], "éVORA")
+    ['Évora']
+    """
+    want = _fold(word)
+    if "*" in want or "?" in want:
+        return [t for t in texts if fnmatch.fnmatchcase(_fold(t), want)]
+    return [t for t in texts if want in _fold(t)]
 
 
 def _frame_exists(sql: str) -> str:

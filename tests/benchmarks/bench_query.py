@@ -2,7 +2,7 @@
 
     .venv/bin/python tests/benchmarks/bench_query.py [--frames 200000] [--repeat 15] [--keep DIR]
 
-Targets (issue #5), all at 200k frames:
+Targets (issue #5; film-log keys issue #16, ~60% of frames logged), all at 200k frames:
 - a key query returning up to 1,000 rows: p95 < 30 ms (compile + SQL + building the rows);
 - a bare-word search: p95 < 100 ms;
 - `frames --json` over every frame streams with max RSS < 150 MB (a child process);
@@ -112,6 +112,44 @@ def build(lib: Library, n_frames: int, seed: int = 7) -> None:
     conn.close()
 
 
+APERTURES = [1.4, 2, 2.8, 4, 5.6, 8, 11, 16]
+SHUTTERS = [("1/1000", 0.001), ("1/500", 0.002), ("1/250", 0.004), ("1/125", 0.008), ("1/60", 1 / 60),
+            ("1/30", 1 / 30), ('2"', 2.0)]
+PLACES = ["서울 종로구", "부산 해운대", "東京 浅草", "Lisboa, Alfama", "Paris 11e", None, None]
+
+
+def add_logs(lib: Library, share: float = 0.6, seed: int = 11) -> int:
+    """Film-log rows for `share` of the rolls (every frame of those), paired through frames.log_id."""
+    rnd = random.Random(seed)
+    db = lib.db()
+    conn = db.conn
+    ts = now()
+    n = 0
+    rolls = [r for (r,) in conn.execute("SELECT id FROM rolls ORDER BY id")]
+    with transaction(db):
+        for rid in rolls:
+            if rnd.random() >= share:
+                continue
+            rows = []
+            for fid, frame in conn.execute("SELECT id, frame FROM frames WHERE roll_id = ?", (rid,)).fetchall():
+                sh, secs = rnd.choice(SHUTTERS)
+                place = rnd.choice(PLACES)
+                gps = (37.5 + rnd.random(), 126.9 + rnd.random()) if place and rnd.random() < 0.5 else (None, None)
+                rows.append((rid, frame, f"2021-05-{rnd.randint(1, 28):02d}T{rnd.randint(8, 20):02d}:00",
+                             rnd.choice(APERTURES), sh, secs, rnd.choice([28.0, 35.0, 50.0, 80.0]),
+                             rnd.choice(["Nikon Nikkor 50mm f/1.8", "Zeiss Planar 80mm f/2.8", None]), *gps, place, "bench.csv", "plain-csv", ts, fid))
+            conn.executemany(
+                "INSERT INTO log_frames (roll_id, frame, shot_at, aperture, shutter, shutter_s, focal_length, lens, "
+                "lat, lon, place, log_file, log_format, imported_at) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
+                [r[:-1] for r in rows])
+            conn.execute("UPDATE frames SET log_id = (SELECT lf.id FROM log_frames lf WHERE lf.roll_id = frames.roll_id "
+                         "AND lf.frame = frames.frame) WHERE roll_id = ?", (rid,))
+            n += len(rows)
+    refresh_statistics(conn)
+    conn.close()
+    return n
+
+
 KEY_QUERIES = [
     ["roll:R01234"], ["R01234/1"], ["R01234/1..3", "R00100/1"], ["frame:3..7", "roll:R00100"], ["frame:12"], ["stock:portra400", "rating:5"],
     ["iso:>=1600", "rating:>=4"], ["ei:1600", "pick:yes"], ["push:+1", "rating:5"], ["format:6x7", "rating:>=4"],
@@ -120,6 +158,9 @@ KEY_QUERIES = [
     ["scanned:2024", "rating:5"], ["year:2019", "pick:yes"], ["rating:5", "pick:yes"], ["pick:reject", "year:2020"],
     ["project:Portfolio"], ["tag:print", "rating:>=3"], ["path:R00042/"], ["^tag:print", "roll:R02000"],
     ["rating:>=4"], ["stock:hp5"],
+    # film-log keys (issue 16): ~60% of frames logged
+    ["aperture:8"], ["aperture:<=2.8", "rating:>=4"], ["shutter:>=1/60"], ["focal:28..35", "pick:yes"],
+    ["place:종로"], ["gps:yes", "rating:5"], ["lens:Nikkor"], ["shot:2021-05-03"],
 ]
 TEXT_QUERIES = [["서울"], ["산책"], ["서울산"], ["東京"], ["été"], ["ÉTÉ"], ["paris"], ["night"], ["é"],
                 [unicodedata.normalize("NFD", "서울")], ["서울의 밤"], ["festival", "rating:5"]]
@@ -154,6 +195,9 @@ def main() -> int:
         t0 = time.perf_counter()
         build(lib, a.frames)
         print(f"built {a.frames} frames in {time.perf_counter() - t0:.1f} s at {lib_dir}")
+    if not lib.db().conn.execute("SELECT 1 FROM log_frames LIMIT 1").fetchone():
+        t0 = time.perf_counter()
+        print(f"logged {add_logs(lib)} frames in {time.perf_counter() - t0:.1f} s")
     db = lib.db()
     n_rolls, n_frames = db.conn.execute("SELECT (SELECT count(*) FROM rolls), (SELECT count(*) FROM frames)").fetchone()
     print(f"catalog: {n_rolls} rolls, {n_frames} frames")
@@ -184,7 +228,8 @@ def main() -> int:
 
     section("frames: one key query each, LIMIT 1000", KEY_QUERIES, "frames", 30)
     section("rolls: key queries (frame keys via EXISTS)", [["stock:portra400"], ["rating:5", "year:2020"],
-                                                           ["tag:print"], ["format:120", "push:+1"]], "rolls", 30)
+                                                           ["tag:print"], ["format:120", "push:+1"],
+                                                           ["aperture:8"], ["lens:Nikkor"]], "rolls", 30)
     section("frames: bare words (FTS5 trigram + short-word scan), LIMIT 1000", TEXT_QUERIES, "frames", 100)
 
     # rate over 10,000 frames
