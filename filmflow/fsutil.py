@@ -18,9 +18,10 @@ import time
 import unicodedata
 from collections.abc import Callable, Iterator
 from pathlib import Path
+from types import ModuleType
 from typing import BinaryIO
 
-from filmflow.errors import ArchiveError
+from filmflow.errors import ArchiveError, OperationError
 
 TMP_MARK = ".filmflow-tmp-"
 CHUNK = 1 << 20  # 1 MiB: hashlib runs at full speed with this read size (PERF_NOTES)
@@ -356,3 +357,14 @@ def safe_join(root: Path, *parts: str) -> Path:
     if p != root_r and root_r not in p.parents:
         raise ArchiveError(f"refusing path {'/'.join(parts)!r}: it would land outside {root}.")
     return p
+
+
+def posix_locks() -> ModuleType:
+    """The `fcntl` module, imported when a lock is first taken, so that the package itself
+    imports on any OS; OperationError on a system without POSIX file locks."""
+    try:
+        import fcntl
+    except ImportError:
+        raise OperationError("this system has no POSIX file locks (Python's fcntl module); the watcher, "
+                             "`roll edit` and zip ingest need Linux, macOS or WSL.") from None
+    return fcntl

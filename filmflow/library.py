@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import contextlib
 import errno
-import fcntl
 import json
 import os
 import time
@@ -142,6 +141,10 @@ class Library:
         return f"cache/thumbs/{sha256[:2]}/{sha256}.jpg"
 
 
+WATCH_LOCK = "watch.lock"              # in logs/: held by the running watcher (see WatcherLock)
+WATCH_STATE = "watch.state.json"      # in logs/: what the watcher waits for, for `filmflow status`
+
+
 @dataclass
 class WatcherLock:
     """An fcntl lock on logs/watch.lock; the kernel drops it when the process dies.
@@ -154,6 +157,7 @@ class WatcherLock:
 
     def acquire(self, inbox: Path) -> None:
         """Take the lock or raise LibraryLockedError naming the holder's pid."""
+        fcntl = fsutil.posix_locks()
         self.path.parent.mkdir(parents=True, exist_ok=True)
         fd = os.open(self.path, os.O_RDWR | os.O_CREAT, 0o644)
         try:
@@ -177,6 +181,7 @@ class WatcherLock:
     def release(self) -> None:
         """Drop the lock and clear the pid note."""
         if self.fd is not None:
+            fcntl = fsutil.posix_locks()
             with contextlib.suppress(OSError):
                 os.ftruncate(self.fd, 0)
                 fcntl.flock(self.fd, fcntl.LOCK_UN)
@@ -196,6 +201,7 @@ def watcher_running(path: Path) -> dict | None:
     """The running watcher's info when its lock is held, else None."""
     if not path.exists():
         return None
+    fcntl = fsutil.posix_locks()
     fd = os.open(path, os.O_RDONLY)
     try:
         fcntl.flock(fd, fcntl.LOCK_SH | fcntl.LOCK_NB)

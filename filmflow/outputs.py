@@ -14,42 +14,12 @@ from filmflow.catalog.db import Catalog
 from filmflow import fsutil
 from filmflow.catalog.projects import get_project_info
 from filmflow.catalog.rolls import get_roll
-from filmflow.catalog.versions import shown_versions
+from filmflow.catalog.outputrows import frame_rows, project_frame_rows, project_frame_tags, roll_frame_rows  # noqa: F401
 from filmflow.errors import InputError
 from filmflow.library import Library
 from filmflow.stocks import format_push
 
 log = logging.getLogger(__name__)
-
-FRAME_SQL = """
-SELECT f.id, r.code AS roll, f.frame, f.path, f.thumbnail, f.sha256, f.rating, f.pick, f.caption, f.scanner,
-       r.format, r.stock, r.stock_key, r.ei, r.push, r.camera, r.lens, r.title AS roll_title,
-       r.developed, r.shot_from, r.scanned, r.process, r.lab, r.developer,
-       lf.shot_at, lf.aperture, lf.shutter, lf.focal_length, lf.lens AS log_lens, lf.lat, lf.lon, lf.place,
-       lf.log_format {extra}
-FROM frames f JOIN rolls r ON r.id = f.roll_id LEFT JOIN log_frames lf ON lf.id = f.log_id {join}
-WHERE {where}
-ORDER BY {order}
-"""
-
-
-def frame_rows(db: Catalog, where: str, params: Sequence[Any], order: str,
-               extra: str = "", join: str = "", version: str = "preferred") -> list[dict[str, Any]]:
-    """Rows with what a sheet or an export needs about each frame and its roll.
-
-    `version` "preferred" (what people see): `path`, `thumbnail` and `sha256` are the
-    preferred version's and `version` its number; "original": the frame's own scan (1).
-    """
-    cur = db.conn.execute(FRAME_SQL.format(where=where, order=order, extra=extra, join=join), params)
-    cols = [c[0] for c in cur.description]
-    rows = [{**dict(zip(cols, r)), "version": 1} for r in cur]
-    if version == "preferred":
-        shown = shown_versions(db.conn, [r["id"] for r in rows])
-        for r in rows:
-            v = shown.get(r["id"])
-            if v is not None:
-                r.update(path=v["path"], thumbnail=v["thumbnail"], sha256=v["sha256"], version=v["n"])
-    return rows
 
 
 def edge_print(lib: Library, stock_key: str | None, stock: str | None) -> str | None:
@@ -161,7 +131,7 @@ def roll_sheet(lib: Library, code: str, out: Path | None, **opts: Any):
     db = lib.db()
     try:
         roll = get_roll(db, code, lib.root)
-        rows = frame_rows(db, "f.roll_id = ?", (roll.id,), "f.frame_num, f.frame")
+        rows = roll_frame_rows(db, roll.id)
     finally:
         db.conn.close()
     if not rows:
@@ -193,9 +163,7 @@ def _sheet_target(lib: Library, out: Path | None, name: str, opts: dict[str, Any
 def project_rows(db: Catalog, name: str, version: str = "preferred") -> tuple[Any, list[dict[str, Any]]]:
     """A project's info and its frames in project order (`version`: see frame_rows)."""
     info = get_project_info(db.conn, name)
-    rows = frame_rows(db, "pf.project_id = ?", (info.id,), "pf.position",
-                      extra=", pf.position, pf.caption AS project_caption",
-                      join="JOIN project_frames pf ON pf.frame_id = f.id", version=version)
+    rows = project_frame_rows(db, info.id, version)
     return info, rows
 
 
@@ -227,11 +195,7 @@ def export(lib: Library, name: str, to: Path | None, settings: Any):
     db = lib.db()
     try:
         info, rows = project_rows(db, name, settings.version)
-        tags: dict[int, tuple[str, ...]] = {}
-        for fid, tag in db.conn.execute(
-                "SELECT ft.frame_id, t.name FROM frame_tags ft JOIN tags t ON t.id = ft.tag_id "
-                "JOIN project_frames pf ON pf.frame_id = ft.frame_id WHERE pf.project_id = ?", (info.id,)):
-            tags[fid] = tags.get(fid, ()) + (tag,)
+        tags = project_frame_tags(db, info.id)
     finally:
         db.conn.close()
     items = [exp.ExportItem(

@@ -16,7 +16,6 @@ from __future__ import annotations
 
 import contextlib
 import errno
-import fcntl
 import logging
 import os
 import time
@@ -58,6 +57,7 @@ def _test_pause(step: str) -> None:
 @contextlib.contextmanager
 def roll_lock(lib: Library, roll_id: int, *, wait: bool = True) -> Iterator[bool]:
     """Hold the roll's lock for the block; yields False at once (wait=False) when another process has it."""
+    fcntl = fsutil.posix_locks()
     path = lib.cache / "locks" / f"roll-{roll_id}.lock"
     path.parent.mkdir(parents=True, exist_ok=True)
     fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o644)
@@ -73,6 +73,7 @@ def roll_lock(lib: Library, roll_id: int, *, wait: bool = True) -> Iterator[bool
 
 
 def _flock(fd: int, wait: bool, roll_id: int) -> bool:
+    fcntl = fsutil.posix_locks()
     told = False
     while True:
         try:

@@ -6,11 +6,9 @@ import json
 from typing import Any
 
 from filmflow.catalog.failures import count_failures, list_failures
+from filmflow.catalog.summary import last_roll_note, schema_version, status_counts
 from filmflow.catalog.xmpstate import sidecar_summary
-from filmflow.library import Library, watcher_running
-
-WATCH_LOCK = "watch.lock"
-WATCH_STATE = "watch.state.json"
+from filmflow.library import WATCH_LOCK, WATCH_STATE, Library, watcher_running  # noqa: F401 - re-exported
 
 
 def library_status(lib: Library) -> dict[str, Any]:
@@ -18,25 +16,20 @@ def library_status(lib: Library) -> dict[str, Any]:
     db = lib.db()
     try:
         c = db.conn
-        one = lambda sql: c.execute(sql).fetchone()[0]  # noqa: E731
-        last = c.execute("SELECT value FROM meta WHERE key = 'last_roll'").fetchone()
+        last = last_roll_note(c)
         failures = list_failures(c)
         st = {
             "library": str(lib.root),
-            "rolls": one("SELECT count(*) FROM rolls"),
-            "frames": one("SELECT count(*) FROM frames"),
-            "picks": one("SELECT count(*) FROM frames WHERE pick = 'yes'"),
-            "projects": one("SELECT count(*) FROM projects"),
-            "bytes": one("SELECT coalesce(sum(bytes), 0) FROM frames"),
+            **status_counts(c),
             "failures": count_failures(c),
             "failed": failures,
-            "schema": one("PRAGMA user_version"),
+            "schema": schema_version(c),
             "xmp": sidecar_summary(c),
         }
     finally:
         c.close()
     if last:
-        code, at = (last[0].split("\t") + [""])[:2]
+        code, at = (last.split("\t") + [""])[:2]
         st["last_roll"] = f"{code} at {at}"
     else:
         st["last_roll"] = None

@@ -34,6 +34,8 @@ from typing import TYPE_CHECKING, Any
 
 from filmflow import fsutil, tempfiles
 from filmflow.catalog.db import transaction
+from filmflow.catalog.fixity import (count_files, expects_archive_files, fixity_rows, fixity_totals,
+                                     record_verified, stored_paths)
 from filmflow.catalog.refiles import refile_paths
 from filmflow.catalog.rolls import now
 from filmflow.catalog.xmpstate import sidecar_paths
@@ -48,17 +50,6 @@ ProgressFn = Callable[[int, int], None]   # (frames done, bytes hashed) since th
 CORRUPT_RE = re.compile(r"\.corrupt-\d{8}(?:-\d+)?$")
 FLUSH_EVERY = 500          # frames per batched UPDATE of verified_at
 FLUSH_SECONDS = 10.0       # ... or this often, so an interrupted night keeps most of its work
-
-# frames and their other versions (re-scans, edits; negative ids) are checked alike
-_SELECT = """
-SELECT * FROM (
-  SELECT f.id AS id, r.code || '/' || f.frame AS ref, f.path, f.bytes, f.sha256, f.source_path, f.verified_at
-  FROM frames f JOIN rolls r ON r.id = f.roll_id
-  UNION ALL
-  SELECT -v.id, r.code || '/' || f.frame || ' version ' || v.n, v.path, v.bytes, v.sha256, v.source_path, v.verified_at
-  FROM frame_versions v JOIN frames f ON f.id = v.frame_id JOIN rolls r ON r.id = f.roll_id)
-"""
-_FILES = "(SELECT id, bytes, verified_at FROM frames UNION ALL SELECT -id, bytes, verified_at FROM frame_versions)"
 
 
 @dataclass(frozen=True, slots=True)
@@ -201,13 +192,7 @@ def verify_totals(lib: Library, *, limit: int | None = None) -> tuple[int, int]:
     """(frames, bytes) a run would check/hash: for sizing a progress bar."""
     db = lib.db()
     try:
-        if limit is None:
-            n, b = db.conn.execute(f"SELECT count(*), coalesce(sum(bytes), 0) FROM {_FILES}").fetchone()
-        else:
-            n, b = db.conn.execute(
-                f"SELECT count(*), coalesce(sum(bytes), 0) FROM (SELECT bytes FROM {_FILES} "
-                "ORDER BY verified_at NULLS FIRST, id LIMIT ?)", (min(int(limit), 2**63 - 1),)).fetchone()
-        return int(n), int(b)
+        return fixity_totals(db.conn, limit)
     finally:
         db.conn.close()
 
@@ -217,9 +202,7 @@ def _archive_missing(lib: Library, conn: sqlite3.Connection) -> bool:
     archive = Path(lib.archive)
     if not archive.is_dir():
         return True
-    expects = conn.execute(
-        "SELECT EXISTS (SELECT 1 FROM frames WHERE path >= 'archive/' AND path < 'archive0')").fetchone()[0]
-    if not expects:
+    if not expects_archive_files(conn):
         return False
     with os.scandir(archive) as it:
         return next(iter(it), None) is None
@@ -246,9 +229,7 @@ class _Batch:
         if self.db is None:
             self.db = self.lib.db()
         with transaction(self.db) as conn:
-            conn.executemany("UPDATE frames SET verified_at = ? WHERE id = ?", [p for p in self.pending if p[1] > 0])
-            conn.executemany("UPDATE frame_versions SET verified_at = ? WHERE id = ?",
-                             [(t, -i) for t, i in self.pending if i < 0])
+            record_verified(conn, self.pending)
         self.pending.clear()
 
     def close(self) -> None:
@@ -296,9 +277,6 @@ def verify_library(
     check_options(limit, max_time, from_dirs)
     start = clock()
     deadline = start + max_time if max_time is not None else None
-    root = str(lib.root)
-    archive_rel = "archive/"
-    archive_abs = str(Path(lib.archive)) + os.sep
     db = lib.db()
     run = _Run()
     batch = _Batch(lib, clock) if rehash else None
@@ -307,28 +285,11 @@ def verify_library(
         archive_missing = _archive_missing(lib, db.conn)
         if archive_missing:
             log.info("the archive folder %s is missing or empty; is its disk mounted?", lib.archive)
-        sql = _SELECT + (" ORDER BY verified_at NULLS FIRST, id" if rehash else "")
-        for fid, ref, stored, size, sha, source, _ in db.conn.execute(sql):
-            full = stored if os.path.isabs(stored) else os.path.join(root, stored)
-            if archive_missing and (stored.startswith(archive_rel) or full.startswith(archive_abs)):
-                run.skipped += 1
-                continue
-            over = ((limit is not None and (run.hashed if rehash else run.checked) >= limit)
-                    or (deadline is not None and clock() >= deadline))
-            if over and not run.budget_reached:
-                run.budget_reached = True
-                log.info("verify budget reached after %d frames", run.checked)
-            if over and not rehash:
-                break
-            do_hash = rehash and not over
-            nbytes = _check_one(run, fid, ref, Path(full), size, sha, source, do_hash, buf)
-            if batch is not None and nbytes is not None and do_hash:
-                batch.add(fid)
-            if progress is not None:
-                progress(1, nbytes or 0)
+        _check_files(lib, db.conn, run, rehash=rehash, limit=limit, deadline=deadline, clock=clock,
+                     batch=batch, buf=buf, archive_missing=archive_missing, progress=progress)
         not_checked = 0
         if run.budget_reached and not rehash:
-            total = db.conn.execute(f"SELECT count(*) FROM {_FILES}").fetchone()[0]
+            total = count_files(db.conn)
             not_checked = max(0, total - run.checked - run.skipped)
         temps: list[Path] = []
         unknown, quarantined = ((), ()) if archive_missing else find_unknown(lib, db.conn, temps)
@@ -338,14 +299,7 @@ def verify_library(
 
             adopted, unknown = adopt_archive_edits(lib, list(unknown))
         removed = tempfiles.remove_files(tempfiles.stale_temp_files(temps, lib.db_path)) if repair else []
-        repaired: list[Repair] = []
-        unrepaired: list[Unrepaired] = []
-        if repair and run.to_repair:
-            repaired, unrepaired = _repair(Path(lib.root), run.to_repair, from_dirs, buf)
-            if batch is not None:
-                ids = {t[0]: t[5] for t in run.to_repair}
-                for r in repaired:
-                    batch.add(ids[r.ref])
+        repaired, unrepaired = _repair_all(lib, run, from_dirs, buf, batch) if repair else ([], [])
     finally:
         if batch is not None:
             batch.close()
@@ -360,6 +314,46 @@ def verify_library(
         temp_files=tuple(sorted(set(temps) - set(removed))), removed_temp_files=tuple(sorted(removed)),
         elapsed=clock() - start,
     )
+
+
+def _check_files(lib: Library, conn: sqlite3.Connection, run: _Run, *, rehash: bool, limit: int | None,
+                 deadline: float | None, clock: Callable[[], float], batch: _Batch | None, buf: bytearray,
+                 archive_missing: bool, progress: ProgressFn | None) -> None:
+    """The pass over every catalogued file: a size check, and a re-hash while the budget lasts."""
+    root = str(lib.root)
+    archive_rel = "archive/"
+    archive_abs = str(Path(lib.archive)) + os.sep
+    for fid, ref, stored, size, sha, source, _ in fixity_rows(conn, oldest_first=rehash):
+        full = stored if os.path.isabs(stored) else os.path.join(root, stored)
+        if archive_missing and (stored.startswith(archive_rel) or full.startswith(archive_abs)):
+            run.skipped += 1
+            continue
+        over = ((limit is not None and (run.hashed if rehash else run.checked) >= limit)
+                or (deadline is not None and clock() >= deadline))
+        if over and not run.budget_reached:
+            run.budget_reached = True
+            log.info("verify budget reached after %d frames", run.checked)
+        if over and not rehash:
+            break
+        do_hash = rehash and not over
+        nbytes = _check_one(run, fid, ref, Path(full), size, sha, source, do_hash, buf)
+        if batch is not None and nbytes is not None and do_hash:
+            batch.add(fid)
+        if progress is not None:
+            progress(1, nbytes or 0)
+
+
+def _repair_all(lib: Library, run: _Run, from_dirs: Sequence[Path], buf: bytearray,
+                batch: _Batch | None) -> tuple[list[Repair], list[Unrepaired]]:
+    """Repair what the pass found damaged; a repaired frame's `verified_at` is recorded too."""
+    if not run.to_repair:
+        return [], []
+    repaired, unrepaired = _repair(Path(lib.root), run.to_repair, from_dirs, buf)
+    if batch is not None:
+        ids = {t[0]: t[5] for t in run.to_repair}
+        for r in repaired:
+            batch.add(ids[r.ref])
+    return repaired, unrepaired
 
 
 def _check_one(run: _Run, fid: int, ref: str, path: Path, size: int, sha: str, source: str | None,
@@ -443,7 +437,7 @@ def find_unknown(lib: Library, conn: sqlite3.Connection,
         return [], []
     known: set[str] = set()
     root_prefix = str(root) + os.sep
-    for (stored,) in conn.execute("SELECT path FROM frames UNION ALL SELECT path FROM frame_versions"):
+    for stored in stored_paths(conn):
         if os.path.isabs(stored):
             if not stored.startswith(root_prefix):
                 continue

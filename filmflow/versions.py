@@ -185,7 +185,7 @@ def adopt_archive_edits(lib: Library, unknown: list[Path], marks: EditMarks | No
     where they lie (nothing is moved or rewritten). Returns ([(ref version n, path)], still unknown)."""
     import time
 
-    from filmflow.catalog.frames import known_hashes
+    from filmflow.catalog.frames import frame_ref_of, known_hashes
     from filmflow.catalog.versions import frames_in_folder, known_version_hashes
 
     marks = marks or EditMarks.load(lib.settings.edit_marks)
@@ -223,8 +223,7 @@ def adopt_archive_edits(lib: Library, unknown: list[Path], marks: EditMarks | No
                     "bits": r["bits"], "format": r["format"], "mode": r["mode"],
                     "thumbnail": lib.rel(Path(r["thumbnail"])), "dhash": dhash(Path(r["thumbnail"])),
                     "added_at": now()})
-                ref = conn.execute("SELECT r.code || '/' || f.frame FROM frames f JOIN rolls r ON r.id = f.roll_id "
-                                   "WHERE f.id = ?", (fid,)).fetchone()[0]
+                ref = frame_ref_of(conn, fid)
             adopted.append((f"{ref} version {n}", p))
     finally:
         db.conn.close()

@@ -21,14 +21,13 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from filmflow import fsutil
-from filmflow.catalog.models import IngestMode
+from filmflow.ingest.mode import IngestMode
 from filmflow.errors import InputError
 from filmflow.ingest.apply import IngestInterrupted, IngestReport, Ingester
 from filmflow.ingest.discover import IMAGE_SUFFIXES, is_ignored, is_partial, scan_inbox
 from filmflow.ingest import unzip
 from filmflow.ingest.run import ingest_sources
-from filmflow.library import Library, WatcherLock
-from filmflow.status import WATCH_LOCK, WATCH_STATE
+from filmflow.library import WATCH_LOCK, WATCH_STATE, Library, WatcherLock
 
 log = logging.getLogger(__name__)
 

@@ -13,7 +13,8 @@ from urllib.parse import urlsplit
 from filmflow.catalog import curation
 from filmflow.catalog.projects import get_project
 from filmflow.library import Library
-from filmflow.query import CatalogResolver, compile_args
+from filmflow.catalog.resolver import CatalogResolver
+from filmflow.query import compile_args
 from filmflow.web.server import Server, make_server
 from tests.imagegen import make_roll
 

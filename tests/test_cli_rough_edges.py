@@ -144,7 +144,8 @@ def test_status_and_query_descriptions_use_singulars(library, cli):
     add_roll(library, "R001", n_frames=1)
     out = cli("status").stdout
     assert "1 roll, 1 frame, 0 picks, 0 projects" in out
-    from filmflow.query import CatalogResolver, compile_args
+    from filmflow.catalog.resolver import CatalogResolver
+    from filmflow.query import compile_args
 
     db = library.db()
     try:

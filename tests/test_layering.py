@@ -1,4 +1,5 @@
-"""The core never imports click, prints or exits; nothing imports the CLI; config/ ships."""
+"""The layer map (who may import whom) holds; the core never imports click, prints or exits;
+nothing imports the faces (cli/, web/); config/ ships."""
 
 from __future__ import annotations
 
@@ -17,6 +18,124 @@ def imports(path: Path) -> set[str]:
         elif isinstance(node, ast.ImportFrom) and node.module:
             out.add(node.module)
     return out
+
+
+# --- the layer map -------------------------------------------------------------------------
+# Each top-level module or package of filmflow sits in one layer, lowest first. A unit may
+# import any unit of a lower layer and its peers in its own layer; never one above. The
+# faces are imported by nobody but `python -m filmflow` (-> cli) and `filmflow serve`
+# (cli -> web). Every import counts: module level, inside functions, under TYPE_CHECKING.
+LAYERS: list[tuple[str, set[str]]] = [
+    ("base", {"errors", "filmflow"}),                                  # filmflow: __version__
+    ("tools", {"fsutil", "config", "stocks", "wording", "tempfiles", "fonts"}),
+    ("values", {"stockfamilies", "imaging", "metadata"}),
+    ("languages and formats", {"query", "xmpio", "sheetfile", "gallery"}),
+    ("catalog", {"catalog"}),
+    ("library", {"library"}),
+    ("operations", {"ingest", "versions", "refile", "rolledit", "sidecars", "sidecarread", "logs"}),
+    ("outputs", {"sheet", "pencil", "export", "outputs", "stats", "chart"}),
+    ("watcher", {"watch"}),
+    ("fixity", {"verify", "status"}),                                 # status reports on the watcher
+    ("faces", {"cli", "web", "__main__"}),
+]
+FACES = {"cli", "web"}
+FACE_IMPORTS = {("__main__", "cli"), ("cli", "web")}
+# Upward edges that exist today, each a debt with its reason (issue 13).
+EXCEPTIONS = {
+    ("library", "refile"): "Library.db() finishes a half-done `roll edit` when it opens the catalog; "
+                           "goes when the catalog opens its own connection",
+}
+LAYER_OF = {unit: n for n, (_, units) in enumerate(LAYERS) for unit in units}
+
+
+def unit_of(path: Path) -> str:
+    """The top-level unit a source file belongs to: `catalog` for catalog/db.py, `fsutil` for fsutil.py."""
+    rel = path.relative_to(PKG).with_suffix("").parts
+    return "filmflow" if rel == ("__init__",) else rel[0]
+
+
+def imported_units(path: Path, root: Path = PKG) -> set[tuple[str, int]]:
+    """(unit, line) of every filmflow import in a file, wherever it stands (functions, TYPE_CHECKING)."""
+    out: set[tuple[str, int]] = set()
+    package = path.relative_to(root).parent.parts
+    for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+        names: list[str] = []
+        if isinstance(node, ast.Import):
+            names = [a.name for a in node.names]
+        elif isinstance(node, ast.ImportFrom):
+            if node.level:  # relative: from .x import y
+                base = ("filmflow", *package[:len(package) - node.level + 1])
+                names = [".".join(base + ((node.module,) if node.module else ()))]
+            else:
+                names = [node.module or ""]
+            if names[0] == "filmflow":  # from filmflow import fsutil, __version__
+                names = [f"filmflow.{a.name}" for a in node.names]
+        for name in names:
+            parts = name.split(".")
+            if parts[0] == "filmflow":
+                unit = parts[1] if len(parts) > 1 else "filmflow"
+                out.add(("filmflow" if unit == "__version__" else unit, node.lineno))
+    return out
+
+
+def forbidden_imports(files: list[Path]) -> list[str]:
+    """'src.py:line imports unit (layer a -> layer b)' for each import the layer map forbids."""
+    bad = []
+    for p in files:
+        src = unit_of(p)
+        for dst, line in sorted(imported_units(p)):
+            if dst == src or (src, dst) in EXCEPTIONS:
+                continue
+            if dst in FACES or src in FACES | {"__main__"}:
+                ok = dst not in FACES or (src, dst) in FACE_IMPORTS
+            else:
+                ok = LAYER_OF.get(dst, 99) <= LAYER_OF.get(src, -1)
+            if not ok:
+                bad.append(f"{p.relative_to(PKG)}:{line} imports {dst} "
+                           f"({LAYERS[LAYER_OF[src]][0]} -> {LAYERS[LAYER_OF.get(dst, 0)][0]})")
+    return bad
+
+
+ALL = sorted(PKG.rglob("*.py"))
+
+
+def test_every_unit_has_a_layer():
+    assert sorted({unit_of(p) for p in ALL} - set(LAYER_OF)) == [], "add new modules to LAYERS"
+    assert sorted(set(LAYER_OF) - {unit_of(p) for p in ALL}) == [], "LAYERS names a unit that is gone"
+
+
+def test_no_import_crosses_the_layer_map():
+    assert forbidden_imports(ALL) == []
+
+
+def test_every_exception_is_still_needed():
+    edges = {(unit_of(p), dst) for p in ALL for dst, _ in imported_units(p)}
+    assert sorted(set(EXCEPTIONS) - edges) == [], "this import is gone; delete its EXCEPTIONS entry"
+
+
+def test_the_map_says_what_the_style_guide_says():
+    below = lambda a, b: LAYER_OF[a] < LAYER_OF[b]  # noqa: E731
+    assert all(below("catalog", u) for u in ("ingest", "export", "outputs", "sheet", "stats", "watch", "cli", "web"))
+    assert all(below(u, "catalog") for u in ("query", "stocks", "errors", "fsutil"))
+    assert below("ingest", "watch") and below("watch", "status") and below("status", "cli")
+    assert LAYER_OF["errors"] == 0
+
+
+def test_the_check_sees_every_kind_of_import(tmp_path):
+    pkg = tmp_path / "filmflow"
+    (pkg / "catalog").mkdir(parents=True)
+    (pkg / "catalog" / "frames.py").write_text(
+        "from __future__ import annotations\n"
+        "from typing import TYPE_CHECKING\n"
+        "from filmflow import fsutil\n"
+        "if TYPE_CHECKING:\n"
+        "    from filmflow.ingest.plan import IngestPlan\n"
+        "def f():\n"
+        "    import filmflow.cli.output\n"
+        "    from ..web import app\n"
+        "    from . import rolls\n", encoding="utf-8")
+    found = imported_units(pkg / "catalog" / "frames.py", pkg)
+    assert sorted(found) == [("catalog", 9), ("cli", 7), ("fsutil", 3), ("ingest", 5), ("web", 8)]
 
 
 def test_core_modules_exist_and_are_checked():

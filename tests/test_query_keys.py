@@ -7,7 +7,8 @@ import pytest
 
 from filmflow.catalog import curation
 from filmflow.library import Library
-from filmflow.query import CatalogResolver, compile_args
+from filmflow.catalog.resolver import CatalogResolver
+from filmflow.query import compile_args
 from filmflow.query import keys as key_table
 from filmflow.query import parse
 from filmflow.query.keys import Pred

@@ -13,7 +13,8 @@ from filmflow.catalog.db import transaction
 from filmflow.catalog.logs import pair_roll, store_log
 from filmflow.errors import QueryError
 from filmflow.library import Library
-from filmflow.query import CatalogResolver, compile_args
+from filmflow.catalog.resolver import CatalogResolver
+from filmflow.query import compile_args
 from filmflow.query import keys as key_table
 from tests.conftest import add_roll
 
@@ -191,7 +192,7 @@ def test_frame_queries_use_the_log_indexes(lib: Library, monkeypatch: pytest.Mon
                           params))
         return real(conn, cond, params, at_most)
 
-    monkeypatch.setattr("filmflow.query.sql.frames_logged_where", spy)
+    monkeypatch.setattr("filmflow.catalog.resolver.frames_logged_where", spy)
     _compile(lib, ("aperture:8",), "frames")
     _compile(lib, ("gps:yes",), "frames")
     assert "log_frames_aperture" in seen[0] and "frames_log" in seen[0], seen

@@ -12,7 +12,8 @@ from filmflow.catalog import curation
 from filmflow.catalog.db import transaction
 from filmflow.errors import InputError, NotFoundError, QueryError
 from filmflow.library import Library
-from filmflow.query import CatalogResolver, compile_args, order_by
+from filmflow.catalog.resolver import CatalogResolver
+from filmflow.query import compile_args, order_by
 from tests.conftest import add_roll
 
 NFD = lambda s: unicodedata.normalize("NFD", s)  # noqa: E731

@@ -26,7 +26,7 @@ import imagegen
 from conftest import REPO, make_library, wait_until
 from test_ingest_apply import rows, sha
 from filmflow import fsutil
-from filmflow.catalog.models import IngestMode
+from filmflow.ingest.mode import IngestMode
 from filmflow.ingest.apply import Ingester
 from filmflow.watch import Watcher, clean_leftovers
 

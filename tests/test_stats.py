@@ -9,7 +9,7 @@ import warnings
 
 import pytest
 
-from filmflow import stats
+from filmflow import chart, stats
 from filmflow.catalog.db import transaction
 from filmflow.errors import InputError, MissingExtraError
 from tests.conftest import add_roll
@@ -202,7 +202,7 @@ def test_cli_chart_in_missing_folder_exit_2(cli, tmp_path):
 def test_missing_matplotlib_names_the_extra(year_2023, cli, tmp_path, monkeypatch):
     monkeypatch.setitem(sys.modules, "matplotlib", None)  # makes `import matplotlib` raise ImportError
     with pytest.raises(MissingExtraError, match=r"filmflow\[charts\]"):
-        stats.require_matplotlib()
+        chart.require_matplotlib()
     r = cli("stats", "--year", "2023", "--chart", str(tmp_path / "c.png"), code=2)
     assert "filmflow[charts]" in r.stderr
     assert not (tmp_path / "c.png").exists()
@@ -238,7 +238,7 @@ def test_chart_of_empty_year(library, tmp_path):
     db = library.db()
     s = stats.year_stats(db, 1999)
     db.conn.close()
-    out = stats.render_chart(s, tmp_path / "empty.png")
+    out = chart.render_chart(s, tmp_path / "empty.png")
     assert out.stat().st_size > 10_000
 
 

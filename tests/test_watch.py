@@ -21,7 +21,7 @@ import pytest
 
 import imagegen
 from conftest import make_library, wait_until
-from filmflow.catalog.models import IngestMode
+from filmflow.ingest.mode import IngestMode
 from filmflow.watch import Watcher
 
 

@@ -124,3 +124,20 @@ def frames_in_roll(conn: sqlite3.Connection, roll_id: int) -> dict[str, dict[str
         fr: {"id": i, "path": p, "sha256": s}
         for i, fr, p, s in conn.execute("SELECT id, frame, path, sha256 FROM frames WHERE roll_id = ?", (roll_id,))
     }
+
+
+def frame_ref_of(conn: sqlite3.Connection, frame_id: int) -> str:
+    """"CODE/FRAME" of the frame with this id (the frame must exist)."""
+    return conn.execute("SELECT r.code || '/' || f.frame FROM frames f JOIN rolls r ON r.id = f.roll_id "
+                        "WHERE f.id = ?", (frame_id,)).fetchone()[0]
+
+
+def frame_ids_in_roll(conn: sqlite3.Connection, roll_id: int) -> dict[str, int]:
+    """frame label → frame id for one roll."""
+    return {label: fid for fid, label in conn.execute("SELECT id, frame FROM frames WHERE roll_id = ?", (roll_id,))}
+
+
+def frame_thumbs_in_roll(conn: sqlite3.Connection, roll_id: int) -> dict[str, tuple[int, str | None]]:
+    """frame label → (frame id, stored thumbnail path) for one roll."""
+    return {label: (fid, thumb) for fid, label, thumb in
+            conn.execute("SELECT id, frame, thumbnail FROM frames WHERE roll_id = ?", (roll_id,))}

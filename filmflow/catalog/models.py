@@ -26,14 +26,6 @@ class Pick(str, Enum):
     REJECT = "reject"
 
 
-class IngestMode(str, Enum):
-    """How ingest treats the source files."""
-
-    COPY = "copy"
-    MOVE = "move"
-    IN_PLACE = "in-place"
-
-
 # Roll fields that carry an origin, in SPEC's JSON order.
 ROLL_FIELDS = (
     "code", "title", "stock", "stock_iso", "ei", "push", "process", "format", "camera", "lens",

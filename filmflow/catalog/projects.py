@@ -298,3 +298,23 @@ def delete_project(db: Catalog, name: str) -> ProjectInfo:
         info = get_project_info(conn, name)
         conn.execute("DELETE FROM projects WHERE id = ?", (info.id,))
     return info
+
+
+def append_to_project(conn: sqlite3.Connection, name: str, shas: list[str]) -> None:
+    """Append frames (by SHA-256) to the project of this exact name, made (titled `name`) when missing.
+
+    Ingest's sidecar `project = "..."`; a frame already in the project keeps its place.
+    """
+    row = conn.execute("SELECT id FROM projects WHERE name = ?", (name,)).fetchone()
+    if row is None:
+        ts = now()
+        pid = conn.execute("INSERT INTO projects (name, title, created_at, updated_at) VALUES (?, ?, ?, ?)",
+                           (name, name, ts, ts)).lastrowid
+    else:
+        pid = row[0]
+    pos = conn.execute("SELECT coalesce(max(position), 0) FROM project_frames WHERE project_id = ?", (pid,)).fetchone()[0]
+    for sha in shas:
+        fid = conn.execute("SELECT id FROM frames WHERE sha256 = ?", (sha,)).fetchone()[0]
+        pos += 1
+        conn.execute("INSERT OR IGNORE INTO project_frames (project_id, frame_id, position) VALUES (?, ?, ?)",
+                     (pid, fid, pos))

@@ -186,3 +186,8 @@ def set_roll_tags(conn: sqlite3.Connection, roll_id: int, tags: Sequence[str]) -
     """Add tags to a roll (existing ones stay)."""
     for t in tags:
         conn.execute("INSERT OR IGNORE INTO roll_tags (roll_id, tag_id) VALUES (?, ?)", (roll_id, ensure_tag(conn, t)))
+
+
+def roll_code(conn: sqlite3.Connection, roll_id: int) -> str:
+    """The code of the roll with this id (the roll must exist)."""
+    return conn.execute("SELECT code FROM rolls WHERE id = ?", (roll_id,)).fetchone()[0]

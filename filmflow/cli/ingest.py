@@ -7,7 +7,7 @@ from pathlib import Path
 
 import click
 
-from filmflow.catalog.models import IngestMode
+from filmflow.ingest.mode import IngestMode
 from filmflow.cli import output
 from filmflow.cli.completion import complete_roll_code
 from filmflow.cli.options import parse_code_option, parse_date_option

@@ -14,6 +14,7 @@ from typing import Any
 
 import click
 
+from filmflow import chart as ch
 from filmflow import stats as st
 from filmflow import verify as vf
 from filmflow.cli import output
@@ -50,8 +51,8 @@ def stats_show(app: Any, year_text: str | None, chart: Path | None, sheet: Path 
     """
     year = st.parse_year(year_text)
     if chart is not None:
-        st.check_chart_path(chart)
-        st.require_matplotlib()
+        ch.check_chart_path(chart)
+        ch.require_matplotlib()
     if sheet is not None and not sheet.absolute().parent.is_dir():
         raise InputError(f"the folder {sheet.absolute().parent} for sheet {sheet.name} does not exist; "
                          "create it first.")
@@ -65,7 +66,7 @@ def stats_show(app: Any, year_text: str | None, chart: Path | None, sheet: Path 
 
     if chart is not None:
         font = Path(lib.settings.font).expanduser() if lib.settings.font else None
-        st.render_chart(figures, chart, font=font if font and font.is_file() else None)
+        ch.render_chart(figures, chart, font=font if font and font.is_file() else None)
     sheet_result = _render_sheet(lib, figures, picks, sheet) if sheet is not None else None
 
     if as_json:

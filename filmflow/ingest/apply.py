@@ -26,9 +26,11 @@ from filmflow import fsutil
 from filmflow.catalog.db import refresh_statistics, transaction
 from filmflow.catalog.failures import clear_failures, failure_key, record_failures, replace_source_failures
 from filmflow.catalog.frames import insert_frames, known_hashes
-from filmflow.catalog.models import IngestMode
+from filmflow.ingest.mode import IngestMode
 from filmflow.catalog.logs import pair_roll
+from filmflow.catalog.projects import append_to_project
 from filmflow.catalog.rolls import insert_roll, now, record_auto_code, set_roll_tags, update_roll
+from filmflow.catalog.summary import record_last_roll
 from filmflow.errors import ArchiveError, FilmflowError
 from filmflow.ingest.xmpin import take_xmp
 from filmflow.ingest.discover import SIDECAR_NAME
@@ -364,9 +366,8 @@ class Ingester:
                 report.versions = insert_versions(conn, roll_id, version_rows, lib.rel, ts, plan.extracted is not None)
                 pair_roll(conn, roll_id)  # scans that arrive after their film log take its data
                 if plan.resolved.project and frame_rows:
-                    _add_to_project(conn, plan.resolved.project, [r["sha"] for _, r in frame_rows])
-                conn.execute("INSERT OR REPLACE INTO meta (key, value) VALUES ('last_roll', ?)",
-                             (f"{plan.code}\t{ts}",))
+                    append_to_project(conn, plan.resolved.project, [r["sha"] for _, r in frame_rows])
+                record_last_roll(conn, plan.code, ts)
             # this roll's failures are now exactly report.failed (a delivery's rolls each own their folder);
             # the files now ingested or found duplicate, and a refusal of the whole source, are cleared
             replace_source_failures(conn, failure_key(plan.source_key),
@@ -468,20 +469,3 @@ def remove_empty_dirs(root: Path) -> None:
     for dirpath, _dirs, _files in sorted(os.walk(root), key=lambda t: -len(t[0])):
         with contextlib.suppress(OSError):
             os.rmdir(dirpath)
-
-
-def _add_to_project(conn, name: str, shas: list[str]) -> None:
-    """Sidecar `project = "..."`: append the roll's new frames to that project."""
-    row = conn.execute("SELECT id FROM projects WHERE name = ?", (name,)).fetchone()
-    if row is None:
-        ts = now()
-        pid = conn.execute("INSERT INTO projects (name, title, created_at, updated_at) VALUES (?, ?, ?, ?)",
-                           (name, name, ts, ts)).lastrowid
-    else:
-        pid = row[0]
-    pos = conn.execute("SELECT coalesce(max(position), 0) FROM project_frames WHERE project_id = ?", (pid,)).fetchone()[0]
-    for sha in shas:
-        fid = conn.execute("SELECT id FROM frames WHERE sha256 = ?", (sha,)).fetchone()[0]
-        pos += 1
-        conn.execute("INSERT OR IGNORE INTO project_frames (project_id, frame_id, position) VALUES (?, ?, ?)",
-                     (pid, fid, pos))

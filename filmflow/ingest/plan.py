@@ -14,7 +14,8 @@ from typing import Any
 
 from filmflow import fsutil
 from filmflow.catalog.frames import frames_in_roll, lookup_frames
-from filmflow.catalog.models import IngestMode, Origin, Roll
+from filmflow.catalog.models import Origin, Roll
+from filmflow.ingest.mode import IngestMode
 from filmflow.catalog.rolls import find_roll, find_roll_by_source, next_code
 from filmflow.errors import ConfigError, InputError
 from filmflow.ingest.delivery import (  # noqa: F401 - source_key and the source checks re-exported

@@ -13,7 +13,6 @@ with every frame once.
 from __future__ import annotations
 
 import contextlib
-import fcntl
 import hashlib
 import logging
 import os
@@ -25,7 +24,7 @@ from typing import Any
 from filmflow import fsutil
 from filmflow.catalog.db import transaction
 from filmflow.catalog.failures import failure_key, record_failures
-from filmflow.catalog.models import IngestMode
+from filmflow.ingest.mode import IngestMode
 from filmflow.catalog.rolls import now
 from filmflow.errors import ArchiveError, FilmflowError, InputError
 from filmflow.ingest import unzip
@@ -167,6 +166,7 @@ def source_error_text(lib: Library, src: Path, e: BaseException) -> str:
 @contextlib.contextmanager
 def _source_lock(lib: Library, src: Path, should_stop: Callable[[], bool]) -> Iterator[None]:
     """Hold the per-source ingest lock (cache/locks/); wait for another process that holds it."""
+    fcntl = fsutil.posix_locks()
     try:
         key = source_key(src)
     except (OSError, RuntimeError, ValueError):

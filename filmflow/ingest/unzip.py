@@ -17,7 +17,6 @@ from __future__ import annotations
 
 import contextlib
 import errno
-import fcntl
 import hashlib
 import os
 import shutil
@@ -221,6 +220,7 @@ def extraction_dir(cache: Path, zip_path: Path) -> Path:
 
 def _try_lock(path: Path) -> int | None:
     """An fd holding the exclusive flock on `path` (created), or None when another holds it."""
+    fcntl = fsutil.posix_locks()
     path.parent.mkdir(parents=True, exist_ok=True)
     while True:
         fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o644)

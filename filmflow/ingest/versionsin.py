@@ -17,6 +17,8 @@ import unicodedata
 from pathlib import Path
 from typing import Any
 
+from filmflow.catalog.frames import frame_ids_in_roll, frame_thumbs_in_roll
+from filmflow.catalog.rolls import roll_code
 from filmflow.catalog.versions import frame_file_stems, insert_version
 from filmflow.versions import EditMarks, dhash, looks_alike
 
@@ -99,8 +101,7 @@ def split_versions(conn, roll_id: int | None, rows: list[tuple[Any, dict]], matc
 def _roll_thumbs(conn, roll_id: int | None) -> dict[str, tuple[int, str | None]]:
     if roll_id is None:
         return {}
-    return {label: (fid, thumb) for fid, label, thumb in
-            conn.execute("SELECT id, frame, thumbnail FROM frames WHERE roll_id = ?", (roll_id,))}
+    return frame_thumbs_in_roll(conn, roll_id)
 
 
 def insert_versions(conn, roll_id: int, versions: list[tuple[Any, dict, tuple[str, Any], str]],
@@ -108,8 +109,8 @@ def insert_versions(conn, roll_id: int, versions: list[tuple[Any, dict, tuple[st
     """Insert the version rows (after the frames, so a label names a committed frame); their refs."""
     if not versions:
         return []
-    ids = {label: fid for fid, label in conn.execute("SELECT id, frame FROM frames WHERE roll_id = ?", (roll_id,))}
-    code = conn.execute("SELECT code FROM rolls WHERE id = ?", (roll_id,)).fetchone()[0]
+    ids = frame_ids_in_roll(conn, roll_id)
+    code = roll_code(conn, roll_id)
     labels = {fid: label for label, fid in ids.items()}
     out = []
     for f, r, (kind, value), vkind in versions:

@@ -20,7 +20,7 @@ from typing import Any
 from filmflow import fsutil, xmpio
 from filmflow.catalog import xmpstate
 from filmflow.catalog.db import transaction
-from filmflow.catalog.models import IngestMode
+from filmflow.ingest.mode import IngestMode
 from filmflow.errors import FilmflowError
 from filmflow.library import Library
 

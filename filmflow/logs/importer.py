@@ -20,7 +20,7 @@ from filmflow.catalog.logs import (
     find_roll_id_by_name, label_repeats, log_entries, pair_labels, pair_roll, roll_frame_labels, store_log,
 )
 from filmflow.catalog.models import Origin, Roll
-from filmflow.catalog.rolls import find_roll, insert_roll, next_code, now, update_roll
+from filmflow.catalog.rolls import find_roll, insert_roll, next_code, now, roll_code, update_roll
 from filmflow.errors import InputError
 from filmflow.ingest.foldername import parse_folder_name
 from filmflow.library import Library
@@ -100,8 +100,8 @@ def _find_roll(lib: Library, db: Catalog, path: Path, parsed: ParsedLog, code_op
         if name:
             rid = find_roll_id_by_name(db.conn, fsutil.nfc(name))
             if rid is not None:
-                code_row = db.conn.execute("SELECT code FROM rolls WHERE id = ?", (rid,)).fetchone()
-                return find_roll(db, code_row[0], lib.root), code_row[0], None
+                found_code = roll_code(db.conn, rid)
+                return find_roll(db, found_code, lib.root), found_code, None
     if not (parsed.roll.name or parsed.roll.code):
         raise LogError(f"{path}: the log names no roll; pass --roll CODE (e.g. --roll R042) to say which roll it is.")
     return None, code or next_code(db.conn, lib.settings.code_template), title

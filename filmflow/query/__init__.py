@@ -3,7 +3,8 @@
 `refs` owns the grammar of roll codes and frame references (also used by the catalog and
 ingest); `keys` holds one compiler per query key.
 
-Typical use (what the CLI and the catalog's curation/projects modules do)::
+Typical use (what the CLI and the catalog's curation/projects modules do; the resolver
+runs the catalog look-ups, so it lives in `filmflow.catalog.resolver`)::
 
     resolver = CatalogResolver(db.conn, library.stocks, library.formats)
     compiled = compile_args(["stock:portra400", "rating:>=4"], resolver, "frames")
@@ -16,7 +17,6 @@ from filmflow.query.parse import KEYS, DateSpan, FrameRef, Interval, Query, Term
 from filmflow.query.sql import (
     FRAME_SORTS,
     ROLL_SORTS,
-    CatalogResolver,
     Compiled,
     Resolver,
     compile_args,
@@ -26,6 +26,6 @@ from filmflow.query.sql import (
 
 __all__ = [
     "KEYS", "DateSpan", "FrameRef", "Interval", "Query", "Term", "parse_query", "parse_term",
-    "FRAME_SORTS", "ROLL_SORTS", "CatalogResolver", "Compiled", "Resolver", "compile_args",
+    "FRAME_SORTS", "ROLL_SORTS", "Compiled", "Resolver", "compile_args",
     "compile_query", "order_by",
 ]

@@ -19,7 +19,8 @@ from filmflow.catalog.models import Frame, Roll
 from filmflow.catalog.rolls import get_roll
 from filmflow.errors import InputError
 from filmflow.library import Library
-from filmflow.query import CatalogResolver, compile_args
+from filmflow.catalog.resolver import CatalogResolver
+from filmflow.query import compile_args
 from filmflow.stocks import format_push
 
 log = logging.getLogger(__name__)

@@ -59,7 +59,7 @@ from filmflow import fsutil, imaging  # noqa: E402
 from filmflow.catalog import db as catalog_db  # noqa: E402
 from filmflow.catalog.db import transaction  # noqa: E402
 from filmflow.catalog.frames import insert_frames  # noqa: E402
-from filmflow.catalog.models import IngestMode  # noqa: E402
+from filmflow.ingest.mode import IngestMode  # noqa: E402
 from filmflow.catalog.rolls import insert_roll, now  # noqa: E402
 from filmflow.ingest.apply import Ingester  # noqa: E402
 from filmflow.ingest.exif import read_scanner_info  # noqa: E402

@@ -30,7 +30,8 @@ from filmflow.catalog import curation  # noqa: E402
 from filmflow.catalog.db import refresh_statistics, transaction  # noqa: E402
 from filmflow.catalog.rolls import now  # noqa: E402
 from filmflow.library import Library  # noqa: E402
-from filmflow.query import CatalogResolver, Compiled, compile_args  # noqa: E402
+from filmflow.catalog.resolver import CatalogResolver  # noqa: E402
+from filmflow.query import Compiled, compile_args  # noqa: E402
 
 CAMERAS = ["Nikon FM2", "Pentax 67", "Mamiya 7", "Leica M6", "Canon AE-1", "Hasselblad 500C/M", "Olympus XA"]
 LENSES = ["50mm f/1.4", "35mm f/2", "80mm f/2.8", "105mm f/2.4", "90mm f/4"]

@@ -21,7 +21,7 @@ sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "tests"))
 
 from imagegen import make_scan  # noqa: E402
-from filmflow.catalog.models import IngestMode  # noqa: E402
+from filmflow.ingest.mode import IngestMode  # noqa: E402
 from filmflow.ingest.run import ingest_sources  # noqa: E402
 from filmflow.library import Library  # noqa: E402
 from filmflow.versions import dhash, looks_alike  # noqa: E402
