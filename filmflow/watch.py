@@ -353,7 +353,12 @@ class Watcher:
         loose = sorted(fsutil.display(p.name) for p in self._warned_loose if p.exists())
         now = {"waiting": self.waiting(), "held": self.held(), "loose": loose}
         if now != last:
-            fsutil.atomic_write_text(self.lib.logs / WATCH_STATE, json.dumps(now, ensure_ascii=False))
+            try:
+                fsutil.atomic_write_text(self.lib.logs / WATCH_STATE, json.dumps(now, ensure_ascii=False))
+            except OSError as e:  # a full disk must not stop the watcher; `status` is stale until it is written
+                log.warning("cannot write %s (%s); `filmflow status` shows old waiting folders until it can",
+                            self.lib.logs / WATCH_STATE, e)
+                return last
         return now
 
     def run_once(self) -> list[IngestReport]:

@@ -352,3 +352,18 @@ def test_an_edit_saved_into_the_archive_becomes_a_version_while_the_watcher_runs
         wait_until(lambda: count(library, "SELECT count(*) FROM frame_versions") == 1, timeout=20)
     assert count(library, "SELECT kind FROM frame_versions") == "edit"
     assert count(library) == 3
+
+
+def test_a_full_disk_while_writing_the_status_file_does_not_stop_the_watcher(library, monkeypatch, caplog):
+    import filmflow.watch as watch_mod
+
+    w = Watcher(library, library.inbox, 0.1, IngestMode.COPY, tick=0.05)
+
+    def full(*a, **k):
+        raise OSError(errno.ENOSPC, "No space left on device")
+
+    monkeypatch.setattr(watch_mod.fsutil, "atomic_write_text", full)
+    imagegen.make_roll(library.inbox / "2023-05-01 Portra400", 1, seed=3)
+    w.touch(str(library.inbox / "2023-05-01 Portra400"))
+    assert w._write_state({}) == {}            # kept as it was: written again once there is room
+    assert "cannot write" in caplog.text
