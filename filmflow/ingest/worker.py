@@ -11,7 +11,6 @@ import multiprocessing
 import os
 import signal
 import threading
-import time
 from pathlib import Path
 from typing import Any
 
@@ -96,30 +95,13 @@ def process_file(src: str, dest: str | None, thumb: str, thumb_size: int, owner:
 def worker_init(owner: int) -> None:
     """Pool initializer: a worker must not outlive a killed ingest (and leave temp files behind).
 
-    PR_SET_PDEATHSIG covers a forked worker whose parent is the ingest; a forkserver's
-    worker has the forkserver as parent, which can outlive a SIGKILLed owner, so a daemon
-    thread also checks once a second that the owning process still exists.
+    The owner-watch is imaging.worker_init's (the export pool uses it too). Ctrl-C reaches
+    the whole process group: the ingest stops and removes the temp copies in hand, which a
+    worker killed mid-copy would leave behind, so workers ignore SIGINT. (SIGTERM stays
+    default: the pool uses it to end workers of a broken pool.)
     """
-    try:
-        import ctypes
-
-        ctypes.CDLL("libc.so.6", use_errno=True).prctl(1, signal.SIGKILL)  # PR_SET_PDEATHSIG
-    except (OSError, AttributeError):
-        pass
-    # Ctrl-C reaches the whole process group: the ingest stops and removes the temp copies
-    # in hand, which a worker killed mid-copy would leave behind. (SIGTERM stays default:
-    # the pool uses it to end workers of a broken pool.)
+    imaging.worker_init(owner)
     signal.signal(signal.SIGINT, signal.SIG_IGN)
-
-    def watch_owner() -> None:
-        while True:
-            time.sleep(1.0)
-            try:
-                os.kill(owner, 0)
-            except ProcessLookupError:
-                os.kill(os.getpid(), signal.SIGKILL)
-
-    threading.Thread(target=watch_owner, name="owner-watch", daemon=True).start()
 
 
 def pool_context() -> multiprocessing.context.BaseContext:
