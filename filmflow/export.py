@@ -215,6 +215,10 @@ def _encode(job: _Job) -> tuple[str, tuple[int, int] | None, str | None]:
         return job.name, None, str(e)
     except OSError as e:
         return job.name, None, f"{job.dst}: cannot be written ({e.strerror or e}); check free space and permissions."
+    except Exception as e:  # noqa: BLE001 - one odd scan (a Pillow or exiv2 error) fails alone, as in ingest
+        log.debug("export of %s failed", job.source, exc_info=True)
+        return job.name, None, (f"{job.source}: cannot be exported ({type(e).__name__}: {e}); the other frames "
+                                "were; rerun with --debug for details.")
 
 
 def _frame_key(item: ExportItem, job: _Job) -> str:

@@ -481,3 +481,20 @@ def test_small_copies_for_srcset_are_owned_moved_and_removed_with_their_frame(tm
     assert "03_R042-2@1024.jpg" not in {p.name for p in out.iterdir()}
     small = _run([_item(1, srcs[0])], tmp_path / "o2", ExportSettings(long_edge=800, workers=1))
     assert not list(small.out_dir.glob("*@1024.jpg"))  # no copy for frames already small
+
+
+def test_an_unexpected_error_on_one_frame_fails_that_frame_alone(tmp_path, items, monkeypatch):
+    """Issue 13: export isolates each frame's failure, whatever it is, as ingest does."""
+    from filmflow import imaging
+
+    real = imaging.export_jpeg
+
+    def odd(src, *a, **k):
+        if Path(src).name == "000002.jpg":
+            raise ValueError("broken PNG chunk")   # what Pillow raises for some damaged files
+        return real(src, *a, **k)
+
+    monkeypatch.setattr(imaging, "export_jpeg", odd)
+    rep = _run(items, tmp_path / "out")
+    assert [f["ref"] for f in rep.failed] == ["R042/2"] and "ValueError" in rep.failed[0]["error"]
+    assert len(rep.written) == 3 and not (tmp_path / "out" / "02_R042-2.jpg").exists()
