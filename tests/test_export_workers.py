@@ -71,9 +71,11 @@ def test_killed_export_leaves_no_worker_running(big_project, tmp_path, sig):
     try:
         workers = wait_until(lambda: _descendants(proc.pid) if len(_descendants(proc.pid)) >= 2 else None,
                              timeout=60)
+        assert len(workers) >= 2                                   # the pool was seen...
         proc.send_signal(sig)
         proc.wait(timeout=30)
         wait_until(lambda: not any(_alive(w) for w in workers), timeout=15)
+        assert not [w for w in workers if _alive(w)]               # ...and none of it outlives the export
     finally:
         if proc.poll() is None:
             proc.kill()
