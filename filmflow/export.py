@@ -33,7 +33,8 @@ from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
 
-from filmflow import __version__, fsutil, gallery, imaging, metadata, xmpio
+from filmflow import __version__, fsutil, imaging, metadata, xmpio
+from filmflow.outputs import gallery
 from filmflow.errors import FilmflowError, InputError, OperationError
 from filmflow.stocks import format_push  # noqa: F401 - re-exported (tests, other modules)
 

@@ -1,5 +1,5 @@
 """Year in review: the figures `filmflow stats` prints and the year's picks (the chart it
-draws is filmflow/chart.py).
+draws is filmflow/outputs/chart.py).
 
 Owns `parse_year` (`--year` text → a year or None for the whole archive), `year_stats`
 (one grouped SELECT over the year's rolls, summed in Python: a year is at most a few
@@ -318,7 +318,7 @@ def year_pick_frames(lib: Library, db: Catalog, year: int | None) -> list[dict[s
     Each row has catalog.outputrows.frame_rows' keys plus ref, and path / thumbnail made absolute
     (the thumbnail is the cache path by content hash when none is stored) and edge_print.
     """
-    from filmflow.outputs import edge_print
+    from filmflow.outputs.make import edge_print
 
     rows = pick_frame_rows(db, year)
     edges: dict[tuple[str | None, str | None], str | None] = {}

@@ -40,12 +40,12 @@ def _no_catalog(lib) -> None:
 
 
 def _internal_error(lib, monkeypatch) -> None:
-    import filmflow.status
+    import filmflow.fixity.status
 
     def boom(_lib):
         raise RuntimeError("boom from a test")
 
-    monkeypatch.setattr(filmflow.status, "library_status", boom)
+    monkeypatch.setattr(filmflow.fixity.status, "library_status", boom)
 
 
 NON_UTF8 = os.fsdecode(b"R\xff")

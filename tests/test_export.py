@@ -15,7 +15,7 @@ from PIL import Image, ImageCms
 
 from filmflow.errors import InputError
 from filmflow.export import ExportItem, ExportSettings, export_dir_for, export_project, film_line, format_push
-from filmflow.gallery import render_gallery, render_post
+from filmflow.outputs.gallery import render_gallery, render_post
 from tests import imagegen
 from tests.imagegen import NORITSU, make_scan, scanner_exif
 

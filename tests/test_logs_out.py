@@ -13,7 +13,8 @@ from pathlib import Path
 import pytest
 
 import logfixtures as lf
-from filmflow import metadata, sheet
+from filmflow import metadata
+from filmflow.outputs import sheet
 from filmflow.export import ExportItem, ExportSettings, export_project
 from tests.imagegen import make_scan
 from tests.test_xmp_export import exiftool, exiv2_values, needs_tools
@@ -99,7 +100,7 @@ def test_exposure_time_from_the_logged_text(shutter, rational):
 
 
 def test_gallery_shot_text():
-    from filmflow.gallery import shot_text
+    from filmflow.outputs.gallery import shot_text
 
     assert shot_text("2024-10-03T10:02") == "2024-10-03 10:02"
     assert shot_text("2024-10-03T01:02:00Z") == "2024-10-03 01:02 UTC"

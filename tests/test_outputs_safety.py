@@ -21,8 +21,8 @@ from conftest import SAMPLES, Cli, make_library
 from filmflow import imaging
 from filmflow.errors import UnreadableImageError
 from filmflow.export import ExportSettings, export_project
-from filmflow.outputs import with_gaps
-from filmflow.sheet import SheetFrame, SheetHeader, is_own_sheet, render_sheet
+from filmflow.outputs.make import with_gaps
+from filmflow.outputs.sheet import SheetFrame, SheetHeader, is_own_sheet, render_sheet
 from tests import imagegen
 
 
@@ -303,5 +303,5 @@ def test_a_cut_frame_recorded_by_an_older_export_is_redone_not_kept(tmp_path):
     (None, ""),
 ])
 def test_sheet_text_is_drawn_on_one_line(text, line):
-    from filmflow.sheetfile import one_line
+    from filmflow.outputs.sheetfile import one_line
     assert one_line(text) == line

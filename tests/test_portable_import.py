@@ -60,9 +60,9 @@ def test_every_module_imports_without_fcntl():
                 for f in failed.values()}
     assert culprits <= STILL_NEEDS_FCNTL, failed
     # and so do the modules that lock (the watcher, roll edits, zip and source locks of ingest)
-    assert not {"filmflow.fsutil", "filmflow.library", "filmflow.status", "filmflow.refile", "filmflow.watch",
+    assert not {"filmflow.fsutil", "filmflow.library", "filmflow.fixity.status", "filmflow.refile", "filmflow.watch",
                 "filmflow.ingest.run", "filmflow.ingest.unzip", "filmflow.cli",
-                "filmflow.catalog.db", "filmflow.query", "filmflow.verify"} & set(failed)
+                "filmflow.catalog.db", "filmflow.query", "filmflow.fixity.verify"} & set(failed)
 
 
 def test_the_allow_list_still_needs_fcntl():

@@ -12,7 +12,7 @@ import subprocess
 import pytest
 
 from filmflow.export import ExportSettings, export_project
-from filmflow.gallery import post_date
+from filmflow.outputs.gallery import post_date
 from tests.test_export import _item
 from tests.imagegen import make_scan
 

@@ -9,9 +9,9 @@ from pathlib import Path
 import pytest
 from PIL import Image, ImageFont
 
-from filmflow import fonts
+from filmflow.outputs import fonts
 from filmflow.errors import InputError
-from filmflow.sheet import (
+from filmflow.outputs.sheet import (
     Page,
     SheetFrame,
     SheetHeader,
@@ -116,7 +116,7 @@ def test_a_new_roll_starts_a_new_strip_and_pages_hold_whole_strips(tmp_path):
 def test_unknown_format_gets_a_sensible_default_and_a_warning(tmp_path, caplog):
     wide = [SheetFrame(tmp_path / "a.jpg", None, "1", "R7", "weird", None)]
     square = [SheetFrame(tmp_path / "b.jpg", None, "1", "R8", None, None)]
-    with caplog.at_level(logging.WARNING, logger="filmflow.sheet"):
+    with caplog.at_level(logging.WARNING, logger="filmflow.outputs.sheet"):
         p1 = layout(wide, HDR, "A4", DPI, FORMATS, aspects={"R7": 1.5})
         p2 = layout(square, HDR, "A4", DPI, FORMATS, aspects={"R8": 1.0})
     assert p1[0].strips[0].fmt.name == "135"
@@ -126,7 +126,7 @@ def test_unknown_format_gets_a_sensible_default_and_a_warning(tmp_path, caplog):
 
 def test_render_picks_the_default_for_an_unknown_format_from_the_thumbnails(tmp_path, caplog):
     frames = roll(tmp_path, 4, fmt=None, size=(400, 400))
-    with caplog.at_level(logging.WARNING, logger="filmflow.sheet"):
+    with caplog.at_level(logging.WARNING, logger="filmflow.outputs.sheet"):
         res = render_sheet(frames, HDR, tmp_path / "s.png", dpi=DPI)
     assert res.pages == 1
     assert "6x6" in caplog.text
@@ -341,7 +341,7 @@ def test_unrebuildable_thumbnail_is_drawn_as_missing(tmp_path, caplog):
         raise OSError(f"{source} is not mounted")
 
     out = tmp_path / "s.png"
-    with caplog.at_level(logging.WARNING, logger="filmflow.sheet"):
+    with caplog.at_level(logging.WARNING, logger="filmflow.outputs.sheet"):
         res = render_sheet(frames, HDR, out, dpi=DPI, thumbnailer=broken)
     assert res.frames == 3 and "missing" in caplog.text
     pages = layout(frames, HDR, "A4", DPI, FORMATS)
@@ -389,7 +389,7 @@ def test_no_covering_font_warns_once_and_falls_back(monkeypatch, caplog):
     fonts.find_font.cache_clear()
     fonts._warn_uncovered.cache_clear()
     try:
-        with caplog.at_level(logging.WARNING, logger="filmflow.fonts"):
+        with caplog.at_level(logging.WARNING, logger="filmflow.outputs.fonts"):
             assert fonts.find_font("서울 산책") is None
             assert fonts.find_font("서울 산책") is None
             f = fonts.load_font("서울 산책", 20)

@@ -9,7 +9,8 @@ import warnings
 
 import pytest
 
-from filmflow import chart, stats
+from filmflow import stats
+from filmflow.outputs import chart
 from filmflow.catalog.db import transaction
 from filmflow.errors import InputError, MissingExtraError
 from tests.conftest import add_roll
@@ -226,7 +227,7 @@ def test_chart_png_and_svg(year_2023, cli, tmp_path):
     assert text.lstrip().startswith("<?xml") and "<svg" in text
     assert "2023 on film" in text  # svg.fonttype none keeps text as text
     assert [p.name for p in tmp_path.iterdir() if ".filmflow-tmp-" in p.name] == []
-    from filmflow.fonts import find_font
+    from filmflow.outputs.fonts import find_font
 
     if find_font("후지 마미야") is not None:  # CI installs fonts-noto-cjk; Hangul then has glyphs
         missing = [str(w.message) for w in caught if "missing from font" in str(w.message)]
@@ -255,7 +256,7 @@ def test_year_pick_frames(year_2023):
 
 
 def test_sheet_of_picks(year_2023, cli, tmp_path):
-    pytest.importorskip("filmflow.sheet")
+    pytest.importorskip("filmflow.outputs.sheet")
     from PIL import Image
 
     out = tmp_path / "picks.jpg"

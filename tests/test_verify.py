@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from filmflow import verify
+from filmflow.fixity import verify
 from filmflow.catalog.db import transaction
 from filmflow.catalog.frames import insert_frames
 from filmflow.catalog.rolls import insert_roll, now

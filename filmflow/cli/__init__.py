@@ -60,7 +60,7 @@ class FilmflowClickError(click.ClickException):
 LAZY_COMMANDS = {
     "init": "admin", "status": "admin", "ingest": "ingest", "watch": "ingest", "roll": "rolls",
     "rolls": "listing", "frames": "listing", "rate": "listing", "pick": "listing", "reject": "listing",
-    "unflag": "listing", "tag": "listing", "project": "projects", "stats": "stats", "verify": "stats",
+    "unflag": "listing", "tag": "listing", "project": "projects", "stats": "stats", "verify": "verify",
     "stocks": "stocks", "xmp": "xmp", "log": "logs", "version": "versions",
     "serve": "serve",
 }

@@ -32,7 +32,7 @@ def init(app, directory: Path | None) -> None:
 @click.pass_obj
 def status(app, as_json: bool) -> None:
     """Catalog size, watcher state, last roll ingested, failures."""
-    from filmflow.status import library_status
+    from filmflow.fixity.status import library_status
 
     lib = app.library()
     st = library_status(lib)

@@ -13,7 +13,8 @@ from filmflow import sidecars
 from filmflow.catalog import projects as core
 from filmflow.cli import output
 from filmflow.cli.completion import complete_project, complete_query
-from filmflow.cli.sheets import project_export, project_sheet
+from filmflow.cli.export import project_export
+from filmflow.cli.sheets import project_sheet
 from filmflow.cli.listing import QUERY_HELP, all_option, compile_for, json_option, require_query
 from filmflow.wording import count
 from filmflow.cli.options import verbose_option

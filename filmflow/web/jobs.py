@@ -1,5 +1,5 @@
 """Project exports started from the light table: the same export the CLI's `project export`
-runs (filmflow.outputs.export with the library's [export] settings), in a background thread,
+runs (filmflow.outputs.make.export with the library's [export] settings), in a background thread,
 with progress the page polls (`/api/jobs/<id>`).
 
 Progress counts the output JPEGs written since the job started; the result is the export
@@ -52,7 +52,7 @@ class ExportJobs:
 
     def _run(self, jid: str, name: str) -> None:
         from filmflow.export import ExportSettings
-        from filmflow.outputs import export
+        from filmflow.outputs.make import export
 
         s = self.lib.settings
         settings = ExportSettings(long_edge=s.long_edge, quality=s.quality, artist=s.artist or None,

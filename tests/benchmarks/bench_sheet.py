@@ -20,7 +20,7 @@ from PIL import Image, ImageDraw, ImageFilter
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
 
-from filmflow.sheet import SheetFrame, SheetHeader, render_sheet  # noqa: E402
+from filmflow.outputs.sheet import SheetFrame, SheetHeader, render_sheet  # noqa: E402
 
 REPEAT = 3
 

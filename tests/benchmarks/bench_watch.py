@@ -49,7 +49,7 @@ from PIL import Image
 sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
 
 from filmflow.library import Library  # noqa: E402
-from filmflow.status import WATCH_STATE  # noqa: E402
+from filmflow.fixity.status import WATCH_STATE  # noqa: E402
 from tests.benchmarks.bench_ingest import SETS, _cli, ensure_inputs  # noqa: E402
 from tests.conftest import make_library  # noqa: E402
 

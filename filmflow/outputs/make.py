@@ -73,7 +73,8 @@ def render_frames(lib: Library, rows: list[dict[str, Any]], title: str, lines: S
     The sheet never replaces a file that is not one of our sheets unless `force`; an
     export passes its own `claim` (the manifest says what is ours).
     """
-    from filmflow import imaging, sheet
+    from filmflow import imaging
+    from filmflow.outputs import sheet
 
     s = lib.settings
     edges: dict[tuple, str | None] = {}

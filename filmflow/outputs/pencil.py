@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING
 from PIL import Image, ImageChops, ImageDraw, ImageFilter
 
 if TYPE_CHECKING:
-    from filmflow.sheet import Box
+    from filmflow.outputs.sheet import Box
 
 
 class Pencil:

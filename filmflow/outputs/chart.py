@@ -44,7 +44,7 @@ def render_chart(stats: YearStats, out: Path, *, font: Path | None = None, dpi: 
     """Draw the year as a PNG/SVG/PDF (by extension) fit for a blog post; returns `out`.
 
     `font`: a font file covering the stock and camera names (a CJK font for Korean or
-    Japanese names); None looks one up with `filmflow.fonts.find_font` when that module
+    Japanese names); None looks one up with `filmflow.outputs.fonts.find_font` when that module
     is there, else matplotlib's default is used.
     """
     fmt = check_chart_path(out)
@@ -60,7 +60,7 @@ def render_chart(stats: YearStats, out: Path, *, font: Path | None = None, dpi: 
 def _find_font_for(stats: YearStats) -> Path | None:
     text = " ".join([*stats.by_stock, *stats.by_camera, *stats.by_format, stats.label])
     try:
-        from filmflow.fonts import find_font  # written alongside; optional here
+        from filmflow.outputs.fonts import find_font  # written alongside; optional here
     except ImportError:
         return None
     try:

@@ -34,10 +34,10 @@ from pathlib import Path
 
 from PIL import Image, ImageDraw
 
-from filmflow import fonts
-from filmflow.pencil import Pencil
+from filmflow.outputs import fonts
+from filmflow.outputs.pencil import Pencil
 from filmflow.errors import FilmflowError, InputError
-from filmflow.sheetfile import SHEET_MARK, is_own_sheet, one_line, refuse_foreign, save_pages  # noqa: F401
+from filmflow.outputs.sheetfile import SHEET_MARK, is_own_sheet, one_line, refuse_foreign, save_pages  # noqa: F401
 from filmflow.stocks import FilmFormat, load_formats
 
 log = logging.getLogger(__name__)
