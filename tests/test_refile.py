@@ -168,3 +168,25 @@ def test_xmp_sidecars_beside_scans_move_with_them(cli, library, ingested):
     new = Path(cli.json("roll", "show", "R300")["path"])
     assert (new / sidecar.name).read_text(encoding="utf-8") == "<x:xmpmeta/>"
     assert not first.parent.exists()
+
+
+def test_status_shows_a_roll_edit_under_way_and_nothing_once_it_is_done(cli, library, ingested, tmp_path):
+    marker = tmp_path / "paused"
+    p = edit(library, "R042", "--code", "R100", pause="copied-2", marker=marker)
+    try:
+        wait_until(marker.exists, timeout=60)
+        st = cli.json("status")
+        assert len(st["refiling"]) == 1
+        r = st["refiling"][0]
+        assert (r["roll"], r["state"], r["files"], r["pid"]) == ("R042", "copying", N + 1, p.pid)  # + roll.toml
+        assert r["from"] == cli.json("roll", "show", "R042")["path"] and "R100" in Path(r["to"]).name
+        text = cli("status").stdout
+        assert f"R042 moving to {r['to']} (copying, {N + 1} files, pid {p.pid})" in text
+        marker.unlink()
+        assert p.wait(timeout=60) == 0
+    finally:
+        if p.poll() is None:
+            p.kill()
+            p.wait(timeout=60)
+    assert cli.json("status")["refiling"] == []
+    assert "roll edits" in cli("status").stdout and "moving to" not in cli("status").stdout

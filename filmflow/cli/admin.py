@@ -48,6 +48,7 @@ def status(app, as_json: bool) -> None:
         ("watcher", f"running (pid {w['pid']}, since {w.get('since', '?')})" if w["running"] else "not running"),
         ("last roll", st["last_roll"] or "-"),
         ("waiting", ", ".join(_waiting(st)) or "-"),
+        ("roll edits", "; ".join(_refiling(r) for r in st["refiling"]) or "-"),
         ("failed", f"{st['failures']} (files and folders; each below with what to do)" if st["failures"] else "0"),
         ("xmp sidecars", f"{st['xmp']['sidecars']}" + (f", {len(st['xmp']['unreadable'])} unreadable (not taken in): "
                          + ", ".join(st["xmp"]["unreadable"][:5]) if st["xmp"]["unreadable"] else "")),
@@ -63,6 +64,12 @@ def status(app, as_json: bool) -> None:
         click.echo(f"  {f['error']}")  # the error names the file or folder and the fix
     if st["failures"] > 10:
         click.echo(f"  ... and {st['failures'] - 10} more (`filmflow status --json` lists the newest 20)")
+
+
+def _refiling(r: dict) -> str:
+    """One unfinished roll edit: which roll, where to, how far."""
+    step = "copying" if r["state"] == "copying" else "removing the old files"
+    return f"{r['roll']} moving to {r['to']} ({step}, {r['files']} files, pid {r['pid']})"
 
 
 def _waiting(st: dict) -> list[str]:

@@ -1,4 +1,4 @@
-"""What `filmflow status` reports: catalog counts, watcher state, last roll, failures."""
+"""What `filmflow status` reports: catalog counts, watcher state, last roll, failures, roll edits under way."""
 
 from __future__ import annotations
 
@@ -6,6 +6,7 @@ import json
 from typing import Any
 
 from filmflow.catalog.failures import count_failures, list_failures
+from filmflow.catalog.refiles import RefileIntent, pending_refiles, roll_code_of
 from filmflow.catalog.summary import last_roll_note, schema_version, status_counts
 from filmflow.catalog.xmpstate import sidecar_summary
 from filmflow.library import WATCH_LOCK, WATCH_STATE, Library, watcher_running  # noqa: F401 - re-exported
@@ -25,6 +26,7 @@ def library_status(lib: Library) -> dict[str, Any]:
             "failed": failures,
             "schema": schema_version(c),
             "xmp": sidecar_summary(c),
+            "refiling": [_refiling(lib, i, roll_code_of(c, i.roll_id)) for i in pending_refiles(c)],
         }
     finally:
         c.close()
@@ -46,3 +48,10 @@ def library_status(lib: Library) -> dict[str, Any]:
     st["held_back"] = [{"source": src, "waits_for": name} for src, name in dict(state.get("held", {})).items()]
     st["light_table"] = [i for p in sorted(lib.logs.glob("serve-*.lock")) if (i := watcher_running(p))]  # filmflow serve
     return st
+
+
+def _refiling(lib: Library, intent: RefileIntent, code: str | None) -> dict[str, Any]:
+    """A roll edit moving a roll to a new folder that has not finished: still running (its pid),
+    or left by a stopped edit that the next writing command finishes or undoes."""
+    return {"roll": code or intent.code, "from": str(lib.resolve(intent.old_dir)), "to": str(lib.resolve(intent.new_dir)), "state": intent.state,
+            "files": len(intent.moves), "pid": intent.pid}
