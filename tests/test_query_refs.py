@@ -184,6 +184,16 @@ def test_short_codes_follow_the_default_template(cli: Cli, suffixed: Library) ->
     assert len(refs(cli, "roll:R8")) == 2
 
 
+def test_project_move_and_caption_take_short_codes(cli: Cli, suffixed: Library) -> None:
+    cli("project", "create", "P")
+    cli("project", "add", "P", "R001/6-2", "R001/12A")
+    assert cli("project", "caption", "P", "R1/6-2", "the rescan").stdout.strip() == "captioned R001/6-2"
+    cli("project", "move", "P", "r1/6-2", "1")
+    shown = cli.json("project", "show", "P")
+    assert [(f["ref"], f["caption"]) for f in shown["frames"]] == [("R001/6-2", "the rescan"), ("R001/12A", None)]
+    assert "no frame R9/1" in cli("project", "move", "P", "R9/1", "1", code=2).stderr
+
+
 def test_short_codes_follow_a_configured_template(tmp_path) -> None:
     lib = make_library(tmp_path / "lib", code_template='"F{n:04d}"')
     add_roll(lib, "F0007", 2)

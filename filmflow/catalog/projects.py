@@ -21,6 +21,7 @@ from filmflow.catalog.db import Catalog
 from filmflow.catalog.curation import FRAMES_FROM, Change, frames_by_id
 from filmflow.catalog.db import transaction
 from filmflow.catalog.frames import frame_key, parse_ref
+from filmflow.query.refs import DEFAULT_CODE_TEMPLATE, code_candidates
 from filmflow.catalog.models import Frame
 from filmflow.catalog.rolls import now
 from filmflow.errors import InputError, NotFoundError
@@ -225,19 +226,22 @@ def remove_frames(db: Catalog, name: str, compiled: Compiled) -> Change:
     return Change(matched, cur.rowcount)
 
 
-def frame_id(conn: sqlite3.Connection, ref: str) -> tuple[int, str]:
-    """(id, canonical ref) of the frame at ROLL/FRAME, or NotFoundError."""
+def frame_id(conn: sqlite3.Connection, ref: str, template: str = DEFAULT_CODE_TEMPLATE) -> tuple[int, str]:
+    """(id, canonical ref) of the frame at ROLL/FRAME (`R1/3` is `R001/3` under the code template),
+    or NotFoundError."""
     roll, frame = parse_ref(ref)
-    row = conn.execute("SELECT f.id, r.code, f.frame FROM frames f JOIN rolls r ON r.id = f.roll_id "
-                       "WHERE r.code = ? COLLATE NOCASE AND f.frame = ? COLLATE NOCASE",
-                       (roll, frame_key(frame))).fetchone()
-    if row is None:
-        raise NotFoundError(f"no frame {ref}; `filmflow frames roll:{roll}` lists that roll's frames.")
-    return int(row[0]), f"{row[1]}/{row[2]}"
+    for code in code_candidates(roll, template):
+        row = conn.execute("SELECT f.id, r.code, f.frame FROM frames f JOIN rolls r ON r.id = f.roll_id "
+                           "WHERE r.code = ? COLLATE NOCASE AND f.frame = ? COLLATE NOCASE",
+                           (code, frame_key(frame))).fetchone()
+        if row is not None:
+            return int(row[0]), f"{row[1]}/{row[2]}"
+    raise NotFoundError(f"no frame {ref}; `filmflow frames roll:{roll}` lists that roll's frames.")
 
 
-def _position(conn: sqlite3.Connection, info: ProjectInfo, ref: str) -> tuple[int, str, int]:
-    fid, canon = frame_id(conn, ref)
+def _position(conn: sqlite3.Connection, info: ProjectInfo, ref: str,
+              template: str = DEFAULT_CODE_TEMPLATE) -> tuple[int, str, int]:
+    fid, canon = frame_id(conn, ref, template)
     row = conn.execute("SELECT position FROM project_frames WHERE project_id = ? AND frame_id = ?",
                        (info.id, fid)).fetchone()
     if row is None:
@@ -246,11 +250,12 @@ def _position(conn: sqlite3.Connection, info: ProjectInfo, ref: str) -> tuple[in
     return fid, canon, int(row[0])
 
 
-def move_frame(db: Catalog, name: str, ref: str, position: int) -> tuple[int, int]:
+def move_frame(db: Catalog, name: str, ref: str, position: int,
+               template: str = DEFAULT_CODE_TEMPLATE) -> tuple[int, int]:
     """Move one frame to a 1-based position, shifting the frames between; returns (old, new)."""
     with transaction(db) as conn:
         info = get_project_info(conn, name)
-        fid, canon, old = _position(conn, info, ref)
+        fid, canon, old = _position(conn, info, ref, template)
         if not isinstance(position, int) or not 1 <= position <= info.size:
             raise InputError(f"position {position} is outside project {info.name!r}; give 1 to {info.size}.")
         if position < old:
@@ -266,12 +271,13 @@ def move_frame(db: Catalog, name: str, ref: str, position: int) -> tuple[int, in
     return old, position
 
 
-def set_caption(db: Catalog, name: str, ref: str, text: str) -> str | None:
+def set_caption(db: Catalog, name: str, ref: str, text: str,
+                template: str = DEFAULT_CODE_TEMPLATE) -> str | None:
     """Set (or, with empty text, clear) the project's caption for one frame; returns what was stored."""
     caption = _clean_text(text, "caption")
     with transaction(db) as conn:
         info = get_project_info(conn, name)
-        fid, _, _ = _position(conn, info, ref)
+        fid, _, _ = _position(conn, info, ref, template)
         conn.execute("UPDATE project_frames SET caption = ? WHERE project_id = ? AND frame_id = ?",
                      (caption, info.id, fid))
         _touch(conn, info.id)

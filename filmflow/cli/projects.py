@@ -133,7 +133,8 @@ def project_remove(ctx: click.Context, name: str, query: tuple[str, ...], all_: 
 @click.pass_context
 def project_move(ctx: click.Context, name: str, frame: str, position: int) -> None:
     """Move FRAME (e.g. R042/12) to POSITION (1-based) in project NAME."""
-    old, new = core.move_frame(_db(ctx), name, frame, position)
+    template = ctx.obj.library().settings.code_template  # R1/3 is R001/3
+    old, new = core.move_frame(_db(ctx), name, frame, position, template)
     click.echo(f"moved {frame} from position {old} to {new}")
 
 
@@ -144,9 +145,12 @@ def project_move(ctx: click.Context, name: str, frame: str, position: int) -> No
 @click.pass_context
 def project_caption(ctx: click.Context, name: str, frame: str, text: str) -> None:
     """Set project NAME's caption for FRAME to TEXT ("" clears it)."""
-    stored = core.set_caption(_db(ctx), name, frame, text)
-    sidecars.sync_refs(ctx.obj.library(), [frame])  # [xmp] sidecars = "auto"
-    click.echo(f"captioned {frame}" if stored is not None else f"cleared the caption of {frame}")
+    lib = ctx.obj.library()
+    db = _db(ctx)
+    _, canon = core.frame_id(db.conn, frame, lib.settings.code_template)  # R1/3 is R001/3
+    stored = core.set_caption(db, name, canon, text)
+    sidecars.sync_refs(lib, [canon])  # [xmp] sidecars = "auto"
+    click.echo(f"captioned {canon}" if stored is not None else f"cleared the caption of {canon}")
 
 
 @project_group.command("rename")
