@@ -58,7 +58,7 @@ class FilmflowClickError(click.ClickException):
 # command -> the module that registers it; imported only when that command runs, so
 # `filmflow stocks` does not pay for Pillow and `filmflow rolls` not for the ingest pipeline
 LAZY_COMMANDS = {
-    "init": "admin", "status": "admin", "ingest": "ingest", "watch": "ingest", "roll": "rolls",
+    "init": "admin", "status": "admin", "ingest": "ingest", "watch": "watch", "roll": "rolls",
     "rolls": "listing", "frames": "listing", "rate": "listing", "pick": "listing", "reject": "listing",
     "unflag": "listing", "tag": "listing", "project": "projects", "stats": "stats", "verify": "verify",
     "stocks": "stocks", "xmp": "xmp", "log": "logs", "version": "versions",
