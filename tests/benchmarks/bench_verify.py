@@ -26,7 +26,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
 
-from filmflow import verify  # noqa: E402
+from filmflow.fixity import verify  # noqa: E402
 from filmflow.catalog.db import transaction  # noqa: E402
 from filmflow.catalog.frames import insert_frames  # noqa: E402
 from filmflow.catalog.rolls import insert_roll, now  # noqa: E402
