@@ -32,7 +32,7 @@ LAYERS: list[tuple[str, set[str]]] = [
     ("languages and formats", {"query", "xmpio"}),
     ("catalog", {"catalog"}),
     ("library", {"library"}),
-    ("operations", {"ingest", "versions", "refile", "rolledit", "sidecars", "sidecarread", "logs"}),
+    ("operations", {"opencatalog", "ingest", "versions", "refile", "rolledit", "sidecars", "sidecarread", "logs"}),
     ("outputs", {"outputs", "export", "stats"}),                       # outputs/: sheet, gallery, chart...
     ("watcher", {"watch"}),
     ("fixity", {"fixity"}),                                          # status reports on the watcher
