@@ -29,6 +29,7 @@ from filmflow import fsutil
 from filmflow.ingest.mode import IngestMode
 from filmflow.ingest.apply import Ingester
 from filmflow.watch import Watcher, clean_leftovers
+from filmflow.opencatalog import open_catalog
 
 ROOT = os.geteuid() == 0
 
@@ -206,7 +207,7 @@ def test_migration_makes_old_relative_source_paths_absolute(cli, library, roll, 
     from filmflow.catalog import schema
 
     cli("ingest", roll)
-    db = library.db()
+    db = open_catalog(library)
     with db.conn:
         db.conn.execute("UPDATE frames SET source_path = 'in/' || ? || '/' || file", (roll.name,))
     db.conn.close()

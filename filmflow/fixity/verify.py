@@ -40,6 +40,7 @@ from filmflow.catalog.refiles import refile_paths
 from filmflow.catalog.rolls import now
 from filmflow.catalog.xmpstate import sidecar_paths
 from filmflow.errors import FilmflowError, InputError
+from filmflow.opencatalog import open_catalog
 
 if TYPE_CHECKING:
     from filmflow.library import Library
@@ -190,7 +191,7 @@ def check_options(limit: int | None, max_time: float | None, from_dirs: Sequence
 
 def verify_totals(lib: Library, *, limit: int | None = None) -> tuple[int, int]:
     """(frames, bytes) a run would check/hash: for sizing a progress bar."""
-    db = lib.db()
+    db = open_catalog(lib)
     try:
         return fixity_totals(db.conn, limit)
     finally:
@@ -227,7 +228,7 @@ class _Batch:
         if not self.pending:
             return
         if self.db is None:
-            self.db = self.lib.db()
+            self.db = open_catalog(self.lib)
         with transaction(self.db) as conn:
             record_verified(conn, self.pending)
         self.pending.clear()
@@ -277,7 +278,7 @@ def verify_library(
     check_options(limit, max_time, from_dirs)
     start = clock()
     deadline = start + max_time if max_time is not None else None
-    db = lib.db()
+    db = open_catalog(lib)
     run = _Run()
     batch = _Batch(lib, clock) if rehash else None
     buf = bytearray(fsutil.CHUNK)
