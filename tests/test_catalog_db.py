@@ -22,8 +22,8 @@ def test_an_up_to_date_catalog_opens_without_sqlite_utils(library):
     import subprocess
     import sys
 
-    code = ("import sys; from filmflow.library import Library; "
-            f"Library.open({str(library.root)!r}).db().conn.close(); print('sqlite_utils' in sys.modules)")
+    code = ("import sys; from filmflow.library import Library; from filmflow.opencatalog import open_catalog; "
+            f"open_catalog(Library.open({str(library.root)!r})).conn.close(); print('sqlite_utils' in sys.modules)")
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
     assert out.strip() == "False"
 
