@@ -430,9 +430,9 @@ class StockCatalog:
         stock = self.find(text)
         if stock is not None:
             return stock
-        close = self.closest(text)
-        if close:
-            hint = f"did you mean {', '.join(s.name for s in close)}? (`filmflow stocks` lists them)"
+        hint = did_you_mean(self, text)
+        if hint:
+            hint += " (`filmflow stocks` lists them)"
         else:
             hint = "`filmflow stocks` lists the known ones, and [stocks] in filmflow.toml adds your own"
         raise NotFoundError(f"unknown film stock {text!r}; {hint}")
@@ -477,6 +477,16 @@ class StockCatalog:
     def matching(self, text: str) -> list[Stock]:
         """Every stock `stock_matches` accepts for `text` (the query language's `stock:` term)."""
         return [s for s in self.all() if stock_matches(s, text)]
+
+
+def did_you_mean(catalog: StockCatalog, text: str) -> str:
+    """The hint for an unknown stock name: 'did you mean Kodak Portra 400, Kodak Portra 160?', or ''.
+
+    One wording for every place that names an unknown stock (`StockCatalog.get`, the query
+    language's `stock:` term, `filmflow stocks TEXT`); each adds its own frame around it.
+    """
+    close = catalog.closest(text)
+    return f"did you mean {', '.join(s.name for s in close)}?" if close else ""
 
 
 def _as_list(value: Any) -> list[Any]:
