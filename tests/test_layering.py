@@ -27,7 +27,7 @@ def imports(path: Path) -> set[str]:
 # (cli -> web). Every import counts: module level, inside functions, under TYPE_CHECKING.
 LAYERS: list[tuple[str, set[str]]] = [
     ("base", {"errors", "filmflow"}),                                  # filmflow: __version__
-    ("tools", {"fsutil", "config", "stocks", "wording", "tempfiles"}),
+    ("tools", {"fsutil", "config", "aliases", "stocks", "wording", "tempfiles"}),
     ("values", {"stockfamilies", "imaging", "metadata"}),
     ("languages and formats", {"query", "xmpio"}),
     ("catalog", {"catalog"}),
