@@ -1,5 +1,8 @@
 """Library: the folder layout (filmflow.toml, filmflow.db, inbox/, archive/, exports/,
-cache/, logs/), opening its catalog, and the one-watcher-per-library lock."""
+cache/, logs/), its settings and stocks, and the one-watcher-per-library lock.
+
+The catalog is opened by `filmflow.opencatalog.open_catalog(lib)`, not here: opening it
+also repairs a half-done `roll edit`, which is an operation above this layer."""
 
 from __future__ import annotations
 
@@ -17,7 +20,6 @@ from filmflow.config import CONFIG_NAME, DB_NAME, DEFAULT_TOML, Settings, load_s
 from filmflow.errors import ConfigError, LibraryLockedError
 
 if TYPE_CHECKING:
-    from filmflow.catalog.db import Catalog
     from filmflow.stocks import FilmFormat, StockCatalog
 
 SUBDIRS = ("inbox", "archive", "exports", "cache", "logs")
@@ -45,7 +47,10 @@ class Library:
 
     @classmethod
     def init(cls, root: Path) -> tuple["Library", bool]:
-        """Create the folder layout and a commented filmflow.toml; returns (library, created)."""
+        """Create the folder layout, a commented filmflow.toml and the catalog; returns (library, created).
+
+        A re-filing left half-done in an existing library is finished by the next
+        `open_catalog` (the `init` command opens it so right after)."""
         root = Path(root).expanduser().absolute()
         db = root / DB_NAME
         created = not (root / CONFIG_NAME).exists() or not db.exists() or db.stat().st_size == 0
@@ -57,8 +62,10 @@ class Library:
                 fsutil.atomic_write_text(root / CONFIG_NAME, DEFAULT_TOML)
         except OSError as e:
             raise ConfigError(f"cannot create a library in {root} ({e.strerror}); pick a writable folder.") from None
+        from filmflow.catalog.db import connect
+
         lib = cls.open(root)
-        lib.db(create=True).conn.close()
+        connect(lib.db_path, create=True).conn.close()  # an empty catalog; open_catalog does the rest
         return lib, created
 
     # folders
@@ -85,25 +92,6 @@ class Library:
     @property
     def db_path(self) -> Path:
         return self.root / DB_NAME
-
-    def db(self, *, durable: bool = False, create: bool = False) -> "Catalog":
-        """Open the catalog (migrating it when needed; only `init` passes `create`).
-
-        A writable catalog first finishes or undoes any roll re-filing that a killed
-        `roll edit` left half-done (filmflow.refile).
-        """
-        from filmflow.catalog.db import connect
-
-        db = connect(self.db_path, durable=durable, create=create)
-        if not db.readonly:
-            from filmflow.refile import recover_refiles
-
-            try:
-                recover_refiles(self, db)
-            except BaseException:
-                db.conn.close()
-                raise
-        return db
 
     @property
     def stocks(self) -> "StockCatalog":

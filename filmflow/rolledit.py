@@ -24,13 +24,14 @@ from filmflow.library import Library
 from filmflow.refile import recover_roll, refile_roll, roll_lock
 from filmflow.stocks import push_stops
 from filmflow.query.refs import parse_roll_code
+from filmflow.opencatalog import open_catalog
 
 log = logging.getLogger(__name__)
 
 
 def edit_roll(lib: Library, code: str, changes: dict[str, Any]) -> tuple[Roll, int]:
     """Apply `changes` to roll `code`; returns (updated roll, number of files re-filed)."""
-    db = lib.db(durable=True)
+    db = open_catalog(lib, durable=True)
     try:
         if db.readonly:
             raise ReadOnlyLibraryError(read_only_message(lib.db_path))

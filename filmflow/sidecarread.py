@@ -24,6 +24,7 @@ from filmflow.catalog import xmpstate
 from filmflow.catalog.db import transaction
 from filmflow.library import Library
 from filmflow.sidecars import XmpReport, _meta, _now, _synced, sidecar_path, write_sidecars
+from filmflow.opencatalog import open_catalog
 
 log = logging.getLogger(__name__)
 
@@ -114,7 +115,7 @@ def _read_one(lib: Library, row: dict[str, Any], state: dict[str, Any] | None, r
 def read_sidecars(lib: Library, ids: Sequence[int], *, dry_run: bool = False) -> XmpReport:
     """Take in sidecar changes for these frames (see the module docstring)."""
     report = XmpReport()
-    db = lib.db()
+    db = open_catalog(lib)
     rewrite: list[int] = []
     try:
         states = xmpstate.sidecar_states(db.conn, ids)

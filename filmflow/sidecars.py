@@ -30,6 +30,7 @@ from filmflow import fsutil, metadata, xmpio
 from filmflow.catalog import xmpstate
 from filmflow.catalog.db import transaction
 from filmflow.library import Library
+from filmflow.opencatalog import open_catalog
 
 log = logging.getLogger(__name__)
 
@@ -141,7 +142,7 @@ def _packet(m: metadata.FrameMeta, existing: Path) -> tuple[bytes, bytes | None]
 def write_sidecars(lib: Library, ids: Sequence[int], *, dry_run: bool = False) -> XmpReport:
     """Write (merge) the sidecar of each frame; a sidecar that cannot be parsed is left as it is."""
     report = XmpReport()
-    db = lib.db()
+    db = open_catalog(lib)
     try:
         rows = xmpstate.frames_for_sidecars(db.conn, ids)
         states = xmpstate.sidecar_states(db.conn, ids)
@@ -222,7 +223,7 @@ def sync_roll(lib: Library, code: str) -> XmpReport | None:
     """After a roll edit: every frame of the roll carries the new film data."""
     if lib.settings.xmp_sidecars != "auto":
         return None
-    db = lib.db()
+    db = open_catalog(lib)
     try:
         ids = xmpstate.frame_ids_of_roll_code(db.conn, code)
     finally:
@@ -234,7 +235,7 @@ def sync_refs(lib: Library, refs: Sequence[str]) -> XmpReport | None:
     """After a change named by frame refs (`project caption NAME R042/12 ...`)."""
     if lib.settings.xmp_sidecars != "auto":
         return None
-    db = lib.db()
+    db = open_catalog(lib)
     try:
         ids = xmpstate.frame_ids_by_refs(db.conn, [tuple(r.split("/", 1)) for r in refs if "/" in r])
     finally:

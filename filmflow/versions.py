@@ -26,6 +26,7 @@ from filmflow.catalog.versions import insert_version, set_preferred, versions_of
 from filmflow.errors import InputError
 from filmflow.library import Library
 from filmflow.stocks import builtin_edit_marks
+from filmflow.opencatalog import open_catalog
 
 log = logging.getLogger(__name__)
 
@@ -127,7 +128,7 @@ def add_version(lib: Library, frame: Any, src: Path, *, kind: str = "edit", pref
     r = process_file(str(src), str(dest), thumb, lib.settings.thumbnail_size)
     if not r["ok"]:
         raise InputError(f"{r['error']}")
-    db = lib.db()
+    db = open_catalog(lib)
     try:
         dup = known_hashes(db.conn, [r["sha"]]).get(r["sha"]) or known_version_hashes(db.conn, [r["sha"]]).get(r["sha"])
         if dup is not None:
@@ -163,7 +164,7 @@ def _outside_archive(lib: Library, path: Path) -> bool:
 
 def prefer_version(lib: Library, frame: Any, n: int) -> None:
     """Make version n the one shown (1 = the original scan)."""
-    db = lib.db()
+    db = open_catalog(lib)
     try:
         known = {1} | {v["n"] for v in versions_of(db.conn, frame.id)}
         if n not in known:
@@ -192,7 +193,7 @@ def adopt_archive_edits(lib: Library, unknown: list[Path], marks: EditMarks | No
     adopted: list[tuple[str, Path]] = []
     rest: list[Path] = []
     now_ts = time.time() if now_ts is None else now_ts
-    db = lib.db()
+    db = open_catalog(lib)
     try:
         by_folder: dict[Path, dict[str, int]] = {}
         for p in unknown:

@@ -14,6 +14,7 @@ import pytest
 from click.testing import CliRunner
 
 from filmflow.library import Library
+from filmflow.opencatalog import open_catalog
 
 REPO = Path(__file__).resolve().parent.parent
 SAMPLES = REPO / "sample_scans"
@@ -86,7 +87,7 @@ def add_roll(lib: Library, code: str, n_frames: int = 3, **fields: Any) -> int:
     from filmflow.catalog.frames import insert_frames
     from filmflow.catalog.rolls import insert_roll, now
 
-    db = lib.db()
+    db = open_catalog(lib)
     with transaction(db) as conn:
         rid = insert_roll(conn, {"code": code, **fields}, {k: "option" for k in fields})
         insert_frames(conn, [

@@ -16,6 +16,7 @@ from filmflow.library import Library
 from filmflow.catalog.resolver import CatalogResolver
 from filmflow.query import compile_args
 from filmflow.web.server import Server, make_server
+from filmflow.opencatalog import open_catalog
 from tests.imagegen import make_roll
 
 
@@ -29,7 +30,7 @@ def ingest_roll(lib: Library, cli, name: str, n: int, seed: int, **kw: Any) -> s
 
 def frames(lib: Library, *query: str) -> list[Any]:
     """Frames matching the query, read through the catalog's functions."""
-    db = lib.db()
+    db = open_catalog(lib)
     try:
         compiled = compile_args(query, CatalogResolver(db.conn, lib.stocks, lib.formats), "frames")
         return list(curation.list_frames(db, compiled))
@@ -39,7 +40,7 @@ def frames(lib: Library, *query: str) -> list[Any]:
 
 def project_order(lib: Library, name: str) -> list[tuple[int, str, str | None]]:
     """(position, ref, project caption) of each frame in the project."""
-    db = lib.db()
+    db = open_catalog(lib)
     try:
         return [(e.position, e.frame.ref, e.caption) for e in get_project(db, name).entries]
     finally:

@@ -5,6 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
+from filmflow.opencatalog import open_catalog
 
 
 def test_a_catalog_from_a_newer_filmflow_is_refused(cli, library):
@@ -21,8 +22,8 @@ def test_an_up_to_date_catalog_opens_without_sqlite_utils(library):
     import subprocess
     import sys
 
-    code = ("import sys; from filmflow.library import Library; "
-            f"Library.open({str(library.root)!r}).db().conn.close(); print('sqlite_utils' in sys.modules)")
+    code = ("import sys; from filmflow.library import Library; from filmflow.opencatalog import open_catalog; "
+            f"open_catalog(Library.open({str(library.root)!r})).conn.close(); print('sqlite_utils' in sys.modules)")
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
     assert out.strip() == "False"
 
@@ -37,7 +38,7 @@ def test_an_error_sqlite_already_rolled_back_is_raised_as_it_is(library):
 
     from filmflow.catalog.db import transaction
 
-    db = library.db()
+    db = open_catalog(library)
     try:
         db.conn.execute("CREATE TEMP TRIGGER forced BEFORE INSERT ON meta WHEN new.key <> 'outer' BEGIN "
                         "SELECT RAISE(ROLLBACK, 'forced failure'); END")

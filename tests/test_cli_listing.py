@@ -10,6 +10,7 @@ from typing import Any
 import pytest
 
 from filmflow.library import Library
+from filmflow.opencatalog import open_catalog
 from tests.conftest import Cli, add_roll
 
 FRAME_KEYS = {"ref", "roll", "frame", "path", "file", "sha256", "bytes", "width", "height", "bits", "format",
@@ -31,7 +32,7 @@ def lib(library: Library) -> Library:
 
 def snapshot(lib: Library) -> dict[str, Any]:
     """Everything a curation or project command could change."""
-    db = lib.db()
+    db = open_catalog(lib)
     out = {t: db.execute(f"SELECT * FROM {t} ORDER BY 1, 2").fetchall()
            for t in ("frames", "rolls", "tags", "frame_tags", "roll_tags", "projects", "project_frames")}
     db.conn.close()
@@ -150,7 +151,7 @@ def test_tag_add_and_remove(cli: Cli, lib: Library) -> None:
 
 
 def test_tag_remove_warns_about_roll_tags(cli: Cli, lib: Library) -> None:
-    db = lib.db()
+    db = open_catalog(lib)
     db.execute("INSERT INTO tags (name) VALUES ('film')")
     db.execute("INSERT INTO roll_tags VALUES (1, 1)")
     db.conn.commit()

@@ -9,6 +9,7 @@ from click.shell_completion import ShellComplete
 from conftest import REPO, add_roll
 from filmflow.cli import cli as root
 from filmflow.wording import count, noun, stops
+from filmflow.opencatalog import open_catalog
 
 
 def test_license_is_the_mit_text_pyproject_names():
@@ -147,7 +148,7 @@ def test_status_and_query_descriptions_use_singulars(library, cli):
     from filmflow.catalog.resolver import CatalogResolver
     from filmflow.query import compile_args
 
-    db = library.db()
+    db = open_catalog(library)
     try:
         res = CatalogResolver(db.conn, library.stocks, library.formats)
         assert compile_args(["push:+1"], res, "rolls").description == "push 1 stop"

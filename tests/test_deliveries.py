@@ -13,6 +13,7 @@ from pathlib import Path
 import imagegen
 from test_ingest_apply import rows
 from test_ingest_apply import tree_hashes as tree
+from filmflow.opencatalog import open_catalog
 
 
 def codes(lib) -> list[str]:
@@ -41,7 +42,7 @@ def test_counter_skips_codes_in_use_and_reads_old_catalogs(library):
 
     add_roll(library, "R001", 1)
     add_roll(library, "R002", 1)
-    db = library.db()
+    db = open_catalog(library)
     try:
         db.conn.execute("UPDATE rolls SET sources = '{\"code\": \"default\"}' WHERE code = 'R001'")
         assert next_code(db.conn, "R{n:03d}") == "R003"  # R001 was auto (counter 1), R002 is taken

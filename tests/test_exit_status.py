@@ -19,6 +19,7 @@ import pytest
 
 from conftest import add_roll, wait_until
 from filmflow.errors import ExitStatus
+from filmflow.opencatalog import open_catalog
 
 
 def _missing_frame_file(lib) -> None:
@@ -110,7 +111,7 @@ def test_sigint_exits_130_and_undoes_the_half_done_work(cli, library, tmp_path):
     folder = library.archive / "2023" / "R001"
     folder.mkdir(parents=True)
     (folder / "roll.toml").write_text("camera = 'FM2'\n", encoding="utf-8")
-    db = library.db()
+    db = open_catalog(library)
     db.conn.execute("UPDATE rolls SET path = 'archive/2023/R001', mode = 'copy'")
     db.conn.close()
     marker = tmp_path / "paused"

@@ -13,6 +13,7 @@ from filmflow.catalog.logs import pair_labels
 from filmflow.logs import values as v
 from filmflow.logs.detect import read_log
 from filmflow.logs.model import LogError
+from filmflow.opencatalog import open_catalog
 
 # -- value parsers (tables) ---------------------------------------------------------------
 
@@ -157,7 +158,7 @@ def test_log_ranks_below_sidecar_above_folder(library, cli, tmp_path):
     from filmflow.catalog.db import transaction
     from filmflow.catalog.rolls import insert_roll
 
-    db = library.db()
+    db = open_catalog(library)
     with transaction(db) as conn:
         insert_roll(conn, {"code": "R042", "camera": "Pentax MX", "ei": 400},
                     {"code": "folder", "camera": "sidecar", "ei": "folder"})
@@ -207,7 +208,7 @@ def test_log_of_gaps_repeats_zero_and_half_frames(library, cli, tmp_path):
     from filmflow.catalog.frames import insert_frames
     from filmflow.catalog.rolls import insert_roll, now
 
-    db = library.db()
+    db = open_catalog(library)
     with transaction(db) as conn:
         rid = insert_roll(conn, {"code": "R060"}, {"code": "option"})
         insert_frames(conn, [{"roll_id": rid, "frame": fr, "frame_num": int(fr[:2].rstrip("A-") or 0), "path": f"a/{i}.jpg",

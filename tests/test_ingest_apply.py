@@ -13,6 +13,7 @@ from PIL import Image
 
 import imagegen
 from conftest import SAMPLES
+from filmflow.opencatalog import open_catalog
 
 
 def sha(p: Path) -> str:
@@ -24,7 +25,7 @@ def tree_hashes(root: Path) -> dict[str, str]:
 
 
 def rows(lib, sql, *params):
-    db = lib.db()
+    db = open_catalog(lib)
     try:
         return db.conn.execute(sql, params).fetchall()
     finally:

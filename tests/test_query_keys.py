@@ -12,6 +12,7 @@ from filmflow.query import compile_args
 from filmflow.query import keys as key_table
 from filmflow.query import parse
 from filmflow.query.keys import Pred
+from filmflow.opencatalog import open_catalog
 from tests.conftest import add_roll
 
 
@@ -38,7 +39,7 @@ def test_a_new_key_is_one_entry_in_each_table(library: Library, monkeypatch: pyt
     monkeypatch.setitem(parse.KEYS, "note", "note:rain")
     monkeypatch.setitem(key_table.COMPILERS, "note", lambda v, res: Pred(
         "instr(r.notes, ?) > 0", "instr(r.notes, ?) > 0", (v,), None, f"notes contain {v!r}"))
-    db = library.db()
+    db = open_catalog(library)
     res = CatalogResolver(db.conn, library.stocks, library.formats)
     c = compile_args(["note:rain"], res, "frames")
     assert [f.ref for f in curation.list_frames(db, c)] == ["R001/1", "R001/2"]

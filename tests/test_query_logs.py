@@ -16,6 +16,7 @@ from filmflow.library import Library
 from filmflow.catalog.resolver import CatalogResolver
 from filmflow.query import compile_args
 from filmflow.query import keys as key_table
+from filmflow.opencatalog import open_catalog
 from tests.conftest import add_roll
 
 LOG = {  # roll -> logged frames (frame 3 of R001 is not logged; R003 has no log)
@@ -43,7 +44,7 @@ def lib(library: Library) -> Library:
     add_roll(library, "R002", 2, lens="Canon FD 28mm", shot_from="2024-09-01")
     add_roll(library, "R003", 2, lens="Nikkor 105mm", shot_from="2024-10-03")
     add_roll(library, "R004", 0, lens="Nikkor 24mm")
-    db = library.db()
+    db = open_catalog(library)
     with transaction(db) as conn:
         ids = dict(conn.execute("SELECT code, id FROM rolls"))
         for code, rows in {**LOG, "R004": [dict(frame="1", aperture=16.0, place="제주")]}.items():
@@ -54,7 +55,7 @@ def lib(library: Library) -> Library:
 
 
 def _compile(lib: Library, query: tuple[str, ...], target: str):
-    db = lib.db()
+    db = open_catalog(lib)
     return db, compile_args(query, CatalogResolver(db.conn, lib.stocks, lib.formats), target)
 
 
@@ -188,7 +189,7 @@ def test_frame_queries_use_the_log_indexes(lib: Library, monkeypatch: pytest.Mon
     real = logs.frames_logged_where
 
     def spy(conn, cond, params, at_most):  # noqa: ANN001, ANN202
-        seen.append(_plan(lib.db(), f"SELECT f.id FROM log_frames lf JOIN frames f ON f.log_id = lf.id WHERE {cond}",
+        seen.append(_plan(open_catalog(lib), f"SELECT f.id FROM log_frames lf JOIN frames f ON f.log_id = lf.id WHERE {cond}",
                           params))
         return real(conn, cond, params, at_most)
 

@@ -16,6 +16,7 @@ from filmflow.library import Library
 from filmflow.query.parse import parse_term
 from filmflow.query.refs import (MAX_FRAME_DIGITS, FrameRef, Interval, code_candidates, frame_number_from_name,
                                  parse_frame_number as parse_frame_text, parse_frame_ref, parse_roll_code)
+from filmflow.opencatalog import open_catalog
 
 # the module docstring's table
 REFS = [
@@ -147,7 +148,7 @@ def suffixed(library: Library) -> Library:
     """R001 with frames 1..6 where 5 became 6-2 (a rescan), 4 became 12A and 3 became 00."""
     add_roll(library, "R001", 6)
     add_roll(library, "R008", 2)
-    db = library.db()
+    db = open_catalog(library)
     with transaction(db) as conn:
         conn.execute("UPDATE frames SET frame = '6-2', frame_num = 6 WHERE roll_id = 1 AND frame = '5'")
         conn.execute("UPDATE frames SET frame = '12A', frame_num = 12 WHERE roll_id = 1 AND frame = '4'")

@@ -14,6 +14,7 @@ from filmflow.errors import InputError, NotFoundError, QueryError
 from filmflow.library import Library
 from filmflow.catalog.resolver import CatalogResolver
 from filmflow.query import compile_args, order_by
+from filmflow.opencatalog import open_catalog
 from tests.conftest import add_roll
 
 NFD = lambda s: unicodedata.normalize("NFD", s)  # noqa: E731
@@ -34,7 +35,7 @@ def lib(library: Library) -> Library:
              stock_iso=100, process="E-6", format="645", format_family="120", developed="2022-11-30",
              shot_from="2022-11-01", year=2022, lab="film lab seoul")
     add_roll(library, "R004", 2, developed="2021", year=2021)
-    db = library.db()
+    db = open_catalog(library)
     with transaction(db) as conn:
         conn.execute("UPDATE frames SET rating = 5, pick = 'yes' WHERE id IN (1, 6)")
         conn.execute("UPDATE frames SET rating = 3 WHERE id = 2")
@@ -52,13 +53,13 @@ def lib(library: Library) -> Library:
 
 
 def refs(lib: Library, *query: str) -> list[str]:
-    db = lib.db()
+    db = open_catalog(lib)
     c = compile_args(query, CatalogResolver(db.conn, lib.stocks, lib.formats), "frames")
     return [f.ref for f in curation.list_frames(db, c)]
 
 
 def rolls(lib: Library, *query: str) -> list[str]:
-    db = lib.db()
+    db = open_catalog(lib)
     c = compile_args(query, CatalogResolver(db.conn, lib.stocks, lib.formats), "rolls")
     return sorted(r.code for r in curation.list_rolls(db, c))
 
@@ -204,7 +205,7 @@ def test_unknown_names_are_errors(lib: Library, query: tuple[str, ...], error: t
 
 
 def test_user_text_only_travels_as_parameters(lib: Library) -> None:
-    db = lib.db()
+    db = open_catalog(lib)
     evil = "x') OR 1=1; DROP TABLE frames; --"
     c = compile_args([evil, f"camera:{evil}", f"path:{evil}", f"tag:{evil}"],
                      CatalogResolver(db.conn, lib.stocks, lib.formats), "frames")
@@ -214,14 +215,14 @@ def test_user_text_only_travels_as_parameters(lib: Library) -> None:
 
 
 def test_description_says_what_the_query_meant(lib: Library) -> None:
-    db = lib.db()
+    db = open_catalog(lib)
     c = compile_args(["stock:portra400", "rating:>=4", "^tag:print", "developed:2023-05"],
                      CatalogResolver(db.conn, lib.stocks, lib.formats), "frames")
     assert c.description == "stock is Kodak Portra 400 and rating ≥ 4 and not tagged 'print' and developed 2023-05"
 
 
 def test_sort_and_limit(lib: Library) -> None:
-    db = lib.db()
+    db = open_catalog(lib)
     c = compile_args([], CatalogResolver(db.conn, lib.stocks, lib.formats), "frames")
     top = [f.ref for f in curation.list_frames(db, c, "-rating", 3)]
     assert top == ["R001/1", "R002/1", "R001/2"]
@@ -235,7 +236,7 @@ def test_sort_and_limit(lib: Library) -> None:
 
 
 def test_fts_follows_edits_through_triggers(lib: Library) -> None:
-    db = lib.db()
+    db = open_catalog(lib)
     with transaction(db) as conn:
         conn.execute("UPDATE rolls SET title = 'Lisboa à noite' WHERE code = 'R004'")
         conn.execute("UPDATE frames SET caption = 'tram 28' WHERE id = 11")

@@ -29,6 +29,7 @@ from filmflow import fsutil
 from filmflow.ingest.mode import IngestMode
 from filmflow.ingest.apply import Ingester
 from filmflow.watch import Watcher, clean_leftovers
+from filmflow.opencatalog import open_catalog
 
 ROOT = os.geteuid() == 0
 
@@ -206,7 +207,7 @@ def test_migration_makes_old_relative_source_paths_absolute(cli, library, roll, 
     from filmflow.catalog import schema
 
     cli("ingest", roll)
-    db = library.db()
+    db = open_catalog(library)
     with db.conn:
         db.conn.execute("UPDATE frames SET source_path = 'in/' || ? || '/' || file", (roll.name,))
     db.conn.close()
@@ -451,9 +452,9 @@ def test_disk_full_at_the_commit_names_the_disk_and_removes_our_copies(cli, libr
 def test_disk_full_while_opening_the_catalog_is_not_called_a_damaged_catalog(cli, library, roll, monkeypatch):
     """Item 16: "filmflow.db is not a filmflow catalog ... move it aside" sent users the wrong way."""
     from filmflow.errors import ConfigError
-    from filmflow.library import Library
+    from filmflow.opencatalog import open_catalog
 
-    real = Library.db
+    real = open_catalog
     calls = []
 
     def full(self, *a, **k):
@@ -463,7 +464,9 @@ def test_disk_full_while_opening_the_catalog_is_not_called_a_damaged_catalog(cli
                               "move it aside or pick another library.")
         return real(self, *a, **k)
 
-    monkeypatch.setattr(Library, "db", full)
+    for module in [m for n, m in list(sys.modules.items()) if n.startswith("filmflow.")]:
+        if getattr(module, "open_catalog", None) is real:  # every module that opens the catalog
+            monkeypatch.setattr(module, "open_catalog", full)
     r = cli("ingest", roll, code=1)
     assert "is full" in r.stderr and "mounted at" in r.stderr and "move it aside" not in r.stderr
 

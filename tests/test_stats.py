@@ -13,6 +13,7 @@ from filmflow import stats
 from filmflow.outputs import chart
 from filmflow.catalog.db import transaction
 from filmflow.errors import InputError, MissingExtraError
+from filmflow.opencatalog import open_catalog
 from tests.conftest import add_roll
 
 HAS_MPL = importlib.util.find_spec("matplotlib") is not None
@@ -49,7 +50,7 @@ def test_push_label(push, label):
 
 
 def _pick(lib, code: str, frames: tuple[str, ...], state: str = "yes") -> None:
-    db = lib.db()
+    db = open_catalog(lib)
     with transaction(db) as conn:
         for fr in frames:
             conn.execute("UPDATE frames SET pick = ? WHERE frame = ? AND roll_id = (SELECT id FROM rolls WHERE code = ?)",
@@ -77,7 +78,7 @@ def year_2023(library):
     _pick(library, "R003", ("1", "2"))
     _pick(library, "R003", ("3",), "reject")
     _pick(library, "R100", ("5", "6"))
-    db = library.db()
+    db = open_catalog(library)
     with transaction(db) as conn:
         conn.execute("INSERT INTO projects (name, title, created_at, updated_at) VALUES "
                      "('seoul', '서울 산책', '2023-02-01T10:00:00', '2023-02-01T10:00:00')")
@@ -93,7 +94,7 @@ def year_2023(library):
 
 
 def test_year_stats_sums_match_the_catalog(year_2023):
-    db = year_2023.db()
+    db = open_catalog(year_2023)
     s = stats.year_stats(db, 2023)
     rolls, frames, picks, rejects = db.conn.execute(
         "SELECT count(DISTINCT r.id), count(f.id), sum(f.pick = 'yes'), sum(f.pick = 'reject') "
@@ -113,7 +114,7 @@ def test_year_stats_sums_match_the_catalog(year_2023):
 
 
 def test_keeper_rate_first_last_and_turnaround(year_2023):
-    db = year_2023.db()
+    db = open_catalog(year_2023)
     s = stats.year_stats(db, 2023)
     db.conn.close()
     portra = next(g for g in s.stocks if g.name == "Kodak Portra 400")
@@ -132,7 +133,7 @@ def test_keeper_rate_first_last_and_turnaround(year_2023):
 
 
 def test_projects_and_their_sizes(year_2023):
-    db = year_2023.db()
+    db = open_catalog(year_2023)
     y23 = stats.year_stats(db, 2023)
     y21 = stats.year_stats(db, 2021)
     every = stats.year_stats(db, None)
@@ -143,7 +144,7 @@ def test_projects_and_their_sizes(year_2023):
 
 
 def test_all_years(year_2023):
-    db = year_2023.db()
+    db = open_catalog(year_2023)
     s = stats.year_stats(db, None)
     db.conn.close()
     assert (s.rolls, s.frames, s.picks) == (6, 126, 9)
@@ -154,7 +155,7 @@ def test_all_years(year_2023):
 
 def test_year_without_rolls_is_zeros_not_an_error(library, cli):
     add_roll(library, "R001", 3, year=2023, developed="2023-04-01")
-    db = library.db()
+    db = open_catalog(library)
     s = stats.year_stats(db, 1999)
     db.conn.close()
     assert (s.rolls, s.frames, s.picks, s.by_stock, s.turnaround) == (0, 0, 0, {}, None)
@@ -236,7 +237,7 @@ def test_chart_png_and_svg(year_2023, cli, tmp_path):
 
 @needs_mpl
 def test_chart_of_empty_year(library, tmp_path):
-    db = library.db()
+    db = open_catalog(library)
     s = stats.year_stats(db, 1999)
     db.conn.close()
     out = chart.render_chart(s, tmp_path / "empty.png")
@@ -244,7 +245,7 @@ def test_chart_of_empty_year(library, tmp_path):
 
 
 def test_year_pick_frames(year_2023):
-    db = year_2023.db()
+    db = open_catalog(year_2023)
     rows = stats.year_pick_frames(year_2023, db, 2023)
     db.conn.close()
     assert [r["ref"] for r in rows] == ["R001/1", "R001/2", "R001/3", "R001/4", "R002/10", "R003/1", "R003/2"]

@@ -15,6 +15,7 @@ from filmflow.fixity import verify
 from filmflow.catalog.db import transaction
 from filmflow.catalog.frames import insert_frames
 from filmflow.catalog.rolls import insert_roll, now
+from filmflow.opencatalog import open_catalog
 
 
 def make_roll(lib, code: str, n: int = 4, *, folder: Path | None = None, source: Path | None = None,
@@ -39,7 +40,7 @@ def make_roll(lib, code: str, n: int = 4, *, folder: Path | None = None, source:
         rows.append({"frame": str(i), "frame_num": i, "path": lib.rel(p), "file": p.name,
                      "source_path": str(src) if src else None, "sha256": hashlib.sha256(data).hexdigest(),
                      "bytes": len(data), "added_at": now()})
-    db = lib.db()
+    db = open_catalog(lib)
     with transaction(db) as conn:
         rid = insert_roll(conn, {"code": code, "year": 2023, "path": lib.rel(folder)}, {})
         insert_frames(conn, [{**r, "roll_id": rid} for r in rows])
@@ -58,7 +59,7 @@ def snapshot(root: Path) -> dict[str, tuple[bytes, int]]:
 
 
 def verified_at(lib) -> dict[str, str | None]:
-    db = lib.db()
+    db = open_catalog(lib)
     out = {f"{c}/{f}": v for c, f, v in db.conn.execute(
         "SELECT r.code, f.frame, f.verified_at FROM frames f JOIN rolls r ON r.id = f.roll_id")}
     db.conn.close()
@@ -130,7 +131,7 @@ def test_nfd_name_on_disk_matches_nfc_catalog(library, cli):
     nfc_name = "서울 산책_0001.jpg"
     nfd = paths[0].with_name(unicodedata.normalize("NFD", nfc_name))
     paths[0].rename(nfd)
-    db = library.db()
+    db = open_catalog(library)
     with transaction(db) as conn:
         conn.execute("UPDATE frames SET path = ?", (library.rel(paths[0].with_name(nfc_name)),))
     db.conn.close()
@@ -162,7 +163,7 @@ def test_empty_catalog_and_empty_archive_is_fine(library, cli):
 
 def test_in_place_roll_outside_the_library(library, cli, tmp_path):
     paths = make_roll(library, "R001", 2, folder=tmp_path / "elsewhere" / "roll")
-    db = library.db()
+    db = open_catalog(library)
     assert all(Path(p).is_absolute() for (p,) in db.conn.execute("SELECT path FROM frames"))
     db.conn.close()
     assert cli.json("verify")["ok"] == 2
@@ -304,7 +305,7 @@ def test_hash_file_matches_hashlib(tmp_path):
 
 def test_repair_from_library_relative_source(library, cli):
     paths = make_roll(library, "R001", 2, source=library.inbox / "roll")
-    db = library.db()
+    db = open_catalog(library)
     with transaction(db) as conn:  # ingest may store an inbox source relative to the library
         for (fid, src) in conn.execute("SELECT id, source_path FROM frames").fetchall():
             conn.execute("UPDATE frames SET source_path = ? WHERE id = ?", (library.rel(Path(src)), fid))

@@ -23,10 +23,11 @@ import imagegen
 from conftest import make_library, wait_until
 from filmflow.ingest.mode import IngestMode
 from filmflow.watch import Watcher
+from filmflow.opencatalog import open_catalog
 
 
 def count(lib, sql="SELECT count(*) FROM frames"):
-    db = lib.db()
+    db = open_catalog(lib)
     try:
         return db.conn.execute(sql).fetchone()[0]
     finally:
@@ -104,7 +105,7 @@ def test_growing_file_waits_until_complete(library):
                 time.sleep(0.2)                   # simulates the scanner's pace, not a wait
                 assert count(library) == 0
         wait_until(lambda: count(library) == 1, timeout=10)
-    db = library.db()
+    db = open_catalog(library)
     (sha,) = db.conn.execute("SELECT sha256 FROM frames").fetchone()
     assert sha == hashlib.sha256(data).hexdigest()
 
@@ -122,7 +123,7 @@ def test_folder_renamed_or_deleted_while_settling(library):
             p.unlink()
         b.rmdir()
         wait_until(lambda: count(library) == 2, timeout=10)
-    db = library.db()
+    db = open_catalog(library)
     assert db.conn.execute("SELECT source FROM rolls").fetchall() == [("2023-04-04 Ektar100",)]
 
 
@@ -320,7 +321,7 @@ def test_kill_9_at_random_instants_then_restart(tmp_path, mode):
     final = spawn(lib, "watch", "--once", "--mode", mode, "--settle", "0", "--json")
     out, err = final.communicate(timeout=120)
     assert final.returncode == 0, err
-    db = lib.db()
+    db = open_catalog(lib)
     got = db.conn.execute("SELECT sha256, path FROM frames").fetchall()
     assert len(got) == 60 and {s for s, _ in got} == expected           # each frame once
     for sha, path in got:                                               # present and verified
@@ -341,7 +342,7 @@ def test_an_edit_saved_into_the_archive_becomes_a_version_while_the_watcher_runs
     with Running(library, settle=0.3):
         imagegen.make_roll(library.inbox / "2023-05-01 Portra400", 3, seed=5)
         wait_until(lambda: count(library) == 3, timeout=15)
-        db = library.db()
+        db = open_catalog(library)
         try:
             folder = Path(get_frame(db, "R001/2", library.root).path)
         finally:

@@ -16,10 +16,11 @@ import imagegen
 from conftest import make_library, wait_until
 from filmflow.ingest.mode import IngestMode
 from filmflow.watch import Watcher
+from filmflow.opencatalog import open_catalog
 
 
 def frames(lib) -> int:
-    db = lib.db()
+    db = open_catalog(lib)
     try:
         return db.conn.execute("SELECT count(*) FROM frames").fetchone()[0]
     finally:

@@ -20,6 +20,7 @@ from filmflow.query.keys import TextHits, text_rowids
 from filmflow.query.refs import DEFAULT_CODE_TEMPLATE, code_candidates
 from filmflow.query.sql import FRAME_TEXT_COLUMNS, ROLL_TEXT_COLUMNS, texts_matching
 from filmflow.stockfamilies import StockChoice, choose_stocks
+from filmflow.stocks import did_you_mean
 
 
 def _squash(text: str) -> str:
@@ -54,11 +55,10 @@ class CatalogResolver:
         if self.stocks is None:
             raise QueryError(f"stock:{text} needs the film stock catalog, which is not available.")
         try:
-            close = [getattr(s, "name", str(s)) for s in self.stocks.closest(text)]
+            hint = did_you_mean(self.stocks, text)
         except Exception:  # noqa: BLE001 - suggestions are a nicety
-            close = []
-        hint = f"; did you mean {', '.join(close)}?" if close else ""
-        raise QueryError(f"no film stock matches {text!r}{hint} (`filmflow stocks` lists them).")
+            hint = ""
+        raise QueryError(f"no film stock matches {text!r}{'; ' + hint if hint else ''} (`filmflow stocks` lists them).")
 
     def format(self, text: str) -> tuple[str, str]:
         want = _squash(text)

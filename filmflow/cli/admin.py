@@ -8,6 +8,7 @@ import click
 
 from filmflow.cli import output
 from filmflow.library import Library
+from filmflow.opencatalog import open_catalog
 from filmflow.wording import count
 
 
@@ -18,6 +19,7 @@ def init(app, directory: Path | None) -> None:
     """Create a library (filmflow.toml, filmflow.db, inbox/, archive/, exports/, cache/, logs/)."""
     root = directory or app.library_path
     lib, created = Library.init(root)
+    open_catalog(lib).conn.close()  # as every command does: finish a roll edit a killed process left half-done
     if created:
         click.echo(f"created library {lib.root}")
         click.echo(f"  settings: {lib.root / 'filmflow.toml'} (commented defaults)")

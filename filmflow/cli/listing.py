@@ -23,6 +23,7 @@ from filmflow.errors import InputError
 from filmflow.sidecars import kept_in_step
 from filmflow.catalog.resolver import CatalogResolver
 from filmflow.query import FRAME_SORTS, ROLL_SORTS, Compiled, compile_args, order_by
+from filmflow.opencatalog import open_catalog
 
 log = logging.getLogger(__name__)
 
@@ -34,7 +35,7 @@ QUERY_HELP = ("QUERY terms are AND-ed: key:value (rating:>=4, stock:portra400, d
 def compile_for(ctx: click.Context, query: Sequence[str], target: str = "frames") -> tuple[Any, Any, Compiled]:
     """Open the library and compile QUERY for `target`; returns (library, db, compiled)."""
     lib = ctx.obj.library()
-    db = lib.db()
+    db = open_catalog(lib)
     resolver = CatalogResolver(db.conn, lib.stocks, lib.formats, lib.settings.code_template)
     compiled = compile_args(query, resolver, target)  # type: ignore[arg-type]
     log.info("%s matching: %s", target, compiled.description)

@@ -18,6 +18,7 @@ from filmflow.cli.sheets import project_sheet
 from filmflow.cli.listing import QUERY_HELP, all_option, compile_for, json_option, require_query
 from filmflow.wording import count
 from filmflow.cli.options import verbose_option
+from filmflow.opencatalog import open_catalog
 
 log = logging.getLogger(__name__)
 
@@ -28,7 +29,7 @@ def project_group() -> None:
 
 
 def _db(ctx: click.Context):  # noqa: ANN202 - Catalog
-    return ctx.obj.library().db()
+    return open_catalog(ctx.obj.library())
 
 
 @project_group.command("create")
@@ -69,7 +70,7 @@ def project_list(ctx: click.Context, as_json: bool) -> None:
 def project_show(ctx: click.Context, name: str, as_json: bool) -> None:
     """Show project NAME's frames in order, with captions."""
     lib = ctx.obj.library()
-    project = core.get_project(lib.db(), name, lib.root)
+    project = core.get_project(open_catalog(lib), name, lib.root)
     if as_json:
         output.emit_json(project.to_json())
         return

@@ -13,6 +13,7 @@ from filmflow.cli.completion import complete_roll_code
 from filmflow.cli.options import parse_date_option
 from filmflow.cli.sheets import roll_sheet
 from filmflow.wording import count
+from filmflow.opencatalog import open_catalog
 
 SHOW_FIELDS = ("code", "title", "stock", "stock_iso", "ei", "push", "process", "format", "camera", "lens",
                "developed", "shot_from", "shot_to", "scanned", "lab", "developer", "scanner", "notes")
@@ -30,7 +31,7 @@ def roll_group() -> None:
 def roll_show(app, code: str, as_json: bool) -> None:
     """Show a roll and where each field came from."""
     lib = app.library()
-    db = lib.db()
+    db = open_catalog(lib)
     roll = get_roll(db, code, lib.root)
     film_log = roll_log_summary(db.conn, roll.id)
     versions = roll_version_counts(db.conn, roll.id)

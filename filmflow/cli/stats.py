@@ -17,6 +17,7 @@ from filmflow.cli import output
 from filmflow.errors import InputError
 from filmflow.library import Library
 from filmflow.wording import count, stops
+from filmflow.opencatalog import open_catalog
 
 
 
@@ -51,7 +52,7 @@ def stats_show(app: Any, year_text: str | None, chart: Path | None, sheet: Path 
         raise InputError(f"the folder {sheet.absolute().parent} for sheet {sheet.name} does not exist; "
                          "create it first.")
     lib: Library = app.library()
-    db = lib.db()
+    db = open_catalog(lib)
     try:
         figures = st.year_stats(db, year)
         picks = st.year_pick_frames(lib, db, year) if sheet is not None else []

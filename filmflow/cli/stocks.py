@@ -8,7 +8,7 @@ import click
 
 from filmflow.cli import output
 from filmflow.config import find_library, load_settings
-from filmflow.stocks import StockCatalog
+from filmflow.stocks import StockCatalog, did_you_mean
 
 
 @click.command("stocks")
@@ -27,8 +27,8 @@ def stocks(app, text: tuple[str, ...], as_json: bool) -> None:
         output.emit_json([{**asdict(s), "formats": list(s.formats), "aliases": list(s.aliases)} for s in found])
         return
     if not found:
-        close = ", ".join(s.name for s in catalog.closest(query))
-        click.echo(f"no stock matches {query!r}" + (f"; did you mean {close}?" if close else ""), err=True)
+        hint = did_you_mean(catalog, query)
+        click.echo(f"no stock matches {query!r}" + (f"; {hint}" if hint else ""), err=True)
         return
     output.table([(s.name, s.iso, s.process, s.type, " ".join(s.formats),
                    ("discontinued" if s.discontinued else "") + (" respooled" if s.respooled else ""),

@@ -7,6 +7,7 @@ from pathlib import Path
 import click
 
 from filmflow.cli import output
+from filmflow.opencatalog import open_catalog
 
 
 @click.group("version")
@@ -17,7 +18,7 @@ def version_group() -> None:
 def _frame(lib, ref: str):
     from filmflow.catalog.frames import get_frame
 
-    db = lib.db()
+    db = open_catalog(lib)
     try:
         return get_frame(db, ref, lib.root)
     finally:

@@ -10,11 +10,12 @@ from filmflow.catalog.refiles import RefileIntent, pending_refiles, roll_code_of
 from filmflow.catalog.summary import last_roll_note, schema_version, status_counts
 from filmflow.catalog.xmpstate import sidecar_summary
 from filmflow.library import WATCH_LOCK, WATCH_STATE, Library, watcher_running  # noqa: F401 - re-exported
+from filmflow.opencatalog import open_catalog
 
 
 def library_status(lib: Library) -> dict[str, Any]:
     """A status summary (one query per figure; no per-frame work)."""
-    db = lib.db()
+    db = open_catalog(lib)
     try:
         c = db.conn
         last = last_roll_note(c)

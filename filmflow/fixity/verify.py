@@ -1,8 +1,10 @@
 """Fixity of the archive: is every catalogued file where the catalog says, whole and unchanged?
 
 Owns `verify_library` (the checks, the nightly `--rehash` slice, recording
-`frames.verified_at`), the walk for files the catalog does not know, and `--repair` from
-an identical copy (the frame's ingest source, or a file found under `--from DIR`).
+`frames.verified_at`), the report, and the walk for files the catalog does not know.
+`--repair` from an identical copy (the frame's ingest source, or a file found under
+`--from DIR`) is repair.py; hashing and walking files is files.py (`hash_file`, `Repair`
+and `Unrepaired` are importable from here too).
 
 Rules: verify never changes an archive file, except `--repair`, which restores a file by
 verified copy and first moves a changed file aside to `<name>.corrupt-<YYYYMMDD>` (never
@@ -17,17 +19,14 @@ are reported, and `--repair` removes those no live process owns (filmflow/tempfi
 
 from __future__ import annotations
 
-import contextlib
 import errno
-import hashlib
 import logging
 import os
 import re
 import sqlite3
 import stat
 import time
-from collections import defaultdict
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -39,7 +38,10 @@ from filmflow.catalog.fixity import (count_files, expects_archive_files, fixity_
 from filmflow.catalog.refiles import refile_paths
 from filmflow.catalog.rolls import now
 from filmflow.catalog.xmpstate import sidecar_paths
-from filmflow.errors import FilmflowError, InputError
+from filmflow.errors import InputError
+from filmflow.fixity.files import hash_file, walk_files
+from filmflow.fixity.repair import Repair, Unrepaired, repair_files
+from filmflow.opencatalog import open_catalog
 
 if TYPE_CHECKING:
     from filmflow.library import Library
@@ -79,26 +81,6 @@ class UnreadableFile:
     ref: str
     path: Path
     error: str
-
-
-@dataclass(frozen=True, slots=True)
-class Repair:
-    """A missing or changed frame restored from an identical copy."""
-
-    ref: str
-    path: Path
-    source: Path
-    was: str                       # "missing" | "changed"
-    moved_aside: Path | None       # where the changed file was kept
-
-
-@dataclass(frozen=True, slots=True)
-class Unrepaired:
-    """A problem `--repair` could not fix, and why."""
-
-    ref: str
-    path: Path
-    reason: str
 
 
 @dataclass(frozen=True, slots=True)
@@ -162,21 +144,6 @@ class VerifyReport:
         }
 
 
-def hash_file(path: Path | str, buf: bytearray | None = None) -> tuple[str, int]:
-    """(SHA-256 hex, bytes read) of a file, streamed in 1 MiB blocks through a reused buffer."""
-    h = hashlib.sha256()
-    buf = buf if buf is not None else bytearray(fsutil.CHUNK)
-    view = memoryview(buf)
-    total = 0
-    with open(path, "rb", buffering=0) as f:
-        with contextlib.suppress(AttributeError, OSError):
-            os.posix_fadvise(f.fileno(), 0, 0, os.POSIX_FADV_SEQUENTIAL)
-        while n := f.readinto(buf):
-            h.update(view[:n])
-            total += n
-    return h.hexdigest(), total
-
-
 def check_options(limit: int | None, max_time: float | None, from_dirs: Sequence[Path]) -> None:
     """InputError for a bad --limit, --max-time or --from."""
     if limit is not None and limit < 1:
@@ -190,7 +157,7 @@ def check_options(limit: int | None, max_time: float | None, from_dirs: Sequence
 
 def verify_totals(lib: Library, *, limit: int | None = None) -> tuple[int, int]:
     """(frames, bytes) a run would check/hash: for sizing a progress bar."""
-    db = lib.db()
+    db = open_catalog(lib)
     try:
         return fixity_totals(db.conn, limit)
     finally:
@@ -227,7 +194,7 @@ class _Batch:
         if not self.pending:
             return
         if self.db is None:
-            self.db = self.lib.db()
+            self.db = open_catalog(self.lib)
         with transaction(self.db) as conn:
             record_verified(conn, self.pending)
         self.pending.clear()
@@ -277,7 +244,7 @@ def verify_library(
     check_options(limit, max_time, from_dirs)
     start = clock()
     deadline = start + max_time if max_time is not None else None
-    db = lib.db()
+    db = open_catalog(lib)
     run = _Run()
     batch = _Batch(lib, clock) if rehash else None
     buf = bytearray(fsutil.CHUNK)
@@ -348,7 +315,7 @@ def _repair_all(lib: Library, run: _Run, from_dirs: Sequence[Path], buf: bytearr
     """Repair what the pass found damaged; a repaired frame's `verified_at` is recorded too."""
     if not run.to_repair:
         return [], []
-    repaired, unrepaired = _repair(Path(lib.root), run.to_repair, from_dirs, buf)
+    repaired, unrepaired = repair_files(Path(lib.root), run.to_repair, from_dirs, buf)
     if batch is not None:
         ids = {t[0]: t[5] for t in run.to_repair}
         for r in repaired:
@@ -385,21 +352,6 @@ def _check_one(run: _Run, fid: int, ref: str, path: Path, size: int, sha: str, s
         return None
     run.ok += 1
     return hashed
-
-
-def _walk_files(top: Path, temps: list[Path] | None = None) -> Iterable[tuple[str, str]]:
-    """(folder, name) of every regular file below `top`, skipping dotfiles, dot-folders and our
-    temp files (collected in `temps` when given)."""
-    for dirpath, dirs, files in os.walk(top):
-        dirs[:] = [d for d in dirs if not d.startswith(".")]
-        for name in files:
-            if fsutil.is_temp_name(name):
-                if temps is not None:
-                    temps.append(Path(dirpath) / name)
-                continue
-            if name.startswith("."):
-                continue
-            yield dirpath, name
 
 
 # ingest files a roll's roll.toml beside its scans (roll-<sha8>.toml when a newer one differs)
@@ -447,92 +399,10 @@ def find_unknown(lib: Library, conn: sqlite3.Connection,
     sidecars = _known_sidecars(conn, known)
     unknown: list[Path] = []
     quarantined: list[Path] = []
-    for dirpath, name in _walk_files(archive, temps):
+    for dirpath, name in walk_files(archive, temps):
         full = os.path.join(dirpath, name)
         rel = fsutil.nfc(Path(full).relative_to(root).as_posix())
         if rel in known or ARCHIVED_SIDECAR_RE.match(name) or _is_our_sidecar(rel, sidecars):
             continue
         (quarantined if CORRUPT_RE.search(name) else unknown).append(Path(full))
     return sorted(unknown), sorted(quarantined)
-
-
-# --- repair ---------------------------------------------------------------------------
-
-
-class _Copies:
-    """Files under the --from folders, by size; hashed at most once each, only when a size matches."""
-
-    def __init__(self, dirs: Sequence[Path], buf: bytearray) -> None:
-        self.dirs, self.buf = list(dirs), buf
-        self._by_size: dict[int, list[Path]] | None = None
-        self._sha: dict[Path, str | None] = {}
-
-    def _index(self) -> dict[int, list[Path]]:
-        if self._by_size is None:
-            self._by_size = defaultdict(list)
-            for d in self.dirs:
-                for dirpath, name in _walk_files(Path(d)):
-                    p = Path(dirpath) / name
-                    with contextlib.suppress(OSError):
-                        self._by_size[p.stat().st_size].append(p)
-        return self._by_size
-
-    def sha_of(self, p: Path) -> str | None:
-        if p not in self._sha:
-            try:
-                self._sha[p] = hash_file(p, self.buf)[0]
-            except OSError:
-                self._sha[p] = None
-        return self._sha[p]
-
-    def find(self, sha: str, size: int, source: Path | None) -> Path | None:
-        """An existing file with exactly this size and SHA-256: the ingest source first."""
-        if source is not None:
-            try:
-                if source.is_file() and source.stat().st_size == size and self.sha_of(source) == sha:
-                    return source
-            except OSError:
-                pass
-        for p in self._index().get(size, ()):
-            if self.sha_of(p) == sha:
-                return p
-        return None
-
-
-def _aside_name(path: Path) -> Path:
-    stamp = time.strftime("%Y%m%d")
-    cand = path.with_name(f"{path.name}.corrupt-{stamp}")
-    n = 2
-    while cand.exists():
-        cand = path.with_name(f"{path.name}.corrupt-{stamp}-{n}")
-        n += 1
-    return cand
-
-
-def _repair(root: Path, problems: Sequence[tuple[str, Path, str, int, str | None, int, str]],
-            from_dirs: Sequence[Path], buf: bytearray) -> tuple[list[Repair], list[Unrepaired]]:
-    copies = _Copies(from_dirs, buf)
-    repaired: list[Repair] = []
-    unrepaired: list[Unrepaired] = []
-    for ref, path, sha, size, source, _fid, was in problems:
-        src = copies.find(sha, size, (root / source) if source else None)  # `/` keeps an absolute source
-        if src is None:
-            where = "its ingest source" + (" or under --from" if from_dirs else "; pass --from DIR with a backup")
-            unrepaired.append(Unrepaired(ref, path, f"no identical copy found in {where}"))
-            continue
-        aside: Path | None = None
-        try:
-            if was == "changed" and path.exists():
-                aside = _aside_name(path)
-                os.rename(path, aside)  # kept beside it, never deleted
-            fsutil.copy_verified(src, path, expect_sha=sha)
-        except (FilmflowError, OSError) as e:
-            if aside is not None and not path.exists():
-                with contextlib.suppress(OSError):
-                    os.rename(aside, path)
-                aside = None
-            unrepaired.append(Unrepaired(ref, path, f"copy from {src} failed: {e}"))
-            continue
-        log.info("repaired %s from %s", ref, src)
-        repaired.append(Repair(ref, path, src, was, aside))
-    return repaired, unrepaired

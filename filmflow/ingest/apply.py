@@ -38,6 +38,7 @@ from filmflow.ingest.plan import FilePlan, IngestPlan
 from filmflow.ingest.versionsin import insert_versions, split_versions
 from filmflow.ingest.worker import pool_context, process_file, worker_init
 from filmflow.library import Library
+from filmflow.opencatalog import open_catalog
 
 log = logging.getLogger(__name__)
 
@@ -162,7 +163,7 @@ class Ingester:
         rows, finish_move = self._link_and_commit(plan, todo, results, report)
         if rows:
             with contextlib.suppress(Exception):  # planner statistics only: never fail a committed roll
-                db = lib.db()
+                db = open_catalog(lib)
                 try:
                     refresh_statistics(db.conn)
                 finally:
@@ -182,7 +183,7 @@ class Ingester:
         put in the archive (a full disk is reported naming it)."""
         linked: list[tuple[Path, str]] = []
         try:
-            db = self.lib.db(durable=plan.mode is IngestMode.MOVE)
+            db = open_catalog(self.lib, durable=plan.mode is IngestMode.MOVE)
             try:
                 rows, finish_move = self._link(plan, todo, results, report, db, linked)
                 finish_move += self._already(plan, report)
@@ -203,7 +204,7 @@ class Ingester:
 
     def _note_failures(self, plan: IngestPlan, failed: list[dict[str, str]]) -> None:
         """Record failures found after the commit (a source re-saved since its copy)."""
-        db = self.lib.db()
+        db = open_catalog(self.lib)
         try:
             with transaction(db) as conn:
                 record_failures(conn, [(source_file_key(plan, f["file"]), f["error"]) for f in failed],
@@ -219,7 +220,7 @@ class Ingester:
         if not linked:
             return
         try:
-            db = self.lib.db()
+            db = open_catalog(self.lib)
             try:
                 known = known_hashes(db.conn, [sha for _, sha in linked])
             finally:

@@ -33,6 +33,7 @@ from filmflow.ingest.delivery import RollSource, check_source_allowed, open_sour
 from filmflow.ingest.plan import IngestPlan, build_plan, claimed_code, claimed_name_code
 from filmflow.ingest.preview import preview_plan
 from filmflow.library import Library
+from filmflow.opencatalog import open_catalog
 
 log = logging.getLogger(__name__)
 
@@ -109,7 +110,7 @@ def _one_roll(lib: Library, ing: Ingester, unit: RollSource, mode: IngestMode, o
               plans: list[IngestPlan]) -> IngestReport:
     """Plan and apply (or preview) one roll; any error is this roll's failure, the delivery's other rolls go on."""
     try:
-        db = lib.db()
+        db = open_catalog(lib)
         try:
             plan = build_plan(lib, db, unit, mode=mode, options=options, reserved=frozenset(reserved))
             reserved.add(plan.code)  # the next roll of this run (a dry run's too) takes another code
@@ -133,7 +134,7 @@ def _record_refused(lib: Library, failures: list[tuple[str, str]], roll: str | N
     """Keep a source refused whole (a code another roll uses, a broken roll.toml, any error while
     opening or planning it), or a zip changed since its extraction, in `failures`."""
     try:
-        db = lib.db()
+        db = open_catalog(lib)
         try:
             with transaction(db) as conn:
                 record_failures(conn, failures, roll, now())

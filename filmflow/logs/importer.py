@@ -27,6 +27,7 @@ from filmflow.library import Library
 from filmflow.logs.detect import read_log
 from filmflow.logs.model import LogError, LogFrame, LogRoll, ParsedLog
 from filmflow.stocks import ei_for_push, push_stops
+from filmflow.opencatalog import open_catalog
 
 log = logging.getLogger(__name__)
 
@@ -66,7 +67,7 @@ def import_logs(lib: Library, paths: list[Path], *, roll: str | None = None,
     if roll and sum(len(logs) for _, logs in parsed) > 1:
         raise InputError(f"--roll {roll} names one roll, but the logs hold {sum(len(x) for _, x in parsed)} rolls; "
                          "import them one at a time, or leave out --roll.")
-    db = lib.db()
+    db = open_catalog(lib)
     try:
         return [import_one(lib, db, path, one, roll=roll, dry_run=dry_run) for path, logs in parsed for one in logs]
     finally:

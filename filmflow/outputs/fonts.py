@@ -102,6 +102,13 @@ def _cmap_codepoints(f: BinaryIO, face_offset: int) -> frozenset[int]:
             raise ValueError("truncated font")
         return b
 
+    off = _unicode_subtable(read, face_offset)
+    fmt = struct.unpack(">H", read(off, 2))[0]
+    return _format12_codepoints(read, off) if fmt == 12 else _format4_codepoints(read, off)
+
+
+def _unicode_subtable(read: Callable[[int, int], bytes], face_offset: int) -> int:
+    """Offset of the face's best Unicode cmap subtable (format 12 over 4); ValueError when there is none."""
     num_tables = struct.unpack(">H", read(face_offset + 4, 2))[0]
     cmap_off = None
     for i in range(num_tables):
@@ -124,17 +131,24 @@ def _cmap_codepoints(f: BinaryIO, face_offset: int) -> frozenset[int]:
                 best = (rank, cmap_off + off)
     if best is None:
         raise ValueError("no Unicode cmap")
-    off = best[1]
-    fmt = struct.unpack(">H", read(off, 2))[0]
+    return best[1]
+
+
+def _format12_codepoints(read: Callable[[int, int], bytes], off: int) -> frozenset[int]:
+    """Code points of a format 12 subtable (groups of sequential code points)."""
     cps: set[int] = set()
-    if fmt == 12:
-        n_groups = struct.unpack(">I", read(off + 12, 4))[0]
-        raw = read(off + 16, 12 * n_groups)
-        for g in range(n_groups):
-            start, end, gid = struct.unpack_from(">III", raw, 12 * g)
-            if gid or start != end:
-                cps.update(range(start, end + 1))
-        return frozenset(cps)
+    n_groups = struct.unpack(">I", read(off + 12, 4))[0]
+    raw = read(off + 16, 12 * n_groups)
+    for g in range(n_groups):
+        start, end, gid = struct.unpack_from(">III", raw, 12 * g)
+        if gid or start != end:
+            cps.update(range(start, end + 1))
+    return frozenset(cps)
+
+
+def _format4_codepoints(read: Callable[[int, int], bytes], off: int) -> frozenset[int]:
+    """Code points of a format 4 subtable (BMP segments), leaving out those mapped to glyph 0."""
+    cps: set[int] = set()
     seg_x2 = struct.unpack(">H", read(off + 6, 2))[0]
     segs = seg_x2 // 2
     body = read(off + 14, seg_x2 * 4 + 2)

@@ -18,6 +18,7 @@ from filmflow.catalog.outputrows import frame_rows, project_frame_rows, project_
 from filmflow.errors import InputError
 from filmflow.library import Library
 from filmflow.stocks import format_push
+from filmflow.opencatalog import open_catalog
 
 log = logging.getLogger(__name__)
 
@@ -129,7 +130,7 @@ def check_target(lib: Library, target: Path, what: str) -> None:
 
 def roll_sheet(lib: Library, code: str, out: Path | None, **opts: Any):
     """A roll's contact sheet; the header says what the roll is."""
-    db = lib.db()
+    db = open_catalog(lib)
     try:
         roll = get_roll(db, code, lib.root)
         rows = roll_frame_rows(db, roll.id)
@@ -170,7 +171,7 @@ def project_rows(db: Catalog, name: str, version: str = "preferred") -> tuple[An
 
 def project_sheet(lib: Library, name: str, out: Path | None, **opts: Any):
     """A project's contact sheet, a strip per roll run, in project order."""
-    db = lib.db()
+    db = open_catalog(lib)
     try:
         info, rows = project_rows(db, name)
     finally:
@@ -193,7 +194,7 @@ def export(lib: Library, name: str, to: Path | None, settings: Any):
     """Export a project (export.py does the work; this feeds it catalog rows)."""
     from filmflow import export as exp
 
-    db = lib.db()
+    db = open_catalog(lib)
     try:
         info, rows = project_rows(db, name, settings.version)
         tags = project_frame_tags(db, info.id)

@@ -1,6 +1,6 @@
 """The grease pencil of a contact sheet: circles for picks, crosses for rejects, stars for
 ratings, drawn as slightly irregular, waxy, tapered strokes (seeded, so a sheet renders
-to the same pixels every time). Boxes are sheet.Box-like: x0, y0, x1, y1, w, h, center.
+to the same pixels every time). Boxes are sheetlayout.Box-like: x0, y0, x1, y1, w, h, center.
 """
 
 from __future__ import annotations
@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING
 from PIL import Image, ImageChops, ImageDraw, ImageFilter
 
 if TYPE_CHECKING:
-    from filmflow.outputs.sheet import Box
+    from filmflow.outputs.sheetlayout import Box
 
 
 class Pencil:

@@ -30,6 +30,7 @@ from filmflow.errors import FilmflowError, NotFoundError
 from filmflow.library import Library
 from filmflow.web import api, images, jobs
 from filmflow.web.security import Guard, GuardMiddleware
+from filmflow.opencatalog import open_catalog
 
 log = logging.getLogger(__name__)
 
@@ -50,7 +51,7 @@ class LightTable:
     def __init__(self, lib: Library, guard: Guard, workers: int = 1) -> None:
         self.lib = lib
         self.guard = guard
-        self.db = lib.db()
+        self.db = open_catalog(lib)
         self.images = images.ImageWorker(workers)
         self.jobs = jobs.ExportJobs(lib)
         self.shell = (static_dir() / "page.html").read_text(encoding="utf-8")

@@ -17,6 +17,7 @@ from typing import Any
 
 from filmflow.errors import FilmflowError
 from filmflow.library import Library
+from filmflow.opencatalog import open_catalog
 
 log = logging.getLogger(__name__)
 
@@ -38,7 +39,7 @@ class ExportJobs:
             for jid, job in self.jobs.items():
                 if job["project"] == name and job["state"] == "running":
                     return self._public(jid)
-            db = self.lib.db()
+            db = open_catalog(self.lib)
             try:
                 total = len(get_project(db, name).entries)
             finally:

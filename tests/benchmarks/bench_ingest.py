@@ -65,6 +65,7 @@ from filmflow.ingest.apply import Ingester  # noqa: E402
 from filmflow.ingest.exif import read_scanner_info  # noqa: E402
 from filmflow.ingest.run import ingest_sources  # noqa: E402
 from filmflow.library import Library  # noqa: E402
+from filmflow.opencatalog import open_catalog  # noqa: E402
 from tests import imagegen  # noqa: E402
 from tests.conftest import make_library  # noqa: E402
 
@@ -424,7 +425,7 @@ def catalog_stage(work: Path, files: list[Path]) -> dict[str, float]:
     for name, per_row, durable in (("one transaction", False, False), ("commit per row", True, False),
                                    ("commit per row, durable", True, True)):
         lib, _ = Library.init(work / f"cat-{len(out)}")
-        db = lib.db(durable=durable)
+        db = open_catalog(lib, durable=durable)
         try:
             t = time.perf_counter()
             if per_row:

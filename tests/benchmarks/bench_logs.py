@@ -29,6 +29,7 @@ from filmflow.catalog.frames import insert_frames  # noqa: E402
 from filmflow.catalog.rolls import insert_roll, now  # noqa: E402
 from filmflow.library import Library  # noqa: E402
 from filmflow.logs.importer import import_logs  # noqa: E402
+from filmflow.opencatalog import open_catalog  # noqa: E402
 
 
 def frames(n: int) -> list[dict]:
@@ -42,7 +43,7 @@ def frames(n: int) -> list[dict]:
 
 
 def make_roll(lib: Library, code: str, n: int) -> None:
-    db = lib.db()
+    db = open_catalog(lib)
     with transaction(db) as conn:
         rid = insert_roll(conn, {"code": code}, {"code": "option"})
         insert_frames(conn, [{"roll_id": rid, "frame": str(i), "frame_num": i, "path": f"a/{code}/{i}.jpg",

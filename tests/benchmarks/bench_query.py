@@ -32,6 +32,7 @@ from filmflow.catalog.rolls import now  # noqa: E402
 from filmflow.library import Library  # noqa: E402
 from filmflow.catalog.resolver import CatalogResolver  # noqa: E402
 from filmflow.query import Compiled, compile_args  # noqa: E402
+from filmflow.opencatalog import open_catalog  # noqa: E402
 
 CAMERAS = ["Nikon FM2", "Pentax 67", "Mamiya 7", "Leica M6", "Canon AE-1", "Hasselblad 500C/M", "Olympus XA"]
 LENSES = ["50mm f/1.4", "35mm f/2", "80mm f/2.8", "105mm f/2.4", "90mm f/4"]
@@ -46,7 +47,7 @@ def build(lib: Library, n_frames: int, seed: int = 7) -> None:
     """Generated rolls and frames (tags, projects, captions on a few) in a handful of transactions."""
     rnd = random.Random(seed)
     stocks = lib.stocks.all()
-    db = lib.db()
+    db = open_catalog(lib)
     conn = db.conn
     ts = now()
     fid = 0
@@ -121,7 +122,7 @@ PLACES = ["서울 종로구", "부산 해운대", "東京 浅草", "Lisboa, Alfa
 def add_logs(lib: Library, share: float = 0.6, seed: int = 11) -> int:
     """Film-log rows for `share` of the rolls (every frame of those), paired through frames.log_id."""
     rnd = random.Random(seed)
-    db = lib.db()
+    db = open_catalog(lib)
     conn = db.conn
     ts = now()
     n = 0
@@ -195,10 +196,10 @@ def main() -> int:
         t0 = time.perf_counter()
         build(lib, a.frames)
         print(f"built {a.frames} frames in {time.perf_counter() - t0:.1f} s at {lib_dir}")
-    if not lib.db().conn.execute("SELECT 1 FROM log_frames LIMIT 1").fetchone():
+    if not open_catalog(lib).conn.execute("SELECT 1 FROM log_frames LIMIT 1").fetchone():
         t0 = time.perf_counter()
         print(f"logged {add_logs(lib)} frames in {time.perf_counter() - t0:.1f} s")
-    db = lib.db()
+    db = open_catalog(lib)
     n_rolls, n_frames = db.conn.execute("SELECT (SELECT count(*) FROM rolls), (SELECT count(*) FROM frames)").fetchone()
     print(f"catalog: {n_rolls} rolls, {n_frames} frames")
     res = CatalogResolver(db.conn, lib.stocks, lib.formats)

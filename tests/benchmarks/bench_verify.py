@@ -26,11 +26,12 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
 
-from filmflow import verify  # noqa: E402
+from filmflow.fixity import verify  # noqa: E402
 from filmflow.catalog.db import transaction  # noqa: E402
 from filmflow.catalog.frames import insert_frames  # noqa: E402
 from filmflow.catalog.rolls import insert_roll, now  # noqa: E402
 from filmflow.library import Library  # noqa: E402
+from filmflow.opencatalog import open_catalog  # noqa: E402
 
 PER_ROLL = 36
 
@@ -39,7 +40,7 @@ def build_big(root: Path, n: int) -> Library:
     """A library with `n` catalogued empty frames in rolls of 36 (files and rows)."""
     lib, _ = Library.init(root / "big")
     t = time.perf_counter()
-    db = lib.db()
+    db = open_catalog(lib)
     ts = now()
     with transaction(db) as conn:
         for r in range((n + PER_ROLL - 1) // PER_ROLL):
@@ -78,7 +79,7 @@ def build_files(root: Path, n: int, mb: int) -> tuple[Library, list[Path]]:
         paths.append(p)
         rows.append({"frame": str(i), "frame_num": i, "path": lib.rel(p), "file": p.name,
                      "sha256": h.hexdigest(), "bytes": p.stat().st_size, "added_at": now()})
-    db = lib.db()
+    db = open_catalog(lib)
     with transaction(db) as conn:
         rid = insert_roll(conn, {"code": "R001", "year": 2023}, {})
         insert_frames(conn, [{**r, "roll_id": rid} for r in rows])
