@@ -108,11 +108,11 @@ def _export(name: str, title: str | None, description: str | None, items: Sequen
         intent.write()
     by_name = {p.name: p for p in plans}
     renamed, retry = rename_frames(out, diff.moves, set(by_name))
-    intent.sizes = sizes = known_sizes(old_frames, plans, diff.unchanged, renamed)
+    intent.sizes.update(known_sizes(old_frames, plans, diff.unchanged, renamed))
     written, failed = _encode_frames([*diff.encode, *(by_name[n].job for n in retry)], by_name,
                                      settings.workers, intent)
 
-    frames_doc = frame_entries(plans, sizes, old_frames)
+    frames_doc = frame_entries(plans, intent.sizes, old_frames)
     frame_names = {e["file"] for e in frames_doc} | {e["small"] for e in frames_doc if e.get("small")}
     removed = remove_stale_frames(out, owned, frame_names)
     key, created, files = set_key(frames_doc), created_date(old), sorted(frame_names)

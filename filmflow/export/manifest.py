@@ -182,7 +182,8 @@ def set_key(frames_doc: Sequence[dict]) -> str:
 class IntentLog:
     """The in-progress manifest: written before anything is touched, listing every name
     about to be written as "pending" (ours, possibly stale), and rewritten now and then as
-    frames finish, so a killed export keeps them on the next run."""
+    frames finish, so a killed export keeps them on the next run. `sizes` holds the
+    (width, height) of every frame done so far: kept, renamed or written."""
 
     def __init__(self, out: Path, name: str, plans: Sequence[FramePlan], old_frames: dict[str, dict],
                  unchanged: Sequence[str], pending: set[str], every: float) -> None:
