@@ -91,3 +91,17 @@ def test_diff_of_the_old_manifest_against_the_plan(tmp_path):
         "01_R042-1.jpg", "02_R042-2.jpg", "03_R042-3.jpg"]
     with pytest.raises(dataclasses.FrozenInstanceError):
         redo.unchanged = ()  # type: ignore[misc]
+
+
+def test_a_bad_config_value_fails_the_light_tables_export_job(tmp_path):
+    """The web job makes its settings inside its error handling: a bad [export] value ends
+    the job as failed with the settings' sentence instead of leaving it running."""
+    from conftest import Cli, make_library, wait_until
+    from filmflow.web.jobs import ExportJobs
+
+    lib = make_library(tmp_path / "lib", long_edge="0")
+    Cli(lib)("project", "create", "P")
+    jobs = ExportJobs(lib)
+    jid = jobs.start("P")["id"]
+    job = wait_until(lambda: (s := jobs.status(jid)) and s["state"] != "running" and s)
+    assert job["state"] == "failed" and job["error"].startswith("--long-edge 0 must be a positive number")
