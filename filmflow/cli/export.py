@@ -6,6 +6,7 @@ The `project` group (cli/projects.py) adds this command.
 
 from __future__ import annotations
 
+import dataclasses
 import sys
 from pathlib import Path
 
@@ -13,7 +14,7 @@ import click
 
 from filmflow.cli import output
 from filmflow.cli.completion import complete_project
-from filmflow.errors import ExitStatus, InputError
+from filmflow.errors import ExitStatus
 
 
 def _language(tag: str) -> str:
@@ -52,18 +53,12 @@ def project_export(app, name, to, long_edge, quality, picks_only, min_rating, ga
 
     lib = app.library()
     s = lib.settings
-    long_edge = s.long_edge if long_edge is None else long_edge
-    quality = s.quality if quality is None else quality
-    if long_edge <= 0:
-        raise InputError(f"--long-edge {long_edge} must be a positive number of pixels, e.g. 2048.")
-    if not 1 <= quality <= 100:
-        raise InputError(f"--quality {quality} must be between 1 and 100.")
-    if not 0 <= min_rating <= 5:
-        raise InputError(f"--min-rating {min_rating} must be between 0 and 5.")
-    settings = ExportSettings(long_edge=long_edge, quality=quality, picks_only=picks_only, min_rating=min_rating,
-                              gallery=gallery, keep_gps=keep_gps, artist=s.artist or None,
-                              copyright=s.copyright or None, workers=s.workers or 2,
-                              language=_language(s.language), post=post, version=version)
+    # ExportSettings checks the options (InputError naming each); the config's language after them
+    settings = ExportSettings(long_edge=s.long_edge if long_edge is None else long_edge,
+                              quality=s.quality if quality is None else quality, picks_only=picks_only,
+                              min_rating=min_rating, gallery=gallery, keep_gps=keep_gps, artist=s.artist or None,
+                              copyright=s.copyright or None, workers=s.workers or 2, post=post, version=version)
+    settings = dataclasses.replace(settings, language=_language(s.language))
     report = export(lib, name, to, settings)
     if as_json:
         output.emit_json({

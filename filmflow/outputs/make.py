@@ -215,7 +215,7 @@ def export(lib: Library, name: str, to: Path | None, settings: Any):
     out_dir = Path(to) if to else exp.export_dir_for(lib.exports, info.name)
 
     def make_sheet(path: Path, claim: Callable[[list[Path]], object] | None = None) -> object:
-        picked = {i.ref for i in items if (not settings.picks_only or i.pick == "yes") and i.rating >= settings.min_rating}
+        picked = {i.ref for i in items if settings.wants(i)}
         chosen = [r for r in rows if f"{r['roll']}/{r['frame']}" in picked]
         return render_frames(lib, chosen, info.title or info.name, [info.description], path, strip_labels=True,
                              claim=claim, force=claim is None)

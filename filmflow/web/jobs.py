@@ -56,10 +56,10 @@ class ExportJobs:
         from filmflow.outputs.make import export
 
         s = self.lib.settings
-        settings = ExportSettings(long_edge=s.long_edge, quality=s.quality, artist=s.artist or None,
-                                  copyright=s.copyright or None, workers=s.workers or 2)
         job = self.jobs[jid]
-        try:
+        try:  # the settings check their values: a bad one fails the job like any export error
+            settings = ExportSettings(long_edge=s.long_edge, quality=s.quality, artist=s.artist or None,
+                                      copyright=s.copyright or None, workers=s.workers or 2)
             r = export(self.lib, name, None, settings)
             job["result"] = {"to": str(r.out_dir), "written": len(r.written), "unchanged": len(r.unchanged),
                              "removed": len(r.removed), "failed": r.failed}
