@@ -59,7 +59,7 @@ def _gap_row(first: dict[str, Any], label: str) -> dict[str, Any]:
 
 
 def with_gaps(rows: Sequence[T], label: Callable[[T], str] = _row_label,
-              gap: Callable[[T, str], T] = _gap_row) -> list[T]:  # type: ignore[assignment]
+              gap: Callable[[T, str], T] = _gap_row) -> list[T]:
     """A roll's items with a placeholder (`gap(first item, number)`) for each frame number
     missing between the first and the last, so a proof shows where a scan failed (2, 2A, [3], 4).
 
