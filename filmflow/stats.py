@@ -3,8 +3,8 @@ draws is filmflow/outputs/chart.py).
 
 Owns `parse_year` (`--year` text → a year or None for the whole archive), `year_stats`
 (one grouped SELECT over the year's rolls, summed in Python: a year is at most a few
-hundred rolls, the whole archive a few thousand) and `year_pick_frames` (rows for the
-year's contact sheet).
+hundred rolls, the whole archive a few thousand) and `year_picks` (the year's picked
+frames, typed, for its contact sheet; `year_pick_frames` is the same as plain dicts).
 
 A roll belongs to the year in `rolls.year` (shot year, else developed, else scanned) and
 to the month of the same date. Push/pull groups rolls by stops rounded to 1/3; a roll
@@ -13,6 +13,7 @@ with no push recorded counts as box speed.
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import logging
 import re
@@ -26,8 +27,7 @@ from typing import TYPE_CHECKING, Any
 from filmflow.catalog.logs import capture_stats
 from filmflow.catalog.db import Catalog
 from filmflow.catalog.versions import edited_pick_count
-from filmflow.catalog.outputrows import pick_frame_rows
-from filmflow.catalog.yearstats import project_stat_rows, roll_stat_rows
+from filmflow.catalog.yearstats import project_stat_rows, roll_stat_rows, year_picks  # noqa: F401 - year_picks is ours too
 from filmflow.errors import InputError
 from filmflow.stocks import format_push
 from filmflow.wording import count
@@ -313,19 +313,27 @@ def year_stats(db: Catalog, year: int | None) -> YearStats:
 # --- the year's picks, for a contact sheet ---------------------------------------------
 
 def year_pick_frames(lib: Library, db: Catalog, year: int | None) -> list[dict[str, Any]]:
-    """The year's picked frames in shooting order, for a contact sheet.
-
-    Each row has catalog.outputrows.frame_rows' keys plus ref, and path / thumbnail made absolute
-    (the thumbnail is the cache path by content hash when none is stored) and edge_print.
-    """
+    """The year's picked frames in shooting order (`year_picks`) as plain dicts: the frame's ref,
+    roll, frame, rating, pick, caption and scanner, the shown version's path, thumbnail (the cache
+    path by content hash when none is stored; both absolute), sha256 and version, its roll's
+    facts (`roll_title` for the roll's title), film-log data and the stock's edge_print."""
     from filmflow.outputs.make import edge_print
 
-    rows = pick_frame_rows(db, year)
+    rows = []
     edges: dict[tuple[str | None, str | None], str | None] = {}
-    for r in rows:
-        k = (r["stock_key"], r["stock"])
+    for f in year_picks(db, year):
+        path, thumb, sha, n = f.shown_file()
+        facts = dataclasses.asdict(f.roll_facts) if f.roll_facts else {}
+        facts["roll_title"] = facts.pop("title", None)
+        k = (facts.get("stock_key"), facts.get("stock"))
         if k not in edges:
             edges[k] = edge_print(lib, *k)
-        r.update(ref=f"{r['roll']}/{r['frame']}", path=lib.resolve(r["path"]), edge_print=edges[k],
-                 thumbnail=lib.resolve(r["thumbnail"] or lib.thumbnail_rel(r["sha256"])))
+        gps = f.gps or {}
+        rows.append({"id": f.id, "ref": f.ref, "roll": f.roll, "frame": f.frame, "rating": f.rating, "pick": f.pick,
+                     "caption": f.caption, "scanner": f.scanner, **facts,
+                     "path": lib.resolve(path), "thumbnail": lib.resolve(thumb or lib.thumbnail_rel(sha)),
+                     "sha256": sha, "version": n, "shot_at": f.shot_at, "aperture": f.aperture,
+                     "shutter": f.shutter, "focal_length": f.focal_length, "log_lens": f.lens,
+                     "lat": gps.get("lat"), "lon": gps.get("lon"), "place": f.place,
+                     "log_format": f.log_format, "edge_print": edges[k]})
     return rows

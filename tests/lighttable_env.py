@@ -10,7 +10,7 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
-from filmflow.catalog import curation
+from filmflow.catalog.frames import read_frames
 from filmflow.catalog.projects import get_project
 from filmflow.library import Library
 from filmflow.catalog.resolver import CatalogResolver
@@ -33,7 +33,7 @@ def frames(lib: Library, *query: str) -> list[Any]:
     db = open_catalog(lib)
     try:
         compiled = compile_args(query, CatalogResolver(db.conn, lib.stocks, lib.formats), "frames")
-        return list(curation.list_frames(db, compiled))
+        return list(read_frames(db, compiled))
     finally:
         db.conn.close()
 

@@ -1,5 +1,6 @@
-"""Query-driven reads and writes over many frames: listings (frames, rolls, paths) and curation
-(rate, pick/reject/unflag, tag add/remove).
+"""Query-driven reads and writes over many frames: counts, ids and paths of frames, roll
+listings, and curation (rate, pick/reject/unflag, tag add/remove). Frames themselves are
+read by `catalog.frames.read_frames` / `frames_by_id`.
 
 Every function takes a `Compiled` query (see `filmflow.query`) and runs set-based SQL: one
 statement per operation, never a Python loop over the matched frames. Writes happen in one
@@ -16,18 +17,14 @@ from dataclasses import dataclass
 from pathlib import Path
 
 
-from filmflow.catalog.db import Catalog
-from filmflow.catalog.logs import fill_capture
-from filmflow.catalog.versions import fill_versions
-from filmflow.catalog.db import transaction
-from filmflow.catalog.models import Frame, Pick, Roll
+from filmflow.catalog.db import Catalog, transaction
+from filmflow.catalog.frames import BATCH, FRAMES_FROM, read_frames
+from filmflow.catalog.models import Pick, Roll
 from filmflow.catalog.rolls import ensure_tag
 from filmflow.errors import InputError
 from filmflow.query import Compiled, order_by
 
 log = logging.getLogger(__name__)
-
-FRAMES_FROM = "FROM frames f JOIN rolls r ON r.id = f.roll_id"
 
 
 @dataclass(frozen=True, slots=True)
@@ -54,53 +51,8 @@ def count_frames(db: Catalog, compiled: Compiled) -> int:
     return int(db.conn.execute(f"SELECT count(*) {FRAMES_FROM}{_where(compiled)}", compiled.params).fetchone()[0])
 
 
-_COLUMNS = """f.id, r.code, f.frame, f.path, f.file, f.sha256, f.bytes, f.width, f.height, f.bits,
-  f.format, f.rating, f.pick, f.caption, f.scanner, f.scanned, f.thumbnail, f.orientation"""
-_ROW_SQL = f"SELECT {_COLUMNS} {FRAMES_FROM} WHERE f.id IN (SELECT value FROM json_each(?))"
-_TAGS_SQL = """SELECT ft.frame_id, t.name FROM frame_tags ft JOIN tags t ON t.id = ft.tag_id
-WHERE ft.frame_id IN (SELECT value FROM json_each(?))"""
-_PROJECTS_SQL = """SELECT pf.frame_id, p.name FROM project_frames pf JOIN projects p ON p.id = pf.project_id
-WHERE pf.frame_id IN (SELECT value FROM json_each(?))"""
-BATCH = 500
-
-
-def frames_by_id(db: Catalog, ids: list[int], root: Path | None = None) -> list[Frame]:
-    """Full Frame objects for these ids, in the same order (set-based queries)."""
-    if not ids:
-        return []
-    by_id = {f.id: f for f in _build_frames(db, db.conn.execute(_ROW_SQL, (json.dumps(ids),)).fetchall(), root)}
-    return [by_id[i] for i in ids if i in by_id]
-
-
-def _build_frames(db: Catalog, rows: list[tuple], root: Path | None) -> list[Frame]:
-    """Frames from _COLUMNS rows; tags and projects fetched for the whole batch at once.
-
-    Same values as catalog.frames.frame_from_row, built without per-row subqueries,
-    pathlib or keyword arguments (a listing of 1,000 frames is ~5x faster this way).
-    """
-    conn = db.conn
-    arg = (json.dumps([r[0] for r in rows]),)
-    tags: dict[int, list[str]] = {}
-    for fid, name in conn.execute(_TAGS_SQL, arg):
-        tags.setdefault(fid, []).append(name)
-    projects: dict[int, list[str]] = {}
-    for fid, name in conn.execute(_PROJECTS_SQL, arg):
-        projects.setdefault(fid, []).append(name)
-    prefix = "" if root is None else str(root).rstrip("/") + "/"
-    empty: tuple[str, ...] = ()
-    out = []
-    for (fid, code, frame, path, file, sha, size, w, h, bits, fmt, rating, pick, caption, scanner,
-         scanned, thumb, orientation) in rows:
-        t, p = tags.get(fid), projects.get(fid)
-        out.append(Frame(  # positional, in Frame's field order
-            fid, f"{code}/{frame}", code, frame, path if not prefix or path[:1] == "/" else prefix + path, file,
-            sha, size, w, h, bits, fmt, rating, pick, caption, tuple(sorted(t)) if t else empty,
-            tuple(sorted(p)) if p else empty, scanner, scanned,
-            thumb if thumb is None or not prefix or thumb[:1] == "/" else prefix + thumb))
-        out[-1].orientation = orientation
-    fill_capture(conn, out)
-    fill_versions(conn, out, prefix)
-    return out
+# Frames are read by catalog.frames.read_frames; `list_frames` is its old name here (tests call it).
+list_frames = read_frames
 
 
 def frame_ids(db: Catalog, compiled: Compiled, sort: str | None = None,
@@ -113,22 +65,6 @@ def frame_ids(db: Catalog, compiled: Compiled, sort: str | None = None,
         params.append(int(limit))
     for (fid,) in db.conn.execute(sql, params):
         yield fid
-
-
-def list_frames(db: Catalog, compiled: Compiled, sort: str | None = None,
-                limit: int | None = None, root: Path | None = None) -> Iterator[Frame]:
-    """Stream matching frames in `sort` order, at most `limit`, in batches (memory stays flat).
-
-    One query reads the rows as it selects them; tags and projects come per batch.
-    """
-    sql = f"SELECT {_COLUMNS} {FRAMES_FROM}{_where(compiled)} ORDER BY {order_by(sort, 'frames')}"
-    params = list(compiled.params)
-    if limit is not None:
-        sql += " LIMIT ?"
-        params.append(int(limit))
-    cur = db.conn.execute(sql, params)
-    while rows := cur.fetchmany(BATCH):
-        yield from _build_frames(db, rows, root)
 
 
 def frame_paths(db: Catalog, compiled: Compiled, sort: str | None = None,

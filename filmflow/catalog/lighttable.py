@@ -32,11 +32,6 @@ def select_frame_ids(ids: list[int]) -> Compiled:
                     (f"{len(clean)} selected frame{'s' * (len(clean) != 1)}",))
 
 
-def select_roll(roll_id: int) -> Compiled:
-    """A compiled query matching one roll's frames."""
-    return Compiled("f.roll_id = ?", (int(roll_id),), ("the roll's frames",))
-
-
 @dataclass(frozen=True, slots=True)
 class StripFrame:
     """One thumbnail of a roll's strip on the rolls page."""

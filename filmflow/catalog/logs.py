@@ -163,7 +163,7 @@ def find_roll_id_by_name(conn: sqlite3.Connection, name: str) -> int | None:
 
 
 _CAPTURE_SQL = """SELECT f.id, lf.shot_at, lf.aperture, lf.shutter, lf.focal_length, lf.lens, lf.lat, lf.lon,
-  lf.place, lf.note FROM frames f JOIN log_frames lf ON lf.id = f.log_id
+  lf.place, lf.note, lf.log_format FROM frames f JOIN log_frames lf ON lf.id = f.log_id
 WHERE f.id IN (SELECT value FROM json_each(?))"""
 
 
@@ -172,12 +172,12 @@ def fill_capture(conn: sqlite3.Connection, frames: Sequence[Frame]) -> None:
     if not frames:
         return
     by_id = {f.id: f for f in frames}
-    for fid, shot, ap, sh, focal, lens, lat, lon, place, note in conn.execute(
+    for fid, shot, ap, sh, focal, lens, lat, lon, place, note, log_format in conn.execute(
             _CAPTURE_SQL, (json.dumps(list(by_id)),)):
         f = by_id[fid]
         f.shot_at, f.aperture, f.shutter, f.focal_length, f.lens = shot, ap, sh, focal, lens
         f.gps = {"lat": lat, "lon": lon} if lat is not None and lon is not None else None
-        f.place, f.note = place, note
+        f.place, f.note, f.log_format = place, note, log_format
 
 
 _LENS_SQL = """SELECT coalesce(lf.lens, r.lens) AS lens, count(DISTINCT f.roll_id), count(*), sum(f.pick = 'yes')

@@ -1,4 +1,5 @@
-"""Value types the catalog hands out: Roll, Frame, ProjectEntry, Project, and field origins."""
+"""Value types the catalog hands out: Roll, Frame, RollFacts (a frame's roll, for sheets and exports)
+and field origins (ProjectEntry and Project live in catalog/projects.py)."""
 
 from __future__ import annotations
 
@@ -31,6 +32,29 @@ ROLL_FIELDS = (
     "code", "title", "stock", "stock_iso", "ei", "push", "process", "format", "camera", "lens",
     "developed", "shot_from", "shot_to", "scanned", "lab", "developer", "scanner", "notes",
 )
+
+
+@dataclass(frozen=True, slots=True)
+class RollFacts:
+    """What a contact sheet or an export prints about a frame's roll (`read_frames(..., with_roll=True)`).
+
+    `format` is the roll's film format (135, 6x7), not the scan's file format (Frame.format).
+    """
+
+    format: str | None = None
+    stock: str | None = None
+    stock_key: str | None = None
+    ei: int | None = None
+    push: float | None = None
+    camera: str | None = None
+    lens: str | None = None
+    title: str | None = None
+    developed: str | None = None
+    shot_from: str | None = None
+    scanned: str | None = None
+    process: str | None = None
+    lab: str | None = None
+    developer: str | None = None
 
 
 # Roll and Frame are not frozen: a frozen dataclass's __init__ costs ~4x more (6.7 vs 1.6 µs
@@ -115,6 +139,9 @@ class Frame:
     versions: tuple[dict[str, Any], ...] = ()
     shown: dict[str, Any] | None = None
     orientation: int | None = None   # EXIF orientation of the scan (5-8: shown turned a quarter)
+    # not in the frame JSON: the film log's format (catalog.logs fills it) and, when asked for, the roll's facts
+    log_format: str | None = None
+    roll_facts: RollFacts | None = None
 
     @property
     def display_size(self) -> tuple[int | None, int | None]:
@@ -133,6 +160,14 @@ class Frame:
         """The preferred version's thumbnail."""
         return self.shown["thumbnail"] if self.shown else self.thumbnail
 
+    def shown_file(self, version: str = "preferred") -> tuple[str, str | None, str, int]:
+        """(path, thumbnail, sha256, version number) of the file sheets and exports show:
+        "preferred" the preferred version's (see catalog/versions.py), "original" the frame's own scan."""
+        if version == "preferred" and self.shown:
+            s = self.shown
+            return s["path"], s["thumbnail"], s["sha256"], s["n"]
+        return self.path, self.thumbnail, self.sha256, 1
+
     def to_json(self) -> dict[str, Any]:
         """SPEC's frame shape."""
         d = {f: getattr(self, f) for f in _FRAME_JSON}
@@ -145,4 +180,4 @@ class Frame:
 
 
 _ROLL_JSON = tuple(f.name for f in fields(Roll) if f.name not in ("id", "source_key", "sources"))
-_FRAME_JSON = tuple(f.name for f in fields(Frame) if f.name not in ("id", "shown"))
+_FRAME_JSON = tuple(f.name for f in fields(Frame) if f.name not in ("id", "shown", "log_format", "roll_facts"))

@@ -18,9 +18,9 @@ from typing import Any
 
 
 from filmflow.catalog.db import Catalog
-from filmflow.catalog.curation import FRAMES_FROM, Change, frames_by_id
+from filmflow.catalog.curation import Change
 from filmflow.catalog.db import transaction
-from filmflow.catalog.frames import frame_key, parse_ref
+from filmflow.catalog.frames import FRAMES_FROM, frame_key, frames_by_id, parse_ref
 from filmflow.query.refs import DEFAULT_CODE_TEMPLATE, code_candidates
 from filmflow.catalog.models import Frame
 from filmflow.catalog.rolls import now
@@ -150,12 +150,13 @@ def list_projects(db: Catalog) -> list[ProjectInfo]:
     return sorted((_info(r) for r in rows), key=lambda p: _fold(p.name))
 
 
-def get_project(db: Catalog, name: str, root: Path | None = None) -> Project:
-    """A project with its frames in order (NotFoundError when unknown)."""
+def get_project(db: Catalog, name: str, root: Path | None = None, *, with_roll: bool = False) -> Project:
+    """A project with its frames in order (NotFoundError when unknown); `with_roll`: each frame's
+    `roll_facts` filled, for sheets and exports."""
     info = get_project_info(db.conn, name)
     rows = db.conn.execute("SELECT frame_id, position, caption FROM project_frames WHERE project_id = ? "
                            "ORDER BY position, frame_id", (info.id,)).fetchall()
-    frames = frames_by_id(db, [fid for fid, _, _ in rows], root)
+    frames = frames_by_id(db, [fid for fid, _, _ in rows], root, with_roll=with_roll)
     by_id = {f.id: f for f in frames}
     entries = tuple(ProjectEntry(pos, cap, by_id[fid]) for fid, pos, cap in rows if fid in by_id)
     return Project(info, entries)

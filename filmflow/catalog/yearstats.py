@@ -1,4 +1,5 @@
-"""The catalog rows `filmflow stats` sums: each roll with its frame and pick counts, each project's size."""
+"""The catalog rows `filmflow stats` sums: each roll with its frame and pick counts, each project's size;
+and the year's picked frames (typed Frames with their roll's facts, read by catalog.frames.read_frames)."""
 
 from __future__ import annotations
 
@@ -6,6 +7,9 @@ from collections.abc import Iterator, Sequence
 from typing import Any
 
 from filmflow.catalog.db import Catalog
+from filmflow.catalog.frames import read_frames
+from filmflow.catalog.models import Frame
+from filmflow.query import Compiled
 
 _ROLL_SQL = """
 SELECT r.id, r.code, r.stock, r.format, r.camera, r.push, r.process, r.lab, r.year,
@@ -48,3 +52,11 @@ def roll_stat_rows(db: Catalog, year: int | None) -> list[dict[str, Any]]:
 def project_stat_rows(db: Catalog, year: int | None) -> Iterator[dict[str, Any]]:
     """Each project's size and how many of its frames are from `year`, largest share first."""
     return _rows(db, _PROJECT_SQL, [year, year])
+
+
+def year_picks(db: Catalog, year: int | None) -> list[Frame]:
+    """The picked frames of `year` (None: of every year) in shooting order, each with `roll_facts`
+    (paths as stored)."""
+    where = "f.pick = 'yes'" + (" AND r.year = ?" if year is not None else "")
+    picks = Compiled(where, (year,) if year is not None else ())
+    return list(read_frames(db, picks, order="shooting", with_roll=True))

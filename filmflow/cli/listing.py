@@ -15,6 +15,7 @@ import click
 
 from filmflow.catalog import curation
 from filmflow.catalog.curation import Change
+from filmflow.catalog.frames import read_frames
 from filmflow.catalog.models import Frame, Roll
 from filmflow.cli import output
 from filmflow.cli.completion import complete_query, complete_sort
@@ -83,7 +84,7 @@ def _roll_row(r: Roll, sort: str | None = None) -> list[Any]:
 
 # per listing target: paths, objects, table row, table headers, right-aligned columns
 _LISTINGS = {
-    "frames": (curation.frame_paths, curation.list_frames, _frame_row,
+    "frames": (curation.frame_paths, read_frames, _frame_row,
                ["REF", "RATING", "PICK", "SIZE", "TAGS", "PROJECTS", "CAPTION/FILE"], ()),
     "rolls": (curation.roll_paths, curation.list_rolls, _roll_row,
               ["CODE", "{date}", "STOCK", "EI", "PUSH", "FORMAT", "CAMERA", "FRAMES", "TITLE"], (3, 7)),

@@ -11,6 +11,7 @@ from typing import Any
 
 import click
 
+from filmflow.catalog.models import Frame
 from filmflow.outputs import chart as ch
 from filmflow import stats as st
 from filmflow.cli import output
@@ -55,7 +56,7 @@ def stats_show(app: Any, year_text: str | None, chart: Path | None, sheet: Path 
     db = open_catalog(lib)
     try:
         figures = st.year_stats(db, year)
-        picks = st.year_pick_frames(lib, db, year) if sheet is not None else []
+        picks = st.year_picks(db, year) if sheet is not None else []
     finally:
         db.conn.close()
 
@@ -147,15 +148,15 @@ def _print_stats(s: st.YearStats) -> None:
                          ["lab", "rolls", "median days"], right=(1, 2))
 
 
-def _render_sheet(lib: Library, figures: st.YearStats, picks: list[dict[str, Any]], out: Path) -> Any:
+def _render_sheet(lib: Library, figures: st.YearStats, picks: list[Frame], out: Path) -> Any:
     """The year's picks as a contact sheet (outputs.render_frames → filmflow.outputs.sheet)."""
     from filmflow.outputs.make import render_frames
 
     if not picks:
         raise InputError(f"{figures.label} has no picked frames to put on a sheet; "
                          "mark some with `filmflow pick QUERY` first.")
-    rolls = len({p["roll"] for p in picks})
-    stocks = sorted({p["stock"] for p in picks if p["stock"]})
+    rolls = len({p.roll for p in picks})
+    stocks = sorted({p.roll_facts.stock for p in picks if p.roll_facts and p.roll_facts.stock})
     lines = [f"{count(len(picks), 'pick')} from {count(rolls, 'roll')}",
              f"{count(figures.rolls, 'roll')} · {count(figures.frames, 'frame')} shot"]
     if stocks:

@@ -1,26 +1,34 @@
 """From the catalog to what leaves it: contact sheets of a roll, a project or a year's
-picks, and project exports. Builds the sheet/export inputs from catalog rows, so sheet.py
-and export.py never read the catalog themselves."""
+picks, and project exports. Builds the sheet/export inputs (`sheet.SheetFrame`,
+`export.ExportItem`) from typed catalog values, so sheet.py and export.py never read the
+catalog themselves: `Frame`s read with their `RollFacts` (catalog/frames.py), a project's
+frames as `ProjectEntry`s (position and project caption), and the shown file of each
+(`Frame.shown_file`: the preferred version's, or the original scan's)."""
 
 from __future__ import annotations
 
+import dataclasses
 import logging
 from collections.abc import Callable, Sequence
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any, TypeVar
 
-
-from filmflow.catalog.db import Catalog
 from filmflow import fsutil
-from filmflow.catalog.projects import get_project_info
+from filmflow.catalog.frames import read_frames, select_roll
+from filmflow.catalog.models import Frame, RollFacts
+from filmflow.catalog.projects import ProjectEntry, get_project
 from filmflow.catalog.rolls import get_roll
-from filmflow.catalog.outputrows import frame_rows, project_frame_rows, project_frame_tags, roll_frame_rows  # noqa: F401
 from filmflow.errors import InputError
 from filmflow.library import Library
 from filmflow.stocks import format_push
 from filmflow.opencatalog import open_catalog
 
+if TYPE_CHECKING:
+    from filmflow.outputs.sheet import SheetFrame
+
 log = logging.getLogger(__name__)
+T = TypeVar("T")
+NO_FACTS = RollFacts()
 
 
 def edge_print(lib: Library, stock_key: str | None, stock: str | None) -> str | None:
@@ -43,33 +51,73 @@ def film_summary(stock: str | None, ei: int | None, push: float | None) -> str |
 GAP_SPAN = 80  # a roll has at most 72 frames (half frame); wider number ranges are not one film's count
 
 
-def with_gaps(rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
-    """A roll's rows with a placeholder (`gap`) for each frame number missing between the
-    first and the last, so a proof shows where a scan failed (2, 2A, [3], 4)."""
-    nums = [int(r["frame"]) for r in rows if str(r["frame"]).isdigit()]
+def _row_label(row: Any) -> str:
+    return str(row["frame"])
+
+
+def _gap_row(first: dict[str, Any], label: str) -> dict[str, Any]:
+    return {**first, "frame": label, "gap": True, "pick": "no", "rating": 0, "caption": None, "project_caption": None}
+
+
+def with_gaps(rows: Sequence[T], label: Callable[[T], str] = _row_label,
+              gap: Callable[[T, str], T] = _gap_row) -> list[T]:
+    """A roll's items with a placeholder (`gap(first item, number)`) for each frame number
+    missing between the first and the last, so a proof shows where a scan failed (2, 2A, [3], 4).
+
+    Items are sheet frames (`roll_sheet`) or, by default, rows as mappings with a "frame" label.
+    """
+    labels = [label(r) for r in rows]
+    nums = [int(lb) for lb in labels if lb.isdigit()]
     if not nums or max(nums) - min(nums) >= GAP_SPAN:
-        return rows
+        return list(rows)
     have, out = set(nums), []
-    lengths = {len(str(r["frame"])) for r in rows if str(r["frame"]).isdigit()}
+    lengths = {len(lb) for lb in labels if lb.isdigit()}
     width = lengths.pop() if len(lengths) == 1 else 0  # "01".."05" pad the gaps alike; "1".."10" do not
     first = rows[0]
     missing = iter(n for n in range(min(nums), max(nums) + 1) if n not in have)
     nxt = next(missing, None)
-    for r in rows:
-        num = int(r["frame"]) if str(r["frame"]).isdigit() else None
+    for r, lb in zip(rows, labels):
+        num = int(lb) if lb.isdigit() else None
         while nxt is not None and num is not None and nxt < num:
-            out.append({**first, "frame": str(nxt).zfill(width), "gap": True, "pick": "no", "rating": 0,
-                        "caption": None, "project_caption": None})
+            out.append(gap(first, str(nxt).zfill(width)))
             nxt = next(missing, None)
         out.append(r)
     return out
 
 
-def render_frames(lib: Library, rows: list[dict[str, Any]], title: str, lines: Sequence[str], out: Path, *,
-                  strip_labels: bool, paper: str | None = None, dpi: int | None = None,
-                  style: str | None = None, force: bool = False,
+def _sheet_gap(first: SheetFrame, label: str) -> SheetFrame:
+    """A frame number with no scan: the roll's first frame's cell, empty, with that label."""
+    return dataclasses.replace(first, label=label, source=None, pick="no", rating=0, caption=None, gap=True)
+
+
+def sheet_frames(lib: Library, items: Sequence[Frame | ProjectEntry], version: str = "preferred") -> list[SheetFrame]:
+    """Sheet cells for catalog frames (read `with_roll`) or project entries, in the same order: the
+    shown file's thumbnail (the cache path by content hash when none is stored) and the caption
+    to print (a project's own caption, else the frame's)."""
+    from filmflow.outputs import sheet
+
+    edges: dict[tuple, str | None] = {}
+    out = []
+    for item in items:
+        f, caption = (item.frame, item.caption or item.frame.caption) if isinstance(item, ProjectEntry) \
+            else (item, item.caption)
+        facts = f.roll_facts or NO_FACTS
+        key = (facts.stock_key, facts.stock)
+        if key not in edges:
+            edges[key] = edge_print(lib, *key)
+        path, thumb, sha, _ = f.shown_file(version)
+        out.append(sheet.SheetFrame(
+            thumbnail=lib.resolve(thumb or lib.thumbnail_rel(sha)), source=lib.resolve(path), label=f.frame,
+            roll=f.roll, format=facts.format, edge_print=edges[key], pick=f.pick, rating=f.rating, caption=caption))
+    return out
+
+
+def render_frames(lib: Library, items: Sequence[Frame | ProjectEntry], title: str, lines: Sequence[str], out: Path,
+                  *, strip_labels: bool, gaps: bool = False, version: str = "preferred", paper: str | None = None,
+                  dpi: int | None = None, style: str | None = None, force: bool = False,
                   claim: Callable[[list[Path]], object] | None = None):
-    """Render catalog rows as a contact sheet (from cached thumbnails, rebuilt when missing).
+    """Render catalog frames (read `with_roll`) or project entries as a contact sheet (from cached
+    thumbnails, rebuilt when missing); `gaps`: a placeholder for each missing frame number.
 
     The sheet never replaces a file that is not one of our sheets unless `force`; an
     export passes its own `claim` (the manifest says what is ours).
@@ -78,25 +126,16 @@ def render_frames(lib: Library, rows: list[dict[str, Any]], title: str, lines: S
     from filmflow.outputs import sheet
 
     s = lib.settings
-    edges: dict[tuple, str | None] = {}
-    frames = []
-    for r in rows:
-        key = (r["stock_key"], r["stock"])
-        if key not in edges:
-            edges[key] = edge_print(lib, *key)
-        thumb = lib.resolve(r["thumbnail"] or lib.thumbnail_rel(r["sha256"]))
-        gap = bool(r.get("gap"))
-        frames.append(sheet.SheetFrame(
-            thumbnail=thumb, source=None if gap else lib.resolve(r["path"]), label=r["frame"], roll=r["roll"],
-            format=r["format"], edge_print=edges[key], pick=r["pick"], rating=r["rating"],
-            caption=r.get("project_caption") or r["caption"], gap=gap))
+    frames = sheet_frames(lib, items, version)
+    if gaps:
+        frames = with_gaps(frames, lambda c: c.label, _sheet_gap)
     if claim is None and not force:
         claim = sheet.refuse_foreign
 
     def thumbnailer(source: Path, thumb: Path) -> object:
         return imaging.make_thumbnail(source, thumb, s.thumbnail_size)
 
-    log = sheet.log_line([r.get("log_format") for r in rows if not r.get("gap")])
+    log = sheet.log_line([(i.frame if isinstance(i, ProjectEntry) else i).log_format for i in items])
     header = sheet.SheetHeader(title=title, lines=tuple(x for x in (*lines, log) if x), strip_labels=strip_labels)
     font = Path(s.font).expanduser() if s.font else None
     return sheet.render_sheet(frames, header, Path(out), paper=paper or s.paper, dpi=dpi or s.dpi,
@@ -133,12 +172,11 @@ def roll_sheet(lib: Library, code: str, out: Path | None, **opts: Any):
     db = open_catalog(lib)
     try:
         roll = get_roll(db, code, lib.root)
-        rows = roll_frame_rows(db, roll.id)
+        frames = list(read_frames(db, select_roll(roll.id), "frame", with_roll=True))
     finally:
         db.conn.close()
-    if not rows:
+    if not frames:
         raise InputError(f"roll {roll.code} has no frames to print; ingest its scans first.")
-    rows = with_gaps(rows)
     title = f"{roll.code} · {roll.title}" if roll.title else roll.code
     dates = " · ".join(x for x in (roll.format, f"developed {roll.developed}" if roll.developed else None,
                                    f"shot {roll.shot_from}" + (f"..{roll.shot_to}" if roll.shot_to != roll.shot_from else "")
@@ -148,7 +186,7 @@ def roll_sheet(lib: Library, code: str, out: Path | None, **opts: Any):
              " · ".join(x for x in (f"Lab: {roll.lab}" if roll.lab else None, roll.developer,
                                     f"Scanner: {roll.scanner}" if roll.scanner else None) if x)]
     out, opts = _sheet_target(lib, out, roll.code, opts, keep_case=True)
-    return render_frames(lib, rows, title, lines, out, strip_labels=False, **opts)
+    return render_frames(lib, frames, title, lines, out, strip_labels=False, gaps=True, **opts)
 
 
 def _sheet_target(lib: Library, out: Path | None, name: str, opts: dict[str, Any], *,
@@ -162,27 +200,21 @@ def _sheet_target(lib: Library, out: Path | None, name: str, opts: dict[str, Any
     return default_sheet_path(lib, name, keep_case=keep_case), {**opts, "force": True}
 
 
-def project_rows(db: Catalog, name: str, version: str = "preferred") -> tuple[Any, list[dict[str, Any]]]:
-    """A project's info and its frames in project order (`version`: see frame_rows)."""
-    info = get_project_info(db.conn, name)
-    rows = project_frame_rows(db, info.id, version)
-    return info, rows
-
-
 def project_sheet(lib: Library, name: str, out: Path | None, **opts: Any):
     """A project's contact sheet, a strip per roll run, in project order."""
     db = open_catalog(lib)
     try:
-        info, rows = project_rows(db, name)
+        project = get_project(db, name, with_roll=True)
     finally:
         db.conn.close()
-    if not rows:
+    info, entries = project.info, project.entries
+    if not entries:
         raise InputError(f"project {info.name!r} has no frames; add some with `filmflow project add {info.name} QUERY`.")
     out, opts = _sheet_target(lib, out, info.name, opts)
-    rolls = sorted({r["roll"] for r in rows})
-    lines = [info.description, f"{len(rows)} frames from {len(rolls)} roll{'s' * (len(rolls) != 1)}: "
+    rolls = sorted({e.frame.roll for e in entries})
+    lines = [info.description, f"{len(entries)} frames from {len(rolls)} roll{'s' * (len(rolls) != 1)}: "
              + ", ".join(rolls[:12]) + (" ..." if len(rolls) > 12 else "")]
-    return render_frames(lib, rows, info.title or info.name, lines, out, strip_labels=True, **opts)
+    return render_frames(lib, entries, info.title or info.name, lines, out, strip_labels=True, **opts)
 
 
 def _maker(lib: Library, stock_key: str | None) -> str | None:
@@ -190,35 +222,44 @@ def _maker(lib: Library, stock_key: str | None) -> str | None:
     return found.manufacturer if found is not None else None
 
 
+def export_item(lib: Library, entry: ProjectEntry, version: str) -> Any:
+    """What export.py needs about one project frame (`version`: see Frame.shown_file)."""
+    from filmflow import export as exp
+
+    f = entry.frame
+    r = f.roll_facts or NO_FACTS
+    path, _, sha, n = f.shown_file(version)
+    return exp.ExportItem(
+        position=entry.position, ref=f"{f.roll}/{f.frame}", roll=f.roll, frame=f.frame,
+        source=lib.resolve(path), sha256=sha, caption=entry.caption or f.caption,
+        stock=r.stock, ei=r.ei, push=r.push, format=r.format, camera=r.camera, lens=f.lens or r.lens,
+        roll_title=r.title, developed=r.developed, shot=r.shot_from, scanner=f.scanner,
+        rating=f.rating, pick=f.pick, tags=f.tags,
+        stock_key=r.stock_key, film_maker=_maker(lib, r.stock_key), process=r.process, lab=r.lab,
+        developer=r.developer, version=n, shot_at=f.shot_at, aperture=f.aperture, shutter=f.shutter,
+        focal_length=f.focal_length, place=f.place,
+        gps=(f.gps["lat"], f.gps["lon"]) if f.gps else None,
+    )
+
+
 def export(lib: Library, name: str, to: Path | None, settings: Any):
-    """Export a project (export.py does the work; this feeds it catalog rows)."""
+    """Export a project (export.py does the work; this feeds it the project's frames)."""
     from filmflow import export as exp
 
     db = open_catalog(lib)
     try:
-        info, rows = project_rows(db, name, settings.version)
-        tags = project_frame_tags(db, info.id)
+        project = get_project(db, name, with_roll=True)
     finally:
         db.conn.close()
-    items = [exp.ExportItem(
-        position=r["position"], ref=f"{r['roll']}/{r['frame']}", roll=r["roll"], frame=r["frame"],
-        source=lib.resolve(r["path"]), sha256=r["sha256"], caption=r["project_caption"] or r["caption"],
-        stock=r["stock"], ei=r["ei"], push=r["push"], format=r["format"], camera=r["camera"],
-        lens=r["log_lens"] or r["lens"],
-        roll_title=r["roll_title"], developed=r["developed"], shot=r["shot_from"], scanner=r["scanner"],
-        rating=r["rating"], pick=r["pick"], tags=tuple(sorted(tags.get(r["id"], ()))),
-        stock_key=r["stock_key"], film_maker=_maker(lib, r["stock_key"]), process=r["process"], lab=r["lab"],
-        developer=r["developer"], version=r["version"], shot_at=r["shot_at"], aperture=r["aperture"], shutter=r["shutter"],
-        focal_length=r["focal_length"], place=r["place"],
-        gps=(r["lat"], r["lon"]) if r["lat"] is not None and r["lon"] is not None else None,
-    ) for r in rows]
+    info, entries = project.info, project.entries
+    items = [export_item(lib, e, settings.version) for e in entries]
     out_dir = Path(to) if to else exp.export_dir_for(lib.exports, info.name)
 
     def make_sheet(path: Path, claim: Callable[[list[Path]], object] | None = None) -> object:
         picked = {i.ref for i in items if settings.wants(i)}
-        chosen = [r for r in rows if f"{r['roll']}/{r['frame']}" in picked]
+        chosen = [e for e in entries if f"{e.frame.roll}/{e.frame.frame}" in picked]
         return render_frames(lib, chosen, info.title or info.name, [info.description], path, strip_labels=True,
-                             claim=claim, force=claim is None)
+                             version=settings.version, claim=claim, force=claim is None)
 
     return exp.export_project(info.name, info.title, info.description, items, out_dir, settings,
                               forbidden_roots=own_folders(lib), make_sheet=make_sheet)

@@ -8,7 +8,7 @@ runs the catalog look-ups, so it lives in `filmflow.catalog.resolver`)::
 
     resolver = CatalogResolver(db.conn, library.stocks, library.formats)
     compiled = compile_args(["stock:portra400", "rating:>=4"], resolver, "frames")
-    iter_frames(db, compiled.where, compiled.params)
+    read_frames(db, compiled, sort, limit)   # filmflow.catalog.frames
 
 See docs/query.md for the grammar.
 """

@@ -13,6 +13,7 @@ from typing import Any
 
 from filmflow import versions
 from filmflow.catalog import curation, lighttable, projects
+from filmflow.catalog.frames import frames_by_id, read_frames, select_roll
 from filmflow.catalog.versions import shown_versions
 from filmflow.catalog.db import Catalog, transaction
 from filmflow.catalog.models import Frame, Roll
@@ -96,7 +97,7 @@ def rolls_page(lib: Library, db: Catalog, q: str = "", limit: str = "") -> dict[
 def roll_frames(lib: Library, db: Catalog, code: str) -> dict[str, Any]:
     """A roll's frames in film order (NotFoundError naming an unknown roll)."""
     roll = get_roll(db, code)
-    frames = list(curation.list_frames(db, lighttable.select_roll(roll.id), "ref"))
+    frames = list(read_frames(db, select_roll(roll.id), "ref"))
     d = _with_rolls(lib, db, frames)
     d["title"] = f"{roll.code}" + (f" · {roll.title}" if roll.title else "")
     d["roll"] = roll_json(roll)
@@ -106,7 +107,7 @@ def roll_frames(lib: Library, db: Catalog, code: str) -> dict[str, Any]:
 def query_frames(lib: Library, db: Catalog, q: str) -> dict[str, Any]:
     """Frames matching a query (the CLI's message for a malformed one)."""
     compiled = _compile(lib, db, q, "frames")
-    frames = list(curation.list_frames(db, compiled, None, MAX_FRAMES))
+    frames = list(read_frames(db, compiled, None, MAX_FRAMES))
     total = len(frames) if len(frames) < MAX_FRAMES else curation.count_frames(db, compiled)  # count only when cut
     d = _with_rolls(lib, db, frames)
     d.update(title=q or "all frames", total=total, query=compiled.description)
@@ -144,12 +145,12 @@ def _ids(body: dict[str, Any]) -> list[int]:
 
 def _states(db: Catalog, ids: list[int]) -> list[dict[str, Any]]:
     return [{"id": f.id, "rating": f.rating, "pick": f.pick, "tags": list(f.tags)}
-            for f in curation.frames_by_id(db, ids)]
+            for f in frames_by_id(db, ids)]
 
 
 def _changed(db: Catalog, ids: list[int], change: curation.Change, previous: list[dict]) -> dict[str, Any]:
     return {"matched": change.matched, "changed": change.changed, "note": change.note, "previous": previous,
-            "frames": [frame_json(f) for f in curation.frames_by_id(db, ids)]}
+            "frames": [frame_json(f) for f in frames_by_id(db, ids)]}
 
 
 def rate(db: Catalog, body: dict[str, Any]) -> dict[str, Any]:
@@ -218,7 +219,7 @@ def restore(db: Catalog, body: dict[str, Any]) -> dict[str, Any]:
 
 
 def _ref(db: Catalog, fid: int) -> Frame:
-    frames = curation.frames_by_id(db, [fid])
+    frames = frames_by_id(db, [fid])
     if not frames:
         raise InputError(f"no frame with id {fid}; reload the page.")
     return frames[0]
@@ -293,7 +294,7 @@ def prefer_version(lib: Library, db: Catalog, body: dict[str, Any]) -> dict[str,
     frame = _ref(db, fid)
     previous = next((v["n"] for v in frame.versions if v.get("preferred")), 1)
     versions.prefer_version(lib, frame, n)
-    return {"id": fid, "n": n, "previous": previous, "frames": [frame_json(f) for f in curation.frames_by_id(db, [fid])]}
+    return {"id": fid, "n": n, "previous": previous, "frames": [frame_json(f) for f in frames_by_id(db, [fid])]}
 
 
 def project_create(db: Catalog, body: dict[str, Any]) -> dict[str, Any]:
