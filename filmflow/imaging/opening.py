@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import contextlib
 import logging
+import re
 import threading
 import warnings
 from collections.abc import Iterator
@@ -201,7 +202,25 @@ def _orientation(im: Image.Image, shown: Path | None = None) -> int:
     return v if 1 <= v <= 8 else 1
 
 
-def _info(im: Image.Image, shown: Path | None = None) -> ScanInfo:
+_XMP_ORIENTATION = re.compile(r'tiff:Orientation(="|>)([0-9])')
+
+
+def _xmp_orientation(im: Image.Image) -> int:
+    """An XMP packet's tiff:Orientation (Pillow's own fallback when EXIF has none), else 1."""
+    xmp = im.info.get("XML:com.adobe.xmp") or im.info.get("xmp")
+    if not xmp:
+        return 1
+    m = _XMP_ORIENTATION.search(xmp if isinstance(xmp, str) else xmp.decode("latin-1"))
+    v = int(m.group(2)) if m else 1
+    return v if 1 <= v <= 8 else 1
+
+
+def _info(im: Image.Image, shown: Path | None = None, orientation: int | None = None) -> ScanInfo:
+    """What `im` is; `orientation` as the caller read it from EXIF (0: EXIF names none), None: read it here."""
+    if orientation is None:
+        orientation = _orientation(im, shown)
+    elif orientation == 0:
+        orientation = _xmp_orientation(im)
     return ScanInfo(
         width=im.size[0],
         height=im.size[1],
@@ -209,18 +228,20 @@ def _info(im: Image.Image, shown: Path | None = None) -> ScanInfo:
         format=im.format or "unknown",
         mode=im.mode,
         icc=bool(im.info.get("icc_profile")),
-        orientation=_orientation(im, shown),
+        orientation=orientation,
     )
 
 
-def read_scan_info(path: Path, shown: Path | None = None) -> ScanInfo:
+def read_scan_info(path: Path, shown: Path | None = None, *, orientation: int | None = None) -> ScanInfo:
     """Read size, bit depth, format, mode, ICC presence and orientation from the header only.
 
-    Warnings name `shown` (the user's scan when `path` is our temp copy of it)."""
+    Warnings name `shown` (the user's scan when `path` is our temp copy of it). `orientation`:
+    the EXIF orientation when the caller has read it (ingest's one exifread pass; 0 when
+    the EXIF names none), so Pillow does not parse the EXIF again; None reads it here."""
     with _scan_pixel_limit():
         im = _open_lazy(path)
         try:
-            return _info(im, shown)
+            return _info(im, shown, orientation)
         finally:
             im.close()
 

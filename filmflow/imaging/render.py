@@ -56,15 +56,16 @@ def _shrink(im: Image.Image, target: tuple[int, int]) -> Image.Image:
     return im.resize(size, Image.Resampling.BOX)
 
 
-def _render(src: Path, long_edge: int, grey_as_rgb: bool, shown: Path | None = None
-            ) -> tuple[Image.Image, bytes | None, ScanInfo]:
+def _render(src: Path, long_edge: int, grey_as_rgb: bool, shown: Path | None = None,
+            orientation: int | None = None) -> tuple[Image.Image, bytes | None, ScanInfo]:
     """Decode `src` and return an 8-bit sRGB/L image with `long_edge`, oriented upright.
 
-    Warnings name `shown` (the user's scan when `src` is our temp copy of it)."""
+    Warnings name `shown` (the user's scan when `src` is our temp copy of it); `orientation`
+    as read_scan_info takes it."""
     src = Path(src)
     with _scan_pixel_limit():
         im = _open_lazy(src)
-        info = _info(im, shown)
+        info = _info(im, shown, orientation)
         icc = im.info.get("icc_profile")
         target = target_size(im.size, long_edge)
         if im.format in ("JPEG", "MPO"):
@@ -147,12 +148,15 @@ def _check_size_args(long_edge: int, quality: int) -> None:
 
 
 def make_thumbnail(src: Path, dst: Path, long_edge: int = 512, quality: int = 85, *,
-                   shown: Path | None = None) -> ScanInfo:
+                   shown: Path | None = None, orientation: int | None = None) -> ScanInfo:
     """Write an upright 8-bit sRGB (or greyscale) JPEG thumbnail; return the SOURCE's ScanInfo.
 
-    `shown` is the name warnings use (the user's scan, when `src` is our temp copy)."""
+    `shown` is the name warnings use (the user's scan, when `src` is our temp copy).
+    `orientation`: the EXIF orientation the caller read (0: none in the EXIF), so the EXIF
+    is not parsed again; None (callers that read files later: export, the light table)
+    reads it from the file."""
     _check_size_args(long_edge, quality)
-    im, _icc, info = _render(Path(src), long_edge, grey_as_rgb=False, shown=shown)
+    im, _icc, info = _render(Path(src), long_edge, grey_as_rgb=False, shown=shown, orientation=orientation)
     # Thumbnails stay small: sRGB is implied, no profile embedded.
     _save_jpeg(im, Path(dst), quality, None, None)
     return info
