@@ -148,7 +148,7 @@ class Ingester:
         todo = [f for f in plan.files if f.already is None]
         preview_tpl = str(lib.cache / "previews" / "{sha}.jpg") if lib.settings.serve_previews == "ingest" else None
         jobs = [(str(f.src), None if in_place else str(f.dest), thumb_tpl, lib.settings.thumbnail_size,
-                 os.getpid(), preview_tpl) for f in todo]
+                 os.getpid(), preview_tpl, f.exif) for f in todo]
         results: list[dict | None] = [None] * len(jobs)
         try:
             for i, r in self._map(jobs, progress):
@@ -319,56 +319,14 @@ class Ingester:
         return candidate, made
 
     def _commit(self, plan: IngestPlan, rows: list, report: IngestReport, db) -> None:
-        lib = self.lib
+        """The roll and its frame rows (versions, pairing with a film log, the project) in ONE transaction,
+        and the failures of this source made exactly what this report says."""
         ts = now()
-        fields = dict(plan.resolved.fields)
-        fields.update(path=lib.rel(plan.dest_dir) if plan.dest_dir else lib.rel(plan.folder),
-                      mode=plan.mode.value, source_key=plan.source_key)
-        scans = sorted(r["scanned"][:10] for _, r in rows if r.get("scanned"))
         frame_rows = rows
         with transaction(db) as conn:
-            if plan.roll is None:
-                if not rows:
-                    roll_id = None  # nothing new (all failed or duplicates): no empty roll
-                else:
-                    if scans and not fields.get("scanned"):
-                        fields["scanned"] = scans[0]
-                        plan.resolved.sources["scanned"] = "exif"
-                        if not fields.get("year"):
-                            fields["year"] = int(scans[0][:4])
-                    roll_id = insert_roll(conn, fields, plan.resolved.sources)
-                    if plan.resolved.sources.get("code") == "default":
-                        record_auto_code(conn, lib.settings.code_template, plan.code)
-            else:
-                roll_id = plan.roll.id
-                missing = {k: v for k, v in fields.items()
-                           if getattr(plan.roll, k, None) in (None, "") and k in plan.resolved.sources}
-                origins = {k: plan.resolved.sources[k] for k in missing}
-                if plan.roll.path is None and rows:  # a roll a film log made: its first scans give it a home
-                    missing.update({k: fields[k] for k in ("path", "mode", "source_key", "source") if fields.get(k)})
-                if missing:
-                    update_roll(conn, roll_id, missing, origins)
+            roll_id = self._roll_row(conn, plan, rows)
             if roll_id is not None:
-                # a frame whose EXIF has no scan date takes its roll's (scanned together)
-                roll_scanned = fields.get("scanned") or (plan.roll.scanned if plan.roll else None)
-                set_roll_tags(conn, roll_id, plan.resolved.tags)
-                # edits (by name) and re-scans (by look) become versions of their frames, not frames
-                frame_rows, version_rows = split_versions(conn, roll_id, rows, lib.settings.match_distance, lib.root)
-                insert_frames(conn, [{
-                    "roll_id": roll_id, "frame": f.frame, "frame_num": f.frame_num,
-                    "path": lib.rel(r["dest"]), "file": f.src.name,
-                    "source_path": None if plan.extracted else str(f.src),
-                    "sha256": r["sha"], "bytes": r["bytes"], "width": r["width"], "height": r["height"],
-                    "bits": r["bits"], "format": r["format"], "mode": r["mode"], "scanner": r["scanner"],
-                    "orientation": r.get("orientation"),
-                    "scanned": r["scanned"] or roll_scanned, "thumbnail": lib.rel(Path(r["thumbnail"])),
-                    "added_at": ts,
-                } for f, r in frame_rows])
-                report.versions = insert_versions(conn, roll_id, version_rows, lib.rel, ts, plan.extracted is not None)
-                pair_roll(conn, roll_id)  # scans that arrive after their film log take its data
-                if plan.resolved.project and frame_rows:
-                    append_to_project(conn, plan.resolved.project, [r["sha"] for _, r in frame_rows])
-                record_last_roll(conn, plan.code, ts)
+                frame_rows = self._frame_rows(conn, plan, roll_id, rows, report, ts)
             # this roll's failures are now exactly report.failed (a delivery's rolls each own their folder);
             # the files now ingested or found duplicate, and a refusal of the whole source, are cleared
             replace_source_failures(conn, failure_key(plan.source_key),
@@ -379,6 +337,58 @@ class Ingester:
         report.added = [f"{plan.code}/{f.frame}" for f, _ in frame_rows]
         if roll_id is None:
             report.roll = None
+
+    def _roll_fields(self, plan: IngestPlan) -> dict[str, Any]:
+        """The roll's columns as planned, plus where it lives, how and from which source."""
+        lib = self.lib
+        return {**plan.resolved.fields, "path": lib.rel(plan.dest_dir) if plan.dest_dir else lib.rel(plan.folder),
+                "mode": plan.mode.value, "source_key": plan.source_key}
+
+    def _roll_row(self, conn, plan: IngestPlan, rows: list) -> int | None:
+        """Insert the new roll (none when nothing new came: no empty roll), or fill what an existing
+        roll does not say yet; returns its id."""
+        fields = self._roll_fields(plan)
+        sources = dict(plan.resolved.sources)
+        if plan.roll is None:
+            if not rows:
+                return None  # nothing new (all failed or duplicates): no empty roll
+            roll_id = insert_roll(conn, fields, sources)
+            if sources.get("code") == "default":
+                record_auto_code(conn, self.lib.settings.code_template, plan.code)
+            return roll_id
+        missing = {k: v for k, v in fields.items() if getattr(plan.roll, k, None) in (None, "") and k in sources}
+        origins = {k: sources[k] for k in missing}
+        if plan.roll.path is None and rows:  # a roll a film log made: its first scans give it a home
+            missing.update({k: fields[k] for k in ("path", "mode", "source_key", "source") if fields.get(k)})
+        if missing:
+            update_roll(conn, plan.roll.id, missing, origins)
+        return plan.roll.id
+
+    def _frame_rows(self, conn, plan: IngestPlan, roll_id: int, rows: list, report: IngestReport,
+                    ts: str) -> list:
+        """Tags, frame and version rows, film-log pairing, the project; returns the rows that became frames."""
+        lib = self.lib
+        # a frame whose EXIF has no scan date takes its roll's (scanned together)
+        roll_scanned = plan.resolved.fields.get("scanned") or (plan.roll.scanned if plan.roll else None)
+        set_roll_tags(conn, roll_id, plan.resolved.tags)
+        # edits (by name) and re-scans (by look) become versions of their frames, not frames
+        frame_rows, version_rows = split_versions(conn, roll_id, rows, lib.settings.match_distance, lib.root)
+        insert_frames(conn, [{
+            "roll_id": roll_id, "frame": f.frame, "frame_num": f.frame_num,
+            "path": lib.rel(r["dest"]), "file": f.src.name,
+            "source_path": None if plan.extracted else str(f.src),
+            "sha256": r["sha"], "bytes": r["bytes"], "width": r["width"], "height": r["height"],
+            "bits": r["bits"], "format": r["format"], "mode": r["mode"], "scanner": r["scanner"],
+            "orientation": r.get("orientation"),
+            "scanned": r["scanned"] or roll_scanned, "thumbnail": lib.rel(Path(r["thumbnail"])),
+            "added_at": ts,
+        } for f, r in frame_rows])
+        report.versions = insert_versions(conn, roll_id, version_rows, lib.rel, ts, plan.extracted is not None)
+        pair_roll(conn, roll_id)  # scans that arrive after their film log take its data
+        if plan.resolved.project and frame_rows:
+            append_to_project(conn, plan.resolved.project, [r["sha"] for _, r in frame_rows])
+        record_last_roll(conn, plan.code, ts)
+        return frame_rows
 
     @staticmethod
     def _keep_sidecar(plan: IngestPlan, report: IngestReport) -> None:

@@ -66,7 +66,8 @@ class FolderTree:
         return load_sidecar(side) if side.is_file() else {}
 
     def scanner_info(self, src: Path) -> ScannerInfo:
-        return read_scanner_info(src)
+        """The scan's one EXIF read (a broken EXIF block is a warning, the frame goes on unrotated)."""
+        return read_scanner_info(src, warn=True)
 
     def sha256(self, src: Path) -> tuple[str, int]:
         return fsutil.sha256_file(src), src.stat().st_size
@@ -110,6 +111,7 @@ class ZipTree:
         return load_sidecar(Path(f"{self.zip_path}!{m.entry}"), text=text)
 
     def scanner_info(self, src: Path) -> ScannerInfo:
+        """The EXIF in the entry's first 4 MiB (a dry run's: it decodes no pixels, so it warns of nothing)."""
         try:
             head = unzip.read_member(self.zip_path, self._member(src), 4 << 20)
         except FilmflowError:

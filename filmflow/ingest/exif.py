@@ -1,7 +1,9 @@
 """Scanner EXIF: on a film scan, Make/Model/Software name the scanner, DateTime the scan.
 
 Never the camera that exposed the film: a Noritsu, a Frontier or an Epson did not
-take the photograph. Each fragile field is read in its own try.
+take the photograph. Each fragile field is read in its own try. This is the one EXIF
+read of a scan at ingest (exifread, headers only): it also gives the orientation, which
+imaging is told, so Pillow only decodes pixels.
 """
 
 from __future__ import annotations
@@ -23,6 +25,7 @@ class ScannerInfo:
     scanner: str | None = None
     software: str | None = None
     scanned: str | None = None  # ISO 8601 date-time
+    orientation: int = 0  # EXIF orientation 1-8; 0 when the EXIF names none (imaging then looks at XMP)
 
 
 def _tag(tags: dict, *names: str) -> str | None:
@@ -56,8 +59,22 @@ def parse_exif_datetime(value: str | None) -> str | None:
     return f"{date}T{time}" if len(time) == 8 else date
 
 
-def read_scanner_info(path: Path | BinaryIO) -> ScannerInfo:
-    """Scanner and scan date from a file's EXIF, or an open binary file (empty ScannerInfo when none)."""
+def _orientation(tags: dict) -> int:
+    """The Orientation tag (1-8; 1 for a value out of range), 0 when there is none."""
+    tag = tags.get("Image Orientation")
+    if tag is None:
+        return 0
+    try:
+        v = int(tag.values[0])
+    except (TypeError, ValueError, IndexError, AttributeError):
+        return 1
+    return v if 1 <= v <= 8 else 1
+
+
+def read_scanner_info(path: Path | BinaryIO, *, warn: bool = False) -> ScannerInfo:
+    """Scanner, scan date and orientation from a file's EXIF, or an open binary file (empty
+    ScannerInfo when none). With `warn`, a broken EXIF block is a warning naming the file
+    (the frame is still ingested, unrotated), as it is when the scan's pixels are read."""
     try:
         if hasattr(path, "read"):
             tags = exifread.process_file(path, details=False, extract_thumbnail=False)
@@ -65,7 +82,10 @@ def read_scanner_info(path: Path | BinaryIO) -> ScannerInfo:
             with open(path, "rb") as f:
                 tags = exifread.process_file(f, details=False, extract_thumbnail=False)
     except Exception:  # noqa: BLE001 - exifread raises many kinds on odd files
-        log.debug("no readable EXIF in %s", path)
+        if warn and not hasattr(path, "read") and Path(path).is_file():
+            log.warning("%s: unreadable EXIF block, assuming no rotation", path)
+        else:
+            log.debug("no readable EXIF in %s", path)
         return ScannerInfo()
     make = _tag(tags, "Image Make")
     model = _tag(tags, "Image Model")
@@ -73,4 +93,5 @@ def read_scanner_info(path: Path | BinaryIO) -> ScannerInfo:
         scanner=scanner_name(make, model),
         software=_tag(tags, "Image Software"),
         scanned=parse_exif_datetime(_tag(tags, "EXIF DateTimeOriginal", "Image DateTime", "EXIF DateTimeDigitized")),
+        orientation=_orientation(tags),
     )

@@ -1,15 +1,24 @@
-"""Build an IngestPlan for one scan folder or zip without touching the archive.
+"""Plan the ingest of one roll of a source without touching the archive: the planning stages.
 
-The plan says which roll the files join (new or existing), its metadata with origins,
-each file's frame number and destination. `--dry-run` prints it; `apply` carries it out.
+`build_plan` runs them over frozen values, as beets' importer runs its stages:
+
+1. `survey`: the roll source's files (a zip read from its directory, or from our unpacked
+   copy when applying), its roll.toml and folder name, the files catalogued before from the
+   same path, and ONE EXIF read (exifread, headers only) of each new scan and the first;
+2. `resolve_roll`: every precedence rule (ingest/resolve.py), the EXIF scan date included;
+3. `match_roll`: the roll the files join (by code, else by source) or the next free code;
+4. `number_files`: each file's frame number and destination, edits beside their frames;
+5. the `IngestPlan`, which `--dry-run` reports (ingest/preview.py) and `apply` carries out.
 """
 
 from __future__ import annotations
 
 import logging
 import re
-from dataclasses import dataclass, field
+from collections.abc import Mapping
+from dataclasses import dataclass
 from pathlib import Path
+from types import MappingProxyType
 from typing import Any
 
 from filmflow import fsutil
@@ -21,7 +30,8 @@ from filmflow.errors import ConfigError, InputError
 from filmflow.ingest.delivery import (  # noqa: F401 - source_key and the source checks re-exported
     OWN_FOLDERS, RollSource, check_source_allowed, check_source_name, legacy_source_key, source_key)
 from filmflow.ingest.discover import SIDECAR_NAME
-from filmflow.ingest.foldername import parse_folder_name
+from filmflow.ingest.exif import ScannerInfo
+from filmflow.ingest.foldername import FolderInfo, parse_folder_name
 from filmflow.ingest.resolve import Resolved, resolve
 from filmflow.ingest.sidecar import load_sidecar
 from filmflow.library import Library
@@ -46,9 +56,9 @@ def parse_frame_number(file_name: str) -> tuple[str, int] | None:
     return frame_number_from_name(file_name)
 
 
-@dataclass
+@dataclass(frozen=True)
 class FilePlan:
-    """One file: where it is, its frame number and where it goes."""
+    """One file: where it is, its frame number, where it goes and what its EXIF said."""
 
     src: Path
     rel: str
@@ -58,6 +68,7 @@ class FilePlan:
     already: dict[str, Any] | None = None  # catalogued before from this very path (same size)
     shown: str | None = None  # how messages name it when it came from a zip: 'delivery.zip!2023-05/000003.jpg'
     version_of: tuple[str, Any] | None = None  # an edit: ("frame", id) or ("label", a frame of this plan)
+    exif: ScannerInfo | None = None  # the one EXIF read of this scan (the worker is handed it)
 
     @property
     def label(self) -> str:
@@ -65,9 +76,9 @@ class FilePlan:
         return self.shown or self.rel
 
 
-@dataclass
+@dataclass(frozen=True)
 class IngestPlan:
-    """Everything an ingest of one source will do."""
+    """Everything an ingest of one roll will do: the last planning stage's value."""
 
     source: Path
     source_name: str
@@ -78,18 +89,18 @@ class IngestPlan:
     roll: Roll | None
     resolved: Resolved
     dest_dir: Path | None
-    files: list[FilePlan] = field(default_factory=list)
+    files: tuple[FilePlan, ...] = ()
     extracted: Path | None = None   # our own unzip folder, removed after the ingest
     tree: Any = None                # where the files are read from (delivery.FolderTree / ZipTree)
     in_zip: bool = False
-    problems: list[dict[str, str]] = field(default_factory=list)  # {file, error}: left behind, named
+    problems: tuple[dict[str, str], ...] = ()  # {file, error}: left behind, named
     source_ident: tuple[int, int, int, int] | None = None  # a zip's identity when it was extracted
 
     def to_json(self, lib: Library) -> dict[str, Any]:
         """What --dry-run --json prints."""
         return {
             "source": self.source_name, "roll": self.code, "new_roll": self.roll is None,
-            "mode": self.mode.value, "fields": self.resolved.fields, "sources": self.resolved.sources,
+            "mode": self.mode.value, "fields": dict(self.resolved.fields), "sources": dict(self.resolved.sources),
             "path": str(self.dest_dir) if self.dest_dir else None,
             "files": [{"file": f.rel, "frame": f.frame, "dest": str(f.dest)} for f in self.files],
         }
@@ -116,36 +127,78 @@ def archive_dir_for(lib: Library, fields: dict[str, Any], code: str) -> Path:
     return _template_dir(lib, fields, code)
 
 
+@dataclass(frozen=True)
+class Survey:
+    """What one roll source holds, read once (the first planning stage's value)."""
+
+    listed: tuple[tuple[str, Path], ...]        # (path in the roll, path to read), in name order
+    problems: tuple[dict[str, str], ...]        # what the listing could not take: {file, error}
+    sidecar: Mapping[str, Any]                  # roll.toml
+    folder: FolderInfo                          # what the roll's folder name says
+    seen_before: Mapping[str, dict[str, Any]]   # catalogued before from this very path (same size)
+    exif: Mapping[str, ScannerInfo]             # by str(path): the first file and every new one
+
+    @property
+    def first(self) -> ScannerInfo | None:
+        """The EXIF of the roll's first file (whose scanner names the roll's)."""
+        return self.exif.get(str(self.listed[0][1])) if self.listed else None
+
+
 def build_plan(lib: Library, db, unit: RollSource, *, mode: IngestMode, options: dict[str, Any],
                reserved: frozenset[str] = frozenset()) -> IngestPlan:
     """Plan the ingest of one roll of a source (see delivery.open_source, which refuses the
     library's own folders and names that are not UTF-8) without writing anything."""
-    source, name, folder = unit.source, unit.display, unit.folder
     if unit.in_zip and mode is IngestMode.IN_PLACE:
-        log.warning("%s: a zip cannot be catalogued in place; copying it instead", source.name)
+        log.warning("%s: a zip cannot be catalogued in place; copying it instead", unit.source.name)
         mode = IngestMode.COPY
-    extracted = unit.extracted
+    found = survey(lib, db, unit)
+    resolved = resolve_roll(lib, unit, found, options)
+    roll, resolved = match_roll(lib, db, unit, found, resolved, options, reserved)
+    dest_dir = _dest_dir(lib, mode, roll, resolved)
+    files = number_files(lib, db, unit, found, roll, dest_dir)
+    return IngestPlan(source=unit.source, source_name=unit.display, source_key=unit.key, folder=unit.folder,
+                      mode=mode, code=resolved.fields["code"] if roll is None else roll.code, roll=roll,
+                      resolved=resolved, dest_dir=dest_dir, files=files, extracted=unit.extracted, tree=unit.tree,
+                      in_zip=unit.in_zip, problems=found.problems, source_ident=unit.ident)
+
+
+def survey(lib: Library, db, unit: RollSource) -> Survey:
+    """Stage 1: list the roll's files and read each new scan's EXIF once (headers only).
+
+    A file catalogued before from this very path is not read again (the watcher's idle
+    promise), except the first file, whose scanner names the roll."""
     sidecar = unit.tree.sidecar()
     problems: list[dict[str, str]] = []
     listed = unit.tree.files(problems)
     files = [f for _rel, f in listed]
     folder_info = parse_folder_name(fsutil.nfc(unit.name), lib.stocks, lib.formats)
-    exif = unit.tree.scanner_info(files[0]) if files else None
-    resolved = resolve(options=options, sidecar=sidecar, folder=folder_info, exif=exif, stocks=lib.stocks,
-                       formats=lib.formats, folder_date=lib.settings.folder_date)
-    resolved.fields["source"] = name
-    key = unit.key
+    seen_before = {} if unit.in_zip else catalogued_sources(db.conn, files)
+    exif = {str(f): unit.tree.scanner_info(f) for i, f in enumerate(files) if i == 0 or str(f) not in seen_before}
+    return Survey(listed=tuple(listed), problems=tuple(problems), sidecar=MappingProxyType(sidecar),
+                  folder=folder_info, seen_before=MappingProxyType(seen_before), exif=MappingProxyType(exif))
 
+
+def resolve_roll(lib: Library, unit: RollSource, found: Survey, options: dict[str, Any]) -> Resolved:
+    """Stage 2: the roll's fields by precedence; its scan date is the earliest EXIF date of its new scans."""
+    return resolve(options=options, sidecar=dict(found.sidecar), folder=found.folder, exif=found.first,
+                   stocks=lib.stocks, formats=lib.formats, folder_date=lib.settings.folder_date,
+                   scan_dates=[e.scanned for e in found.exif.values() if e.scanned], source=unit.display)
+
+
+def match_roll(lib: Library, db, unit: RollSource, found: Survey, resolved: Resolved, options: dict[str, Any],
+               reserved: frozenset[str]) -> tuple[Roll | None, Resolved]:
+    """Stage 3: the roll these files join (the code they name, else the roll of the same source), or
+    the next free code. A code written in a sidecar or folder name joins a roll only from the same
+    source: merging two different folders silently would mix up two films."""
+    key = unit.key
     roll: Roll | None = None
     code = resolved.fields.get("code")
     if code:
         roll = find_roll(db, code, lib.root)
         origin = resolved.sources.get("code")
         if (roll is not None and origin != Origin.OPTION.value and roll.source_key not in (None, key)
-                and not _only_edits_of(lib, db, roll, listed)):  # "R042 edits/": versions join their roll
-            # a code written in a sidecar or folder name joins a roll only from the same
-            # source; merging two different folders silently would mix up two films
-            where = source if unit.in_zip else folder
+                and not _only_edits_of(lib, db, roll, list(found.listed))):  # "R042 edits/": versions join
+            where = unit.source if unit.in_zip else unit.folder
             raise InputError(
                 f"{where}: roll code {roll.code} "
                 f"(from {'its roll.toml' if origin == 'sidecar' else 'the folder name'}) "
@@ -157,36 +210,39 @@ def build_plan(lib: Library, db, unit: RollSource, *, mode: IngestMode, options:
             by_source = find_roll_by_source(db, unit.legacy_key, lib.root)
         if by_source is not None and (not code or resolved.sources.get("code") == Origin.FOLDER.value):
             roll = by_source
-    if roll is not None:
-        code = roll.code
-    elif not code:
-        code = next_code(db.conn, lib.settings.code_template, reserved)
-        resolved.fields["code"] = code
-        resolved.sources["code"] = Origin.DEFAULT.value
+    if roll is None and not code:
+        resolved = resolved.with_code(next_code(db.conn, lib.settings.code_template, reserved), Origin.DEFAULT)
+    return roll, resolved
 
+
+def _dest_dir(lib: Library, mode: IngestMode, roll: Roll | None, resolved: Resolved) -> Path | None:
+    """Where the roll's files go: its archive folder (a roll's own, else by the template); None in place."""
+    code = roll.code if roll is not None else resolved.fields["code"]
     if mode is IngestMode.IN_PLACE:
-        dest_dir = None
-    elif roll is not None and roll.path and roll.mode != IngestMode.IN_PLACE.value:
-        dest_dir = Path(roll.path)
-    elif roll is not None:  # a roll a film log made, scanned now: its own (log) fields outrank the folder's
-        dest_dir = archive_dir_for(lib, {**resolved.fields, **{k: getattr(roll, k) for k in _ARCHIVE_FIELDS
-                                                               if getattr(roll, k)}}, code)
-    else:
-        dest_dir = archive_dir_for(lib, resolved.fields, code)
+        return None
+    if roll is not None and roll.path and roll.mode != IngestMode.IN_PLACE.value:
+        return Path(roll.path)
+    if roll is not None:  # a roll a film log made, scanned now: its own (log) fields outrank the folder's
+        return archive_dir_for(lib, {**resolved.fields, **{k: getattr(roll, k) for k in _ARCHIVE_FIELDS
+                                                            if getattr(roll, k)}}, code)
+    return archive_dir_for(lib, dict(resolved.fields), code)
 
-    seen_before = {} if unit.in_zip else catalogued_sources(db.conn, files)
+
+def number_files(lib: Library, db, unit: RollSource, found: Survey, roll: Roll | None,
+                 dest_dir: Path | None) -> tuple[FilePlan, ...]:
+    """Stage 4: each file's frame number and destination; edits numbered as versions of their frames."""
     used = set(frames_in_roll(db.conn, roll.id)) if roll else set()
-    edits, listed = find_edits(EditMarks.load(lib.settings.edit_marks), db.conn, roll.id if roll else None, listed)
-    plans = _file_plans(unit, listed, seen_before, used, dest_dir)
-    plans += _edit_plans(unit, edits, plans, seen_before, dest_dir)
-    return IngestPlan(source=source, source_name=name, source_key=key, folder=folder, mode=mode, code=code,
-                      roll=roll, resolved=resolved, dest_dir=dest_dir, files=plans, extracted=extracted,
-                      tree=unit.tree, in_zip=unit.in_zip, problems=problems, source_ident=unit.ident)
+    edits, listed = find_edits(EditMarks.load(lib.settings.edit_marks), db.conn, roll.id if roll else None,
+                               list(found.listed))
+    plans = _file_plans(unit, listed, found, used, dest_dir)
+    plans += _edit_plans(unit, edits, plans, found, dest_dir)
+    return tuple(plans)
 
 
-def _file_plans(unit: RollSource, listed: list[tuple[str, Path]], seen_before: dict[str, dict[str, Any]],
+def _file_plans(unit: RollSource, listed: list[tuple[str, Path]], found: Survey,
                 used: set[str], dest_dir: Path | None) -> list[FilePlan]:
     """Each file's frame number (trailing number, else scan order after the highest) and destination."""
+    seen_before = found.seen_before
     plans: list[FilePlan] = []
     unnumbered: list[tuple[Path, str]] = []
     numbered: list[tuple[Path, str, str, int]] = []
@@ -210,7 +266,8 @@ def _file_plans(unit: RollSource, listed: list[tuple[str, Path]], seen_before: d
         frame = _unique(frame, used)
         used.add(frame)
         dest = f if dest_dir is None else fsutil.safe_join(dest_dir, *rel.split("/"))
-        plans.append(FilePlan(src=f, rel=rel, frame=frame, frame_num=num, dest=dest, shown=unit.tree.shown(rel)))
+        plans.append(FilePlan(src=f, rel=rel, frame=frame, frame_num=num, dest=dest, shown=unit.tree.shown(rel),
+                              exif=found.exif.get(str(f))))
     return plans
 
 
@@ -221,8 +278,9 @@ def _only_edits_of(lib: Library, db, roll: Roll, listed: list[tuple[str, Path]])
 
 
 def _edit_plans(unit: RollSource, edits: dict[str, tuple[str, Any, Path]], plans: list[FilePlan],
-                seen_before: dict[str, dict[str, Any]], dest_dir: Path | None) -> list[FilePlan]:
+                found: Survey, dest_dir: Path | None) -> list[FilePlan]:
     """Edits: archived beside their frames, no frame number of their own."""
+    seen_before = found.seen_before
     labels = {p.rel: p.frame for p in plans}
     out = []
     for rel, (kind, value, src) in sorted(edits.items()):
@@ -234,7 +292,7 @@ def _edit_plans(unit: RollSource, edits: dict[str, tuple[str, Any, Path]], plans
         target = ("frame", value) if kind == "frame" else ("label", labels[value])
         dest = src if dest_dir is None else fsutil.safe_join(dest_dir, *rel.split("/"))
         out.append(FilePlan(src=src, rel=rel, frame=str(target[1]), frame_num=None, dest=dest,
-                            shown=unit.tree.shown(rel), version_of=target))
+                            shown=unit.tree.shown(rel), version_of=target, exif=found.exif.get(str(src))))
     return out
 
 

@@ -1,5 +1,11 @@
-"""Ingest a list of sources: open each (a delivery may hold several rolls), plan each roll,
-apply it (or preview it, for --dry-run), collect reports.
+"""Ingest a list of sources: the stage runner.
+
+Each source goes through the same stages: open it (delivery.open_source: a folder, or a zip
+read from its directory and unpacked to a deterministic cache folder only when applying;
+a delivery may hold several rolls), plan each roll (plan.build_plan: survey, resolve, match,
+number) and then the last stage, chosen once for the run: `Ingester.apply` or, for
+--dry-run, `preview.preview_plan`, the report the real run would give (as beets' "pretend"
+mode swaps its last stage). Reports are collected.
 
 The terminal layer passes a progress callback and gets reports back; this module never
 prints. One bad source, or one bad roll of a delivery, is reported and the rest go on:
@@ -38,6 +44,23 @@ from filmflow.opencatalog import open_catalog
 log = logging.getLogger(__name__)
 
 ProgressFactory = Callable[[IngestPlan], Callable[[int], None] | None]
+LastStage = Callable[[IngestPlan], IngestReport]
+
+
+def apply_stage(ing: Ingester, progress: ProgressFactory | None) -> LastStage:
+    """The real run's last stage: carry the plan out."""
+    return lambda plan: ing.apply(plan, progress(plan) if progress else None)
+
+
+def preview_stage(lib: Library) -> LastStage:
+    """The dry run's last stage: what applying the plan would report, with nothing written."""
+    def preview(plan: IngestPlan) -> IngestReport:
+        db = open_catalog(lib)
+        try:
+            return preview_plan(lib, db, plan)
+        finally:
+            db.conn.close()
+    return preview
 
 
 def ingest_sources(lib: Library, sources: Sequence[Path], *, mode: IngestMode, options: dict[str, Any],
@@ -62,10 +85,11 @@ def ingest_sources(lib: Library, sources: Sequence[Path], *, mode: IngestMode, o
     own = ingester is None
     ing = ingester or Ingester(lib)
     reserved = {c for c in (claimed_name_code(lib, Path(s)) for s in [*sources, *neighbours]) if c}
+    last = preview_stage(lib) if dry_run else apply_stage(ing, progress)
     try:
         for src in sources:
             reports += _one_source(lib, ing, Path(src), mode=mode, options=options, reserved=reserved,
-                                   dry_run=dry_run, progress=progress, plans=plans)
+                                   dry_run=dry_run, last=last, plans=plans)
     finally:
         if own:
             ing.close()
@@ -73,15 +97,14 @@ def ingest_sources(lib: Library, sources: Sequence[Path], *, mode: IngestMode, o
 
 
 def _one_source(lib: Library, ing: Ingester, src: Path, *, mode: IngestMode, options: dict[str, Any],
-                reserved: set[str], dry_run: bool, progress: ProgressFactory | None,
-                plans: list[IngestPlan]) -> list[IngestReport]:
+                reserved: set[str], dry_run: bool, last: LastStage, plans: list[IngestPlan]) -> list[IngestReport]:
     """Open one source and ingest each of its rolls; any error is this source's failure, never the run's."""
     try:
         lock = contextlib.nullcontext() if dry_run else _source_lock(lib, src, ing.should_stop)  # dry: writes nothing
         with lock, open_source(lib, src, dry_run=dry_run) as units:
             if len(units) > 1:  # the rolls of a delivery reserve each other's codes
                 reserved |= {c for c in (claimed_code(lib, u) for u in units) if c}
-            done = [_one_roll(lib, ing, u, mode, options, reserved, dry_run, progress, plans) for u in units]
+            done = [_one_roll(lib, u, mode, options, reserved, dry_run, last, plans) for u in units]
             if mode is IngestMode.MOVE and not dry_run and units and units[0].in_zip:
                 before = len(done[-1].failed) if done else 0
                 remove_delivered_zip(units[0].source, done, units[0].ident)
@@ -105,21 +128,19 @@ def _one_source(lib: Library, ing: Ingester, src: Path, *, mode: IngestMode, opt
                                                                 "error": text}])]
 
 
-def _one_roll(lib: Library, ing: Ingester, unit: RollSource, mode: IngestMode, options: dict[str, Any],
-              reserved: set[str], dry_run: bool, progress: ProgressFactory | None,
-              plans: list[IngestPlan]) -> IngestReport:
-    """Plan and apply (or preview) one roll; any error is this roll's failure, the delivery's other rolls go on."""
+def _one_roll(lib: Library, unit: RollSource, mode: IngestMode, options: dict[str, Any],
+              reserved: set[str], dry_run: bool, last: LastStage, plans: list[IngestPlan]) -> IngestReport:
+    """Plan one roll and run the last stage on it; any error is this roll's failure, the delivery's
+    other rolls go on."""
     try:
         db = open_catalog(lib)
         try:
             plan = build_plan(lib, db, unit, mode=mode, options=options, reserved=frozenset(reserved))
-            reserved.add(plan.code)  # the next roll of this run (a dry run's too) takes another code
-            plans.append(plan)
-            if dry_run:
-                return preview_plan(lib, db, plan)
         finally:
             db.conn.close()
-        return ing.apply(plan, progress(plan) if progress else None)
+        reserved.add(plan.code)  # the next roll of this run (a dry run's too) takes another code
+        plans.append(plan)
+        return last(plan)
     except (IngestInterrupted, KeyboardInterrupt):
         raise
     except Exception as e:  # noqa: BLE001 - one roll's failure, whatever it is

@@ -1,4 +1,7 @@
-"""The per-file work of an ingest, run in a process pool: verified copy, hash, thumbnail, EXIF.
+"""The per-file work of an ingest, run in a process pool: verified copy, hash, thumbnail.
+
+The scan's EXIF was read once while planning (ingest/exif.py, exifread): the worker is
+handed it, and tells imaging the orientation, so Pillow only decodes pixels.
 
 A worker never raises (an error is data, one sentence naming the user's file), never
 outlives the ingest that started it, and names its temp copies by that ingest's pid.
@@ -16,7 +19,7 @@ from typing import Any
 
 from filmflow import fsutil, imaging
 from filmflow.errors import ArchiveError, FilmflowError
-from filmflow.ingest.exif import read_scanner_info
+from filmflow.ingest.exif import ScannerInfo, read_scanner_info
 
 
 def _error_text(src: Path, e: BaseException) -> str:
@@ -38,8 +41,9 @@ PREVIEW_EDGE = 2048  # the light table's loupe preview (filmflow/web/images.py n
 
 
 def process_file(src: str, dest: str | None, thumb: str, thumb_size: int, owner: int | None = None,
-                 preview: str | None = None) -> dict[str, Any]:
-    """Worker: verified copy to a temp name beside `dest` (or just hash), EXIF, thumbnail.
+                 preview: str | None = None, exif: ScannerInfo | None = None) -> dict[str, Any]:
+    """Worker: verified copy to a temp name beside `dest` (or just hash), thumbnail; `exif` is
+    what the plan read of the scan (read here when None).
 
     Runs in a process pool; returns plain data. Never raises: an error is data too. The
     temp name carries `owner`'s pid (the ingest, not this worker), so a sweep by another
@@ -68,14 +72,14 @@ def process_file(src: str, dest: str | None, thumb: str, thumb_size: int, owner:
         else:
             sha, size = fsutil.sha256_file(s), s.stat().st_size
             readable = s
+        ex = exif if exif is not None else read_scanner_info(readable, warn=True)
         thumb_path = Path(thumb.replace("{sha}", sha).replace("{sh}", sha[:2]))
         if thumb_path.exists():
-            info = imaging.read_scan_info(readable, shown=s)
+            info = imaging.read_scan_info(readable, shown=s, orientation=ex.orientation)
         else:
-            info = imaging.make_thumbnail(readable, thumb_path, thumb_size, shown=s)
+            info = imaging.make_thumbnail(readable, thumb_path, thumb_size, shown=s, orientation=ex.orientation)
         if preview and not (pv := Path(preview.replace("{sha}", sha))).exists():  # [serve] previews = "ingest"
             imaging.export_jpeg(readable, pv, PREVIEW_EDGE, 85)
-        ex = read_scanner_info(readable)
         return {"ok": True, "sha": sha, "bytes": size, "tmp": str(tmp) if tmp else None, "ident": ident,
                 "width": info.width, "height": info.height, "bits": info.bits, "format": info.format,
                 "mode": info.mode, "orientation": info.orientation, "scanner": ex.scanner, "scanned": ex.scanned,

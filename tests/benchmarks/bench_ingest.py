@@ -23,8 +23,8 @@ taking turns so machine load hits all alike):
 - the peer pipeline a user would script, one call per roll and tool (where installed):
   `cp`, `sha256sum` of the sources and the copies, `exiftool -j`, `vipsthumbnail --size 512`.
 Then stage figures, timed in-process on the same files: copy+hash, fsync, re-hash (verify),
-metadata (read_scanner_info + read_scan_info), make_thumbnail, and the catalog insert of the
-roll in one transaction against one commit per row.
+metadata (the plan's one exifread pass, read_scanner_info), make_thumbnail told the
+orientation, and the catalog insert of the roll in one transaction against one commit per row.
 
 Targets (JPEG rolls; TIFF figures are printed for information):
 - 1-worker ingest within 1.5x of the floor;
@@ -397,10 +397,9 @@ def stages(work: Path, files: list[Path]) -> dict[str, float]:
             if fsutil.sha256_file(tmp) != sha:
                 raise AssertionError(f"stage copy of {f} does not verify")
             t3 = time.perf_counter()
-            read_scanner_info(tmp)
-            imaging.read_scan_info(tmp)
+            ex = read_scanner_info(tmp)  # the plan's one EXIF read of the scan
             t4 = time.perf_counter()
-            imaging.make_thumbnail(tmp, out / "thumbs" / f"{f.stem}.jpg", EDGE)
+            imaging.make_thumbnail(tmp, out / "thumbs" / f"{f.stem}.jpg", EDGE, orientation=ex.orientation)
             t5 = time.perf_counter()
             for k, a, b in (("copy+hash", t0, t1), ("fsync", t1, t2), ("verify", t2, t3),
                             ("metadata", t3, t4), ("thumbnail", t4, t5)):
