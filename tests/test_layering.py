@@ -28,11 +28,11 @@ def imports(path: Path) -> set[str]:
 LAYERS: list[tuple[str, set[str]]] = [
     ("base", {"errors", "filmflow"}),                                  # filmflow: __version__
     ("tools", {"fsutil", "config", "aliases", "stocks", "wording", "tempfiles"}),
-    ("values", {"stockfamilies", "imaging", "metadata"}),
-    ("languages and formats", {"query", "xmpio"}),
+    ("values", {"stockfamilies", "imaging"}),
+    ("languages", {"query"}),
     ("catalog", {"catalog"}),
     ("library", {"library"}),
-    ("operations", {"opencatalog", "ingest", "versions", "refile", "rolledit", "sidecars", "sidecarread", "logs"}),
+    ("operations", {"opencatalog", "ingest", "versions", "refile", "rolledit", "metadata", "logs"}),  # metadata/: XMP
     ("outputs", {"outputs", "export", "stats"}),                       # outputs/: sheet, gallery, chart...
     ("watcher", {"watch"}),
     ("fixity", {"fixity"}),                                          # status reports on the watcher

@@ -70,7 +70,7 @@ def test_exif_never_names_the_scanner_and_dates_keep_precision():
 
 from hypothesis import given, settings, strategies as st  # noqa: E402
 
-from filmflow import xmpio  # noqa: E402
+from filmflow.metadata import xmpio  # noqa: E402
 
 _text = st.text(st.characters(blacklist_categories=("Cc", "Cs")), min_size=1, max_size=40).map(m.clean_text).filter(bool)
 _tag = _text.filter(lambda t: "|" not in t and "/" not in t and t.strip() == t)

@@ -9,7 +9,7 @@ import logging
 
 import click
 
-from filmflow import sidecars
+from filmflow.metadata import sidecars
 from filmflow.catalog import projects as core
 from filmflow.cli import output
 from filmflow.cli.completion import complete_project, complete_query

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import click
 
-from filmflow import sidecars
+from filmflow.metadata import sidecars
 from filmflow.catalog.logs import roll_log_summary
 from filmflow.catalog.rolls import get_roll
 from filmflow.catalog.versions import roll_version_counts

@@ -52,7 +52,7 @@ def xmp_write(ctx: click.Context, query: tuple[str, ...], dry_run: bool, as_json
     Rating (reject = -1), pick label, tags, caption and film data; properties of other
     programs in an existing sidecar are kept. The scan itself is never written.
     """
-    from filmflow.sidecars import write_sidecars
+    from filmflow.metadata.sidecars import write_sidecars
 
     lib, ids = _ids(ctx, query)
     _show(write_sidecars(lib, ids, dry_run=dry_run), "written", as_json, dry_run)
@@ -68,7 +68,7 @@ def xmp_read(ctx: click.Context, query: tuple[str, ...], dry_run: bool, as_json:
 
     When both sides changed a field, the newer side wins and `conflicts` lists it.
     """
-    from filmflow.sidecarread import read_sidecars
+    from filmflow.metadata.sidecarread import read_sidecars
 
     lib, ids = _ids(ctx, query)
     _show(read_sidecars(lib, ids, dry_run=dry_run), "read", as_json, dry_run)

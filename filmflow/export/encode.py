@@ -13,7 +13,8 @@ from concurrent.futures import ProcessPoolExecutor, as_completed
 from dataclasses import dataclass
 from pathlib import Path
 
-from filmflow import imaging, xmpio
+from filmflow import imaging
+from filmflow.metadata import xmpio
 from filmflow.errors import FilmflowError
 
 log = logging.getLogger(__name__)

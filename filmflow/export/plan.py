@@ -10,7 +10,8 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
-from filmflow import fsutil, metadata, xmpio
+from filmflow import fsutil, metadata
+from filmflow.metadata import xmpio
 from filmflow.export.encode import Job, small_name
 from filmflow.export.settings import ExportItem, ExportSettings
 

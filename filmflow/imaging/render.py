@@ -178,7 +178,7 @@ def export_jpeg(
     Nothing of the source's metadata is copied: the output carries only `exif` (its
     orientation tag reset to 1, since the pixels are upright) and the `xmp` packet.
     `finish(jpeg bytes, size)` may return the bytes with metadata added before the one
-    atomic write (filmflow.xmpio.embed_jpeg). Returns the output (width, height).
+    atomic write (filmflow.metadata.xmpio.embed_jpeg). Returns the output (width, height).
     """
     _check_size_args(long_edge, quality)
     im, icc, _info_ = _render(Path(src), long_edge, grey_as_rgb=grey_as_rgb)

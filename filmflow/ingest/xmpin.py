@@ -17,7 +17,8 @@ import os
 from pathlib import Path
 from typing import Any
 
-from filmflow import fsutil, xmpio
+from filmflow import fsutil
+from filmflow.metadata import xmpio
 from filmflow.catalog import xmpstate
 from filmflow.catalog.db import transaction
 from filmflow.ingest.mode import IngestMode
@@ -159,7 +160,7 @@ def _todo(lib: Library, plan, rows: list) -> list[tuple[Path, Path, str]]:  # no
 
 def take_xmp(lib: Library, plan, rows: list, db) -> None:  # noqa: ANN001 - IngestPlan, Catalog
     """Read and archive sidecars for the frames just committed (and ones a crash left without)."""
-    from filmflow.sidecars import _meta, _synced, sidecar_path
+    from filmflow.metadata.sidecars import _meta, _synced, sidecar_path
 
     todo = _todo(lib, plan, rows)
     if not todo:

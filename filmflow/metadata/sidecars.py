@@ -26,7 +26,8 @@ from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any
 
-from filmflow import fsutil, metadata, xmpio
+from filmflow import fsutil, metadata
+from filmflow.metadata import xmpio
 from filmflow.catalog import xmpstate
 from filmflow.catalog.db import transaction
 from filmflow.library import Library
@@ -194,7 +195,7 @@ def sync_sidecars(lib: Library, ids: Sequence[int]) -> XmpReport | None:
     """After a curation change: rewrite these frames' sidecars when `[xmp] sidecars = "auto"`."""
     if lib.settings.xmp_sidecars != "auto" or not ids:
         return None
-    from filmflow.sidecarread import read_sidecars
+    from filmflow.metadata.sidecarread import read_sidecars
 
     # what another program changed since our last write comes in first (the change just
     # made is newer, so it wins its field), then nothing of theirs is overwritten

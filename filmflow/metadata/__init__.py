@@ -1,7 +1,11 @@
 """Metadata that travels: one table of frame/roll fields -> EXIF and XMP, for exports and sidecars.
 
+The package: this module (the field table), `xmpio` (XMP packets through libexiv2),
+`sidecars` (writing sidecars beside archived scans) and `sidecarread` (`xmp read`: taking in
+what another tool changed).
+
 What a frame's metadata means is decided here, once (SPEC "Metadata that travels",
-../shared/formats/xmp.md); `filmflow.xmpio` reads, merges and writes XMP packets with
+../shared/formats/xmp.md); `filmflow.metadata.xmpio` reads, merges and writes XMP packets with
 libexiv2 (python-exiv2), and `filmflow.export` embeds what `export_metadata` builds.
 
 Dates keep the precision known: a shot time gives `exif:DateTimeOriginal` and

@@ -19,11 +19,11 @@ from collections.abc import Sequence
 from datetime import datetime, timezone
 from typing import Any
 
-from filmflow import xmpio
+from filmflow.metadata import xmpio
 from filmflow.catalog import xmpstate
 from filmflow.catalog.db import transaction
 from filmflow.library import Library
-from filmflow.sidecars import XmpReport, _meta, _now, _synced, sidecar_path, write_sidecars
+from filmflow.metadata.sidecars import XmpReport, _meta, _now, _synced, sidecar_path, write_sidecars
 from filmflow.opencatalog import open_catalog
 
 log = logging.getLogger(__name__)
