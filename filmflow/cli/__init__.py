@@ -59,8 +59,8 @@ class FilmflowClickError(click.ClickException):
 # `filmflow stocks` does not pay for Pillow and `filmflow rolls` not for the ingest pipeline
 LAZY_COMMANDS = {
     "init": "admin", "status": "admin", "ingest": "ingest", "watch": "watch", "roll": "rolls",
-    "rolls": "listing", "frames": "listing", "rate": "listing", "pick": "listing", "reject": "listing",
-    "unflag": "listing", "tag": "listing", "project": "projects", "stats": "stats", "verify": "verify",
+    "rolls": "listing", "frames": "listing", "rate": "curation", "pick": "curation", "reject": "curation",
+    "unflag": "curation", "tag": "curation", "project": "projects", "stats": "stats", "verify": "verify",
     "stocks": "stocks", "xmp": "xmp", "log": "logs", "version": "versions",
     "serve": "serve",
 }

@@ -15,7 +15,8 @@ from filmflow.cli import output
 from filmflow.cli.completion import complete_project, complete_query
 from filmflow.cli.export import project_export
 from filmflow.cli.sheets import project_sheet
-from filmflow.cli.listing import QUERY_HELP, all_option, compile_for, json_option, require_query
+from filmflow.cli.curation import all_option, require_query
+from filmflow.cli.listing import QUERY_HELP, compile_for, json_option
 from filmflow.wording import count
 from filmflow.cli.options import verbose_option
 from filmflow.opencatalog import open_catalog
