@@ -29,8 +29,7 @@ from filmflow.catalog.db import Catalog
 from filmflow.catalog.versions import edited_pick_count
 from filmflow.catalog.yearstats import project_stat_rows, roll_stat_rows, year_picks  # noqa: F401 - year_picks is ours too
 from filmflow.errors import InputError
-from filmflow.stocks import format_push
-from filmflow.wording import count
+from filmflow.stocks import edge_print, format_push
 
 if TYPE_CHECKING:
     from filmflow.library import Library
@@ -317,8 +316,6 @@ def year_pick_frames(lib: Library, db: Catalog, year: int | None) -> list[dict[s
     roll, frame, rating, pick, caption and scanner, the shown version's path, thumbnail (the cache
     path by content hash when none is stored; both absolute), sha256 and version, its roll's
     facts (`roll_title` for the roll's title), film-log data and the stock's edge_print."""
-    from filmflow.outputs.make import edge_print
-
     rows = []
     edges: dict[tuple[str | None, str | None], str | None] = {}
     for f in year_picks(db, year):
@@ -327,7 +324,7 @@ def year_pick_frames(lib: Library, db: Catalog, year: int | None) -> list[dict[s
         facts["roll_title"] = facts.pop("title", None)
         k = (facts.get("stock_key"), facts.get("stock"))
         if k not in edges:
-            edges[k] = edge_print(lib, *k)
+            edges[k] = edge_print(lib.stocks, *k)
         gps = f.gps or {}
         rows.append({"id": f.id, "ref": f.ref, "roll": f.roll, "frame": f.frame, "rating": f.rating, "pick": f.pick,
                      "caption": f.caption, "scanner": f.scanner, **facts,

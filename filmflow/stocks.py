@@ -347,6 +347,15 @@ def did_you_mean(catalog: StockCatalog, text: str) -> str:
     return f"did you mean {', '.join(s.name for s in close)}?" if close else ""
 
 
+def edge_print(catalog: StockCatalog, stock_key: str | None, stock: str | None) -> str | None:
+    """What the film's edge says ("KODAK PORTRA 400"), else the stock's name in capitals; None
+    without a stock. Contact sheets print it along each strip."""
+    if not stock:
+        return None
+    found = catalog.find(stock_key or stock) or catalog.find(stock)
+    return found.edge_print if found is not None and found.edge_print else stock.upper()
+
+
 def _as_list(value: Any) -> list[Any]:
     return [value] if isinstance(value, str) else list(value) if isinstance(value, (list, tuple)) else []
 

@@ -169,3 +169,42 @@ def test_only_stocks_locates_config():
              if "config_dir" in p.read_text(encoding="utf-8") and p.name != "stocks.py"]
     assert users == []
 
+
+
+def unit_cycle(edges: set[tuple[str, str]]) -> list[str]:
+    """One cycle of units importing each other (a -> b -> ... -> a), or [] when there is none."""
+    graph: dict[str, set[str]] = {}
+    for a, b in edges:
+        if a != b:
+            graph.setdefault(a, set()).add(b)
+    state: dict[str, int] = {}  # 1: on the current path, 2: done
+    path: list[str] = []
+
+    def visit(u: str) -> list[str]:
+        state[u] = 1
+        path.append(u)
+        for v in sorted(graph.get(u, ())):
+            if state.get(v) == 1:
+                return path[path.index(v):] + [v]
+            if v not in state and (found := visit(v)):
+                return found
+        state[u] = 2
+        path.pop()
+        return []
+
+    for u in sorted(graph):
+        if u not in state and (found := visit(u)):
+            return found
+    return []
+
+
+def test_no_two_units_import_each_other():
+    """Peers of a layer may import each other, but not in a circle: the units form a DAG, so each
+    can be read (and tested) knowing only what it imports."""
+    edges = {(unit_of(p), dst) for p in ALL for dst, _ in imported_units(p)}
+    assert unit_cycle(edges) == []
+
+
+def test_the_cycle_check_finds_a_cycle():
+    assert unit_cycle({("a", "b"), ("b", "c"), ("c", "a"), ("c", "d")}) == ["a", "b", "c", "a"]
+    assert unit_cycle({("a", "b"), ("b", "c"), ("a", "c")}) == []

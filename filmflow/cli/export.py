@@ -49,7 +49,7 @@ def project_export(app, name, to, long_edge, quality, picks_only, min_rating, ga
                    as_json) -> None:
     """Export a project: sRGB JPEGs in order, manifest.json, index.html, post.md, contact sheet."""
     from filmflow.export import ExportSettings
-    from filmflow.outputs.make import export
+    from filmflow.export.source import export_from_catalog as export
 
     lib = app.library()
     s = lib.settings

@@ -38,7 +38,7 @@ from filmflow.library import Library
 from filmflow.query.refs import frame_number_from_name
 
 from filmflow.ingest.versionsin import find_edits
-from filmflow.versions import EditMarks
+from filmflow.ingest.recognise import EditMarks
 
 log = logging.getLogger(__name__)
 

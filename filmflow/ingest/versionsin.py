@@ -4,7 +4,7 @@
   (config/edit_marks.toml) is an edit of that frame — a frame already in the roll, or a scan
   arriving in the same folder. It gets no frame number of its own.
 - After the thumbnails (`split_versions`): a scan whose frame number was taken (it would be
-  `12-2`) and whose thumbnail looks like frame 12's (filmflow.versions.looks_alike) is a
+  `12-2`) and whose thumbnail looks like frame 12's (ingest/recognise.looks_alike) is a
   re-scan: a `scan` version of 12, not a new frame.
 - In the commit (`insert_versions`): the version rows, numbered in arrival order.
 """
@@ -20,7 +20,7 @@ from typing import Any
 from filmflow.catalog.frames import frame_ids_in_roll, frame_thumbs_in_roll
 from filmflow.catalog.rolls import roll_code
 from filmflow.catalog.versions import frame_file_stems, insert_version
-from filmflow.versions import EditMarks, dhash, looks_alike
+from filmflow.ingest.recognise import EditMarks, dhash, looks_alike
 
 log = logging.getLogger(__name__)
 

@@ -1,7 +1,6 @@
-"""From the catalog to what leaves it: contact sheets of a roll, a project or a year's
-picks, and project exports. Builds the sheet/export inputs (`sheet.SheetFrame`,
-`export.ExportItem`) from typed catalog values, so sheet.py and export.py never read the
-catalog themselves: `Frame`s read with their `RollFacts` (catalog/frames.py), a project's
+"""From the catalog to contact sheets of a roll, a project or a year's picks (export/source.py
+does the same for project exports). Builds `sheet.SheetFrame`s from typed catalog values, so
+sheet.py never reads the catalog itself: `Frame`s read with their `RollFacts` (catalog/frames.py), a project's
 frames as `ProjectEntry`s (position and project caption), and the shown file of each
 (`Frame.shown_file`: the preferred version's, or the original scan's)."""
 
@@ -20,6 +19,7 @@ from filmflow.catalog.projects import ProjectEntry, get_project
 from filmflow.catalog.rolls import get_roll
 from filmflow.errors import InputError
 from filmflow.library import Library
+from filmflow.stocks import edge_print as stocks_edge_print
 from filmflow.stocks import format_push
 from filmflow.opencatalog import open_catalog
 
@@ -32,11 +32,8 @@ NO_FACTS = RollFacts()
 
 
 def edge_print(lib: Library, stock_key: str | None, stock: str | None) -> str | None:
-    """The stock's edge print ("KODAK PORTRA 400"), else its name in capitals."""
-    if not stock:
-        return None
-    found = lib.stocks.find(stock_key or stock) or lib.stocks.find(stock)
-    return found.edge_print if found is not None and found.edge_print else stock.upper()
+    """The stock's edge print ("KODAK PORTRA 400"), else its name in capitals (stocks.edge_print)."""
+    return stocks_edge_print(lib.stocks, stock_key, stock)
 
 
 def film_summary(stock: str | None, ei: int | None, push: float | None) -> str | None:
@@ -215,51 +212,3 @@ def project_sheet(lib: Library, name: str, out: Path | None, **opts: Any):
     lines = [info.description, f"{len(entries)} frames from {len(rolls)} roll{'s' * (len(rolls) != 1)}: "
              + ", ".join(rolls[:12]) + (" ..." if len(rolls) > 12 else "")]
     return render_frames(lib, entries, info.title or info.name, lines, out, strip_labels=True, **opts)
-
-
-def _maker(lib: Library, stock_key: str | None) -> str | None:
-    found = lib.stocks.find(stock_key) if stock_key else None
-    return found.manufacturer if found is not None else None
-
-
-def export_item(lib: Library, entry: ProjectEntry, version: str) -> Any:
-    """What export.py needs about one project frame (`version`: see Frame.shown_file)."""
-    from filmflow import export as exp
-
-    f = entry.frame
-    r = f.roll_facts or NO_FACTS
-    path, _, sha, n = f.shown_file(version)
-    return exp.ExportItem(
-        position=entry.position, ref=f"{f.roll}/{f.frame}", roll=f.roll, frame=f.frame,
-        source=lib.resolve(path), sha256=sha, caption=entry.caption or f.caption,
-        stock=r.stock, ei=r.ei, push=r.push, format=r.format, camera=r.camera, lens=f.lens or r.lens,
-        roll_title=r.title, developed=r.developed, shot=r.shot_from, scanner=f.scanner,
-        rating=f.rating, pick=f.pick, tags=f.tags,
-        stock_key=r.stock_key, film_maker=_maker(lib, r.stock_key), process=r.process, lab=r.lab,
-        developer=r.developer, version=n, shot_at=f.shot_at, aperture=f.aperture, shutter=f.shutter,
-        focal_length=f.focal_length, place=f.place,
-        gps=(f.gps["lat"], f.gps["lon"]) if f.gps else None,
-    )
-
-
-def export(lib: Library, name: str, to: Path | None, settings: Any):
-    """Export a project (export.py does the work; this feeds it the project's frames)."""
-    from filmflow import export as exp
-
-    db = open_catalog(lib)
-    try:
-        project = get_project(db, name, with_roll=True)
-    finally:
-        db.conn.close()
-    info, entries = project.info, project.entries
-    items = [export_item(lib, e, settings.version) for e in entries]
-    out_dir = Path(to) if to else exp.export_dir_for(lib.exports, info.name)
-
-    def make_sheet(path: Path, claim: Callable[[list[Path]], object] | None = None) -> object:
-        picked = {i.ref for i in items if settings.wants(i)}
-        chosen = [e for e in entries if f"{e.frame.roll}/{e.frame.frame}" in picked]
-        return render_frames(lib, chosen, info.title or info.name, [info.description], path, strip_labels=True,
-                             version=settings.version, claim=claim, force=claim is None)
-
-    return exp.export_project(info.name, info.title, info.description, items, out_dir, settings,
-                              forbidden_roots=own_folders(lib), make_sheet=make_sheet)

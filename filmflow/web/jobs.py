@@ -1,5 +1,5 @@
 """Project exports started from the light table: the same export the CLI's `project export`
-runs (filmflow.outputs.make.export with the library's [export] settings), in a background thread,
+runs (filmflow.export.source.export_from_catalog with the library's [export] settings), in a background thread,
 with progress the page polls (`/api/jobs/<id>`).
 
 Progress counts the output JPEGs written since the job started; the result is the export
@@ -53,7 +53,7 @@ class ExportJobs:
 
     def _run(self, jid: str, name: str) -> None:
         from filmflow.export import ExportSettings
-        from filmflow.outputs.make import export
+        from filmflow.export.source import export_from_catalog as export
 
         s = self.lib.settings
         job = self.jobs[jid]
