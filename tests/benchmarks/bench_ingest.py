@@ -263,11 +263,13 @@ def traced_catalog(trace: TxnTrace) -> Iterator[None]:
         db.conn.set_trace_callback(trace)
         return db
 
-    catalog_db.connect = connect
+    import filmflow.opencatalog as opening  # it took `connect` by name
+
+    catalog_db.connect = opening.connect = connect
     try:
         yield
     finally:
-        catalog_db.connect = real
+        catalog_db.connect = opening.connect = real
 
 
 def ingest_inprocess(work: Path, folder: Path, n: int, workers: int,
