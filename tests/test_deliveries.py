@@ -116,6 +116,21 @@ def test_zip_delivery_is_one_roll_per_child(cli, library, tmp_path):
     assert not any((library.cache / "unzip").rglob("*"))
 
 
+def test_roll_option_on_a_delivery_is_refused_before_anything_is_touched(cli, library, tmp_path):
+    order = lab_order(tmp_path / "in")
+    single = tmp_path / "in" / "2024-10-05 Gold 200"
+    imagegen.make_roll(single, 2, seed=9)
+    for src in (order, zip_of(order, tmp_path / "z" / "Lab order 88231.zip")):
+        r = cli("ingest", single, src, "--roll", "R042", code=2)
+        assert "holds 2 rolls (2024-10-01 Portra 400, 2024-10-02 HP5)" in r.stderr
+        assert "--roll R042 would put them all into one roll" in r.stderr and "Traceback" not in r.stderr
+        assert rows(library, "SELECT count(*) FROM rolls") == [(0,)]  # not even the single folder
+        assert not any((library.cache / "unzip").rglob("*")) and not list(library.archive.rglob("*.jpg"))
+    out = cli.json("ingest", single, "--roll", "R042")  # one roll: --roll works as before
+    assert [o["roll"] for o in out] == ["R042"]
+    check_delivery(cli, cli.json("ingest", order))  # and without --roll each roll gets its own code
+
+
 def test_watcher_splits_folder_and_zip_deliveries(cli, library, tmp_path):
     lab_order(library.inbox)
     zip_of(lab_order(tmp_path / "src", seed=9), library.inbox / "Lab order 90001.zip")

@@ -78,6 +78,8 @@ def ingest_sources(lib: Library, sources: Sequence[Path], *, mode: IngestMode, o
     for src in sources:  # a library's own folder is bad usage: refuse before touching anything
         if Path(src).exists():
             check_source_allowed(lib, Path(src))
+    if options.get("code"):
+        _check_one_roll_each(lib, sources, options["code"])
     if not dry_run:
         unzip.clean_stale(lib.cache)  # extraction folders left by a killed run (never a running one's)
     reports: list[IngestReport] = []
@@ -94,6 +96,24 @@ def ingest_sources(lib: Library, sources: Sequence[Path], *, mode: IngestMode, o
         if own:
             ing.close()
     return reports, plans
+
+
+def _check_one_roll_each(lib: Library, sources: Sequence[Path], code: str) -> None:
+    """--roll names one roll: a delivery of several rolls (one per child folder) would merge them
+    into it, the very mistake deliveries are split to avoid. Refused before anything is touched."""
+    for src in sources:
+        if not Path(src).exists():
+            continue
+        try:
+            with open_source(lib, Path(src), dry_run=True) as units:  # the zip's directory only
+                names = [u.display.rsplit("/", 1)[-1] for u in units]
+        except FilmflowError:
+            continue  # this source's own problem, reported when it is ingested
+        if len(names) > 1:
+            shown = ", ".join(names[:4]) + (" ..." if len(names) > 4 else "")
+            raise InputError(f"{fsutil.display(src)} holds {len(names)} rolls ({shown}); --roll {code} would put "
+                             "them all into one roll. Leave --roll out (each roll gets its own code), or ingest "
+                             "one roll folder at a time with its own --roll.")
 
 
 def _one_source(lib: Library, ing: Ingester, src: Path, *, mode: IngestMode, options: dict[str, Any],
