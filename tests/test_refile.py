@@ -190,3 +190,31 @@ def test_status_shows_a_roll_edit_under_way_and_nothing_once_it_is_done(cli, lib
             p.wait(timeout=60)
     assert cli.json("status")["refiling"] == []
     assert "roll edits" in cli("status").stdout and "moving to" not in cli("status").stdout
+
+
+def test_an_ingest_into_a_roll_being_moved_waits_and_files_into_the_new_folder(cli, library, ingested, tmp_path):
+    folder = tmp_path / "inbox" / "2023-05-01 Portra400 R042"
+    new_scan = imagegen.make_scan(folder / "R042_0005.jpg", seed=99)
+    marker, err = tmp_path / "paused", tmp_path / "ingest.err"
+    p = edit(library, "R042", "--code", "R100", pause="copied-2", marker=marker)
+    ing = None
+    try:
+        wait_until(marker.exists, timeout=60)
+        with err.open("w") as e:
+            ing = subprocess.Popen([sys.executable, "-m", "filmflow", "--library", str(library.root), "ingest",
+                                    str(folder)], stdout=subprocess.PIPE, stderr=e, text=True)
+        wait_until(lambda: "editing this roll" in err.read_text(), timeout=60)  # it waits for the lock
+        assert ing.poll() is None and len(cli.json("frames", "roll:R042")) == N  # nothing added yet
+        marker.unlink()
+        assert p.wait(timeout=60) == 0 and ing.wait(timeout=120) == 0, err.read_text()
+    finally:
+        for proc in (p, ing):
+            if proc is not None and proc.poll() is None:
+                proc.kill()
+                proc.wait(timeout=60)
+    roll = cli.json("roll", "show", "R100")
+    frames = cli.json("frames", "roll:R100")
+    assert len(frames) == N + 1 and all(Path(f["path"]).parent == Path(roll["path"]) for f in frames)
+    assert sha(new_scan) in {f["sha256"] for f in frames}
+    doc = cli.json("verify", "--rehash")
+    assert doc["unknown"] == [] and doc["missing"] == [] and doc["changed"] == []

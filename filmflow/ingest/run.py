@@ -13,7 +13,8 @@ whatever goes wrong while a source is opened or one of its rolls is planned or a
 FilmflowError or any other exception) becomes that source's (or roll's) failure, recorded
 in the catalog for `status`, with its traceback logged at debug level. One source is
 ingested by one process at a time (a lock per source), so two runs over one folder end
-with every frame once.
+with every frame once. A roll being joined is planned and applied under its roll lock
+(filmflow.refile.roll_lock), so new scans never land in a folder a `roll edit` is moving.
 """
 
 from __future__ import annotations
@@ -40,6 +41,7 @@ from filmflow.ingest.plan import IngestPlan, build_plan, claimed_code, claimed_n
 from filmflow.ingest.preview import preview_plan
 from filmflow.library import Library
 from filmflow.opencatalog import open_catalog
+from filmflow.refile import roll_lock
 
 log = logging.getLogger(__name__)
 
@@ -153,14 +155,12 @@ def _one_roll(lib: Library, unit: RollSource, mode: IngestMode, options: dict[st
     """Plan one roll and run the last stage on it; any error is this roll's failure, the delivery's
     other rolls go on."""
     try:
-        db = open_catalog(lib)
-        try:
-            plan = build_plan(lib, db, unit, mode=mode, options=options, reserved=frozenset(reserved))
-        finally:
-            db.conn.close()
-        reserved.add(plan.code)  # the next roll of this run (a dry run's too) takes another code
-        plans.append(plan)
-        return last(plan)
+        plan = _plan(lib, unit, mode, options, reserved)
+        if plan.roll is not None and not dry_run:  # joining a roll: not while a roll edit moves it
+            with roll_lock(lib, plan.roll.id):
+                plan = _plan(lib, unit, mode, options, reserved)  # the edit may have moved or renamed it
+                return _last(plan, last, reserved, plans)
+        return _last(plan, last, reserved, plans)
     except (IngestInterrupted, KeyboardInterrupt):
         raise
     except Exception as e:  # noqa: BLE001 - one roll's failure, whatever it is
@@ -169,6 +169,20 @@ def _one_roll(lib: Library, unit: RollSource, mode: IngestMode, options: dict[st
         if not dry_run:
             _record_refused(lib, [(fsutil.display(failure_key(unit.key)), text)], None)
         return IngestReport(source=unit.display, roll=None, failed=[{"file": unit.display, "error": text}])
+
+
+def _plan(lib: Library, unit: RollSource, mode: IngestMode, options: dict[str, Any], reserved: set[str]) -> IngestPlan:
+    db = open_catalog(lib)
+    try:
+        return build_plan(lib, db, unit, mode=mode, options=options, reserved=frozenset(reserved))
+    finally:
+        db.conn.close()
+
+
+def _last(plan: IngestPlan, last: LastStage, reserved: set[str], plans: list[IngestPlan]) -> IngestReport:
+    reserved.add(plan.code)  # the next roll of this run (a dry run's too) takes another code
+    plans.append(plan)
+    return last(plan)
 
 
 def _record_refused(lib: Library, failures: list[tuple[str, str]], roll: str | None) -> None:
