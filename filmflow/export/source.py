@@ -9,12 +9,11 @@ from collections.abc import Callable
 from pathlib import Path
 
 from filmflow.catalog.models import RollFacts
-from filmflow.catalog.projects import ProjectEntry, get_project
+from filmflow.catalog.projects import ProjectEntry
 from filmflow.export import export_dir_for, export_project
 from filmflow.export.settings import ExportItem, ExportReport, ExportSettings
 from filmflow.library import Library
-from filmflow.opencatalog import open_catalog
-from filmflow.outputs.make import own_folders, render_frames
+from filmflow.outputs.make import own_folders, read_project, render_frames
 
 NO_FACTS = RollFacts()
 
@@ -44,11 +43,7 @@ def export_item(lib: Library, entry: ProjectEntry, version: str) -> ExportItem:
 
 def export_from_catalog(lib: Library, name: str, to: Path | None, settings: ExportSettings) -> ExportReport:
     """Export a library's project: its frames read from the catalog, exported by export_project."""
-    db = open_catalog(lib)
-    try:
-        project = get_project(db, name, with_roll=True)
-    finally:
-        db.conn.close()
+    project = read_project(lib, name)
     info, entries = project.info, project.entries
     items = [export_item(lib, e, settings.version) for e in entries]
     out_dir = Path(to) if to else export_dir_for(lib.exports, info.name)

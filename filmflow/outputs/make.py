@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING, Any, TypeVar
 from filmflow import fsutil
 from filmflow.catalog.frames import read_frames, select_roll
 from filmflow.catalog.models import Frame, RollFacts
-from filmflow.catalog.projects import ProjectEntry, get_project
+from filmflow.catalog.projects import Project, ProjectEntry, get_project
 from filmflow.catalog.rolls import get_roll
 from filmflow.errors import InputError
 from filmflow.library import Library
@@ -197,13 +197,18 @@ def _sheet_target(lib: Library, out: Path | None, name: str, opts: dict[str, Any
     return default_sheet_path(lib, name, keep_case=keep_case), {**opts, "force": True}
 
 
-def project_sheet(lib: Library, name: str, out: Path | None, **opts: Any):
-    """A project's contact sheet, a strip per roll run, in project order."""
+def read_project(lib: Library, name: str) -> Project:
+    """A project with its frames in order, each with its roll's facts (what sheets and exports print)."""
     db = open_catalog(lib)
     try:
-        project = get_project(db, name, with_roll=True)
+        return get_project(db, name, with_roll=True)
     finally:
         db.conn.close()
+
+
+def project_sheet(lib: Library, name: str, out: Path | None, **opts: Any):
+    """A project's contact sheet, a strip per roll run, in project order."""
+    project = read_project(lib, name)
     info, entries = project.info, project.entries
     if not entries:
         raise InputError(f"project {info.name!r} has no frames; add some with `filmflow project add {info.name} QUERY`.")
