@@ -128,6 +128,17 @@ class Library:
         """Content-addressed thumbnail path: cache/thumbs/ab/<sha>.jpg."""
         return f"cache/thumbs/{sha256[:2]}/{sha256}.jpg"
 
+    @property
+    def thumbnail_template(self) -> str:
+        """Where a scan's thumbnail goes, for the image workers ({sh}: the hash's first two digits)."""
+        return str(self.root / "cache" / "thumbs" / "{sh}" / "{sha}.jpg")
+
+    @property
+    def preview_template(self) -> str | None:
+        """Where the light table's loupe preview goes when `[serve] previews = "ingest"` makes it at
+        ingest (any new scan or version), else None (made when first viewed)."""
+        return str(self.cache / "previews" / "{sha}.jpg") if self.settings.serve_previews == "ingest" else None
+
 
 WATCH_LOCK = "watch.lock"              # in logs/: held by the running watcher (see WatcherLock)
 WATCH_STATE = "watch.state.json"      # in logs/: what the watcher waits for, for `filmflow status`

@@ -59,8 +59,8 @@ def add_version(lib: Library, frame: Any, src: Path, *, kind: str = "edit", pref
     original = Path(frame.path)
     folder = original.parent if not _outside_archive(lib, original) else lib.archive / "versions" / frame.roll
     dest = fsutil.safe_join(folder, fsutil.safe_component(src.name, 200))
-    thumb = str(lib.root / "cache" / "thumbs" / "{sh}" / "{sha}.jpg")
-    r = process_file(str(src), str(dest), thumb, lib.settings.thumbnail_size)
+    r = process_file(str(src), str(dest), lib.thumbnail_template, lib.settings.thumbnail_size,
+                     preview=lib.preview_template)
     if not r["ok"]:
         raise InputError(f"{r['error']}")
     db = open_catalog(lib)
@@ -170,8 +170,8 @@ def _read_in_place(lib: Library, path: Path) -> dict[str, Any] | None:
     """Hash, size and thumbnail of a file read where it lies (None when it is not a readable image)."""
     from filmflow.ingest.worker import process_file
 
-    r = process_file(str(path), None, str(lib.root / "cache" / "thumbs" / "{sh}" / "{sha}.jpg"),
-                     lib.settings.thumbnail_size)
+    r = process_file(str(path), None, lib.thumbnail_template, lib.settings.thumbnail_size,
+                     preview=lib.preview_template)
     if not r["ok"]:
         log.warning("%s looks like an edit of a frame but cannot be read (%s); it stays an unknown file",
                     path, r["error"])

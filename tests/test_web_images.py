@@ -57,6 +57,18 @@ def test_previews_at_ingest_when_configured(library, cli):
         assert p.is_file() and Image.open(p).size == (2048, 1365)
 
 
+def test_previews_at_ingest_cover_versions_added_later(library, cli, tmp_path):
+    toml = library.root / "filmflow.toml"
+    toml.write_text(toml.read_text(encoding="utf-8") + '\n[serve]\npreviews = "ingest"\n', encoding="utf-8")
+    code = _ingest(library, cli, "2023-05-01 Portra400", n=1, size=(2400, 1600))
+    edit = make_roll(tmp_path / "edits", 1, seed=11, size=(2400, 1600))[0]
+    cli("version", "add", f"{code}/1", str(edit))
+    (v1, v2) = cli.json("version", "list", f"{code}/1")[:2]
+    for v in (v1, v2):  # the scan and the edit each have their loupe preview already
+        p = library.cache / "previews" / f"{v['sha256']}.jpg"
+        assert p.is_file() and Image.open(p).size == (2048, 1365)
+
+
 def test_previews_off_by_default_and_a_bad_setting_is_one_clear_line(library, cli):
     code = _ingest(library, cli, "2023-05-01 Portra400", size=(900, 600))
     assert frames(library, f"roll:{code}") and not (library.cache / "previews").exists()

@@ -144,11 +144,9 @@ class Ingester:
         report.failed.extend(plan.problems)
         if plan.dest_dir is not None:
             fsutil.clean_temp_files(plan.dest_dir)  # a killed run's leftovers; never a running one's
-        thumb_tpl = str(lib.root / "cache" / "thumbs" / "{sh}" / "{sha}.jpg")
         todo = [f for f in plan.files if f.already is None]
-        preview_tpl = str(lib.cache / "previews" / "{sha}.jpg") if lib.settings.serve_previews == "ingest" else None
-        jobs = [(str(f.src), None if in_place else str(f.dest), thumb_tpl, lib.settings.thumbnail_size,
-                 os.getpid(), preview_tpl, f.exif) for f in todo]
+        jobs = [(str(f.src), None if in_place else str(f.dest), lib.thumbnail_template, lib.settings.thumbnail_size,
+                 os.getpid(), lib.preview_template, f.exif) for f in todo]
         results: list[dict | None] = [None] * len(jobs)
         try:
             for i, r in self._map(jobs, progress):
