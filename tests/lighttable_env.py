@@ -14,7 +14,7 @@ from filmflow.catalog.frames import read_frames
 from filmflow.catalog.projects import get_project
 from filmflow.library import Library
 from filmflow.catalog.resolver import CatalogResolver
-from filmflow.query import compile_args
+from filmflow.catalog.querysql import compile_args
 from filmflow.web.server import Server, make_server
 from filmflow.opencatalog import open_catalog
 from tests.imagegen import make_roll

@@ -55,7 +55,7 @@ def test_completes_query_keys_and_their_values(library, cli):
 
 
 def test_completes_sort_fields_per_command(library):
-    from filmflow.query import FRAME_SORTS, ROLL_SORTS
+    from filmflow.catalog.querysql import FRAME_SORTS, ROLL_SORTS
 
     assert set(complete(library, "rolls", "--sort", "")) == set(ROLL_SORTS)
     assert set(complete(library, "frames", "--sort", "")) == set(FRAME_SORTS)
@@ -146,7 +146,7 @@ def test_status_and_query_descriptions_use_singulars(library, cli):
     out = cli("status").stdout
     assert "1 roll, 1 frame, 0 picks, 0 projects" in out
     from filmflow.catalog.resolver import CatalogResolver
-    from filmflow.query import compile_args
+    from filmflow.catalog.querysql import compile_args
 
     db = open_catalog(library)
     try:

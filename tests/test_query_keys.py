@@ -1,5 +1,5 @@
 """Query keys as a table (issue 13 item 5): every key has a value parser (query/parse.py VALUES)
-and a compiler (query/keys.py COMPILERS), and a new key is one entry in each."""
+and a compiler (catalog/querykeys.py COMPILERS), and a new key is one entry in each."""
 
 from __future__ import annotations
 
@@ -8,10 +8,10 @@ import pytest
 from filmflow.catalog import curation
 from filmflow.library import Library
 from filmflow.catalog.resolver import CatalogResolver
-from filmflow.query import compile_args
-from filmflow.query import keys as key_table
+from filmflow.catalog.querysql import compile_args
+from filmflow.catalog import querykeys as key_table
 from filmflow.query import parse
-from filmflow.query.keys import Pred
+from filmflow.catalog.querykeys import Pred
 from filmflow.opencatalog import open_catalog
 from tests.conftest import add_roll
 
@@ -26,7 +26,7 @@ def test_every_key_has_a_parser_and_a_compiler() -> None:
 def test_the_compiler_has_no_if_chain_over_keys() -> None:
     import inspect
 
-    from filmflow.query import sql
+    from filmflow.catalog import querysql as sql
 
     source = inspect.getsource(sql._predicate)
     assert "key ==" not in source and "key in (" not in source and len(source.splitlines()) < 10

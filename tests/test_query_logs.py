@@ -14,8 +14,8 @@ from filmflow.catalog.logs import pair_roll, store_log
 from filmflow.errors import QueryError
 from filmflow.library import Library
 from filmflow.catalog.resolver import CatalogResolver
-from filmflow.query import compile_args
-from filmflow.query import keys as key_table
+from filmflow.catalog.querysql import compile_args
+from filmflow.catalog import querykeys as key_table
 from filmflow.opencatalog import open_catalog
 from tests.conftest import add_roll
 

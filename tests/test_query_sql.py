@@ -13,7 +13,7 @@ from filmflow.catalog.db import transaction
 from filmflow.errors import InputError, NotFoundError, QueryError
 from filmflow.library import Library
 from filmflow.catalog.resolver import CatalogResolver
-from filmflow.query import compile_args, order_by
+from filmflow.catalog.querysql import compile_args, order_by
 from filmflow.opencatalog import open_catalog
 from tests.conftest import add_roll
 

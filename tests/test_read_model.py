@@ -10,7 +10,7 @@ from filmflow.catalog.frames import frames_by_id, get_frame, read_frames, select
 from filmflow.catalog.models import RollFacts
 from filmflow.catalog.versions import insert_version
 from filmflow.catalog.yearstats import year_picks
-from filmflow.query import Compiled
+from filmflow.catalog.querysql import Compiled
 from filmflow.opencatalog import open_catalog
 
 

@@ -22,14 +22,7 @@ SQL_SHAPE = re.compile(
 
 # Files that still hold SQL, and why. Each entry is a debt: move the statements behind
 # catalog/ functions and delete the line.
-ALLOWED = {
-    # The query compiler builds WHERE fragments (subqueries such as `f.id IN (SELECT ...)`)
-    # by design: one compiler per key, its SQL and its sentence. keys.py was being edited by
-    # the film-logs branch while the SQL moved; sql.py keeps `_frame_exists` (a roll
-    # listing's EXISTS over frames).
-    "query/keys.py": "per-key WHERE fragments of the query compiler",
-    "query/sql.py": "_frame_exists: the EXISTS fragment of a roll listing",
-}
+ALLOWED: dict[str, str] = {}  # none: the query compiler is catalog/querysql.py and querykeys.py
 
 
 def _docstrings(tree: ast.AST) -> set[int]:

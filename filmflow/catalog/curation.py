@@ -22,7 +22,7 @@ from filmflow.catalog.frames import BATCH, FRAMES_FROM, read_frames
 from filmflow.catalog.models import Pick, Roll
 from filmflow.catalog.rolls import ensure_tag
 from filmflow.errors import InputError
-from filmflow.query import Compiled, order_by
+from filmflow.catalog.querysql import Compiled, order_by
 
 log = logging.getLogger(__name__)
 
@@ -57,7 +57,7 @@ list_frames = read_frames
 
 def frame_ids(db: Catalog, compiled: Compiled, sort: str | None = None,
               limit: int | None = None) -> Iterator[int]:
-    """Stream the ids of matching frames in `sort` order (see query.sql.FRAME_SORTS)."""
+    """Stream the ids of matching frames in `sort` order (see catalog.querysql.FRAME_SORTS)."""
     sql = f"SELECT f.id {FRAMES_FROM}{_where(compiled)} ORDER BY {order_by(sort, 'frames')}"
     params = list(compiled.params)
     if limit is not None:
@@ -109,7 +109,7 @@ def rolls_by_id(db: Catalog, ids: list[int], root: Path | None = None) -> list[R
 
 def list_rolls(db: Catalog, compiled: Compiled, sort: str | None = None,
                limit: int | None = None, root: Path | None = None) -> Iterator[Roll]:
-    """Stream matching rolls in `sort` order (see query.sql.ROLL_SORTS), in batches."""
+    """Stream matching rolls in `sort` order (see catalog.querysql.ROLL_SORTS), in batches."""
     order = order_by(sort, "rolls")
     order = order.replace("n_frames", "r.n_frames")
     sql = f"SELECT r.id FROM rolls r{_where(compiled)} ORDER BY {order}"

@@ -26,7 +26,7 @@ from filmflow.catalog.logs import fill_capture
 from filmflow.catalog.versions import fill_versions
 from filmflow.catalog.models import Frame, RollFacts
 from filmflow.errors import NotFoundError
-from filmflow.query import Compiled, order_by
+from filmflow.catalog.querysql import Compiled, order_by
 # frame_key is re-exported: ingest and projects spell frame names through it
 from filmflow.query.refs import DEFAULT_CODE_TEMPLATE, code_candidates, frame_key, parse_frame_ref  # noqa: F401
 
@@ -49,7 +49,7 @@ WHERE pf.frame_id IN (SELECT value FROM json_each(?))"""
 _ROLL_FACTS_SQL = """SELECT id, format, stock, stock_key, ei, push, camera, lens, title, developed, shot_from,
   scanned, process, lab, developer FROM rolls WHERE id IN (SELECT value FROM json_each(?))"""
 
-# orders the catalog's own readers ask for by name (users sort by query.sql.FRAME_SORTS)
+# orders the catalog's own readers ask for by name (users sort by catalog.querysql.FRAME_SORTS)
 ORDERS = {
     "shooting": "coalesce(r.shot_from, r.developed, r.scanned), r.code, f.frame_num, f.frame",
 }
@@ -57,7 +57,7 @@ ORDERS = {
 
 def read_frames(db: Catalog, compiled: Compiled, sort: str | None = None, limit: int | None = None,
                 root: Path | None = None, *, with_roll: bool = False, order: str | None = None) -> Iterator[Frame]:
-    """Stream the frames matching a compiled query in `sort` order (query.sql.FRAME_SORTS; or one
+    """Stream the frames matching a compiled query in `sort` order (catalog.querysql.FRAME_SORTS; or one
     of ORDERS by name as `order`), at most `limit`, in batches of BATCH (memory stays flat).
 
     Paths are absolute under `root` (as stored when None); `with_roll` fills `roll_facts`.

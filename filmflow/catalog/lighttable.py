@@ -18,7 +18,7 @@ from typing import Any
 from filmflow.catalog.db import Catalog, transaction
 from filmflow.catalog.versions import preferred_n
 from filmflow.errors import InputError, NotFoundError
-from filmflow.query import Compiled
+from filmflow.catalog.querysql import Compiled
 
 log = logging.getLogger(__name__)
 

@@ -130,7 +130,7 @@ def frames_logged_where(conn: sqlite3.Connection, cond: str, params: Sequence[An
                         at_most: int) -> list[int] | None:
     """Ids of the scanned frames whose log entry (`lf`) meets `cond`; None when more than `at_most`.
 
-    `cond` is a fixed SQL fragment of the query compiler (query/keys.py) over `lf.` columns;
+    `cond` is a fixed SQL fragment of the query compiler (catalog/querykeys.py) over `lf.` columns;
     user values only ever come as `params`.
     """
     ids = [fid for (fid,) in conn.execute(

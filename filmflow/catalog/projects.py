@@ -25,7 +25,7 @@ from filmflow.query.refs import DEFAULT_CODE_TEMPLATE, code_candidates
 from filmflow.catalog.models import Frame
 from filmflow.catalog.rolls import now
 from filmflow.errors import InputError, NotFoundError
-from filmflow.query import Compiled
+from filmflow.catalog.querysql import Compiled
 
 log = logging.getLogger(__name__)
 

@@ -1,6 +1,6 @@
 """The catalog's answers to the query compiler's look-ups: `CatalogResolver`.
 
-The compiler (query/sql.py) names what it needs as the `Resolver` protocol; this class
+The compiler (catalog/querysql.py) names what it needs as the `Resolver` protocol; this class
 answers it from an open catalog connection, the stock catalog and the format table, so
 the query layer itself runs no SQL. Each look-up raises QueryError/NotFoundError on an
 unknown name.
@@ -16,9 +16,9 @@ from typing import Any, NoReturn
 
 from filmflow.catalog.logs import frames_logged_where, logged_texts
 from filmflow.errors import NotFoundError, QueryError
-from filmflow.query.keys import TextHits, text_rowids
+from filmflow.catalog.querykeys import TextHits, text_rowids
 from filmflow.query.refs import DEFAULT_CODE_TEMPLATE, code_candidates
-from filmflow.query.sql import FRAME_TEXT_COLUMNS, ROLL_TEXT_COLUMNS, texts_matching
+from filmflow.catalog.querysql import FRAME_TEXT_COLUMNS, ROLL_TEXT_COLUMNS, texts_matching
 from filmflow.stockfamilies import StockChoice, choose_stocks
 from filmflow.stocks import did_you_mean
 

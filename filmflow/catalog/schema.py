@@ -179,7 +179,7 @@ def m002_search(db: sqlite_utils.Database) -> None:
     `frame_text` (rowid = frames.id): the frame's caption plus its project captions; only
     frames that have such text get a row. The trigram tokenizer folds Unicode case and
     matches substrings of 3+ characters (서울산책 is found by 울산책); shorter words are
-    answered by query/sql.py scanning these tables. Triggers use built-in SQL only, so any
+    answered by catalog/querysql.py scanning these tables. Triggers use built-in SQL only, so any
     connection (the watcher's ingest included) keeps the index current.
     """
     statements = [

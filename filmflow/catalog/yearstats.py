@@ -9,7 +9,7 @@ from typing import Any
 from filmflow.catalog.db import Catalog
 from filmflow.catalog.frames import read_frames
 from filmflow.catalog.models import Frame
-from filmflow.query import Compiled
+from filmflow.catalog.querysql import Compiled
 
 _ROLL_SQL = """
 SELECT r.id, r.code, r.stock, r.format, r.camera, r.push, r.process, r.lab, r.year,

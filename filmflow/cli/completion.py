@@ -12,7 +12,8 @@ from pathlib import Path
 import click
 from click.shell_completion import CompletionItem
 
-from filmflow.query import FRAME_SORTS, KEYS, ROLL_SORTS
+from filmflow.query import KEYS
+from filmflow.catalog.querysql import FRAME_SORTS, ROLL_SORTS
 
 
 def _catalog_names(ctx: click.Context, read: Callable, prefix: str) -> list[str]:

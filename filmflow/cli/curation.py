@@ -19,7 +19,7 @@ from filmflow.cli.listing import QUERY_HELP, compile_for, json_option
 from filmflow.cli.options import verbose_option
 from filmflow.errors import InputError
 from filmflow.metadata.sidecars import kept_in_step
-from filmflow.query import Compiled
+from filmflow.catalog.querysql import Compiled
 
 all_option = click.option("--all", "all_", is_flag=True, help="Allow an empty QUERY to mean every frame.")
 

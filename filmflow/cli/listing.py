@@ -20,7 +20,7 @@ from filmflow.cli import output
 from filmflow.cli.completion import complete_query, complete_sort
 from filmflow.cli.options import verbose_option
 from filmflow.catalog.resolver import CatalogResolver
-from filmflow.query import FRAME_SORTS, ROLL_SORTS, Compiled, compile_args, order_by
+from filmflow.catalog.querysql import FRAME_SORTS, ROLL_SORTS, Compiled, compile_args, order_by
 from filmflow.opencatalog import open_catalog
 
 log = logging.getLogger(__name__)

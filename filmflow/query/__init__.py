@@ -1,10 +1,10 @@
-"""The query language: command-line terms -> typed terms (`parse`) -> parameterised SQL (`sql`).
+"""The query language: command-line terms -> typed terms (`parse`), and the one grammar of roll
+codes and frame references (`refs`, also used by the catalog and ingest). No SQL and no I/O.
 
-`refs` owns the grammar of roll codes and frame references (also used by the catalog and
-ingest); `keys` holds one compiler per query key.
-
-Typical use (what the CLI and the catalog's curation/projects modules do; the resolver
-runs the catalog look-ups, so it lives in `filmflow.catalog.resolver`)::
+Turning terms into SQL is the catalog's (every SQL statement lives in `filmflow/catalog/`):
+`catalog/querysql.py` compiles a parsed query into a parameterised WHERE clause plus its
+plain-English description, through one compiler per key (`catalog/querykeys.py`); the catalog
+look-ups it needs are `catalog/resolver.py`'s. Typical use (what the CLI and the light table do)::
 
     resolver = CatalogResolver(db.conn, library.stocks, library.formats)
     compiled = compile_args(["stock:portra400", "rating:>=4"], resolver, "frames")
@@ -14,18 +14,5 @@ See docs/query.md for the grammar.
 """
 
 from filmflow.query.parse import KEYS, DateSpan, FrameRef, Interval, Query, Term, parse_query, parse_term
-from filmflow.query.sql import (
-    FRAME_SORTS,
-    ROLL_SORTS,
-    Compiled,
-    Resolver,
-    compile_args,
-    compile_query,
-    order_by,
-)
 
-__all__ = [
-    "KEYS", "DateSpan", "FrameRef", "Interval", "Query", "Term", "parse_query", "parse_term",
-    "FRAME_SORTS", "ROLL_SORTS", "Compiled", "Resolver", "compile_args",
-    "compile_query", "order_by",
-]
+__all__ = ["KEYS", "DateSpan", "FrameRef", "Interval", "Query", "Term", "parse_query", "parse_term"]

@@ -21,7 +21,7 @@ from filmflow.catalog.rolls import get_roll
 from filmflow.errors import InputError
 from filmflow.library import Library
 from filmflow.catalog.resolver import CatalogResolver
-from filmflow.query import compile_args
+from filmflow.catalog.querysql import compile_args
 from filmflow.stocks import format_push
 
 log = logging.getLogger(__name__)

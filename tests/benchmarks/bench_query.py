@@ -31,7 +31,7 @@ from filmflow.catalog.db import refresh_statistics, transaction  # noqa: E402
 from filmflow.catalog.rolls import now  # noqa: E402
 from filmflow.library import Library  # noqa: E402
 from filmflow.catalog.resolver import CatalogResolver  # noqa: E402
-from filmflow.query import Compiled, compile_args  # noqa: E402
+from filmflow.catalog.querysql import Compiled, compile_args  # noqa: E402
 from filmflow.opencatalog import open_catalog  # noqa: E402
 
 CAMERAS = ["Nikon FM2", "Pentax 67", "Mamiya 7", "Leica M6", "Canon AE-1", "Hasselblad 500C/M", "Olympus XA"]

@@ -24,7 +24,7 @@ from dataclasses import dataclass
 from typing import Any, Literal, Protocol
 
 from filmflow.errors import InputError, QueryError
-from filmflow.query.keys import COMPILERS, Pred, TextHits
+from filmflow.catalog.querykeys import COMPILERS, Pred, TextHits
 from filmflow.query.parse import Query, Term, parse_query
 from filmflow.stockfamilies import StockChoice
 
@@ -89,7 +89,7 @@ def _frame_exists(sql: str) -> str:
 
 
 def _predicate(term: Term, res: Resolver) -> Pred:
-    """The term's SQL, parameters and sentence, from its key's compiler (query/keys.py)."""
+    """The term's SQL, parameters and sentence, from its key's compiler (catalog/querykeys.py)."""
     compiler = COMPILERS.get(term.key)
     if compiler is None:  # pragma: no cover - the parser only makes terms of known keys
         raise QueryError(f"query key {term.key!r} is not supported here.")

@@ -1,7 +1,7 @@
 """Query keys as a table: one compiler per key, giving its SQL, its parameters and its `-v` sentence.
 
 `COMPILERS` maps a term's key to a function (typed value, resolver) -> Pred. The
-compiler (`query/sql.py`) looks the key up and never tests key names itself, as
+compiler (`catalog/querysql.py`) looks the key up and never tests key names itself, as
 datasette's filters carry their SQL and their sentence together. A new key is one
 entry here (its value parser is one entry in `query/parse.py`'s VALUES;
 tests/test_query_keys.py checks the two tables name the same keys).
@@ -26,7 +26,7 @@ from filmflow.wording import noun
 from filmflow.query.parse import PUSH_TOLERANCE, DateSpan, FrameRef, Interval
 
 if TYPE_CHECKING:  # the protocol lives with the compiler; importing it here would be a cycle
-    from filmflow.query.sql import Resolver
+    from filmflow.catalog.querysql import Resolver
 
 @dataclass(frozen=True, slots=True)
 class TextHits:
