@@ -208,3 +208,13 @@ def test_no_two_units_import_each_other():
 def test_the_cycle_check_finds_a_cycle():
     assert unit_cycle({("a", "b"), ("b", "c"), ("c", "a"), ("c", "d")}) == ["a", "b", "c", "a"]
     assert unit_cycle({("a", "b"), ("b", "c"), ("a", "c")}) == []
+
+
+def test_the_import_graph_report_runs():
+    import subprocess
+    import sys
+    done = subprocess.run([sys.executable, str(Path(__file__).parent / "importgraph.py")], capture_output=True,
+                          text=True, timeout=120)
+    assert done.returncode == 0, done.stderr
+    lines = {a.strip(): b for a, b in (line.split(" -> ") for line in done.stdout.splitlines() if " -> " in line)}
+    assert lines["query"].strip() == "errors" and "web" in lines["cli"] and "cli" not in lines["web"]
